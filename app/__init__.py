@@ -1,0 +1,91 @@
+"""The application factory: configuration, extensions, tenancy, blueprints, errors and CLI."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from app import config as config_module
+from app.extensions import api, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
+    app.config.from_mapping(config_module.from_environ())
+    if config:
+        app.config.update(config)
+    register_logging(app)
+    register_extensions(app)
+    register_tenancy(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        from app.core import sqlite
+
+        sqlite.install(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    from flask_bootstrap import Bootstrap5
+
+    Bootstrap5(app)
+    from app.core import jobs, uow
+
+    jobs.init_app(app)
+    uow.init_app(app)
+
+
+def register_tenancy(app: Flask) -> None:
+    import tenants
+    from app.accounts import auth
+
+    tenants.init_app(app)
+    auth.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.api import blp as accounts_api
+    from app.accounts.views import bp as accounts_views
+    from app.clients.api import blp as clients_api
+    from app.clients.views import bp as clients_views
+    from app.core.views import bp as core_views
+
+    app.register_blueprint(core_views)
+    app.register_blueprint(accounts_views)
+    app.register_blueprint(clients_views)
+    api.register_blueprint(accounts_api)
+    api.register_blueprint(clients_api)
+    from app.core import apidocs
+
+    apidocs.init_app(app)
+
+
+def register_errors(app: Flask) -> None:
+    from app.core import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.core.cli import demo_cli, dev_command
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(dev_command)

@@ -1,0 +1,1 @@
+"""Users, roles, sign-in, invitations, two-factor authentication and API tokens."""

@@ -1,0 +1,90 @@
+"""User, token and audit reads, narrowed to what the caller may see."""
+from __future__ import annotations
+
+from sqlalchemy import Select, func, or_, select
+
+from app.accounts.models import ApiToken, User
+from app.core.audit import AuditEvent
+from app.core.errors import Forbidden
+from app.core.pagination import keyset_page
+from app.extensions import db
+from tenants.lookup import get_or_404
+
+
+def visible_users(actor: User) -> Select:
+    """Agency admins see every user; client admins their own company's users."""
+    if actor.is_agency_admin:
+        return select(User)
+    if actor.role == "client_admin":
+        return select(User).where(User.client_id == actor.client_id)
+    raise Forbidden("You do not have permission to see users.")
+
+
+def user_for(actor: User, user_id) -> User:
+    visible_users(actor)
+    user = get_or_404(User, user_id)
+    if actor.role == "client_admin" and user.client_id != actor.client_id:
+        from app.core.errors import NotFound
+
+        raise NotFound()
+    return user
+
+
+def list_users(actor: User, *, q=None, role=None, client_id=None, status=None, limit=None, cursor=None):
+    stmt = visible_users(actor)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    if role:
+        stmt = stmt.where(User.role == role)
+    if client_id == "none":
+        stmt = stmt.where(User.client_id.is_(None))
+    elif client_id:
+        stmt = stmt.where(User.client_id == client_id)
+    if status == "active":
+        stmt = stmt.where(User.deactivated_at.is_(None), User.password_hash.is_not(None))
+    elif status == "invited":
+        stmt = stmt.where(User.deactivated_at.is_(None), User.password_hash.is_(None))
+    elif status == "deactivated":
+        stmt = stmt.where(User.deactivated_at.is_not(None))
+    return keyset_page(stmt, User.email, User.id, limit=limit, cursor=cursor)
+
+
+def active_staff() -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.role.in_(("agency_admin", "staff")), User.deactivated_at.is_(None)).order_by(User.name)
+    ))
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())))
+
+
+def token_for(actor: User, token_id) -> ApiToken:
+    token = get_or_404(ApiToken, token_id)
+    if token.user_id != actor.id and not actor.is_agency_admin:
+        from app.core.errors import NotFound
+
+        raise NotFound()
+    return token
+
+
+def audit_events(*, action=None, actor=None, target_id=None, since=None, until=None, page: int = 1, per_page: int = 50):
+    """Newest first, filtered; offset pages are fine for a browsing screen over an indexed range."""
+    stmt = select(AuditEvent)
+    if action:
+        stmt = stmt.where(AuditEvent.action.like(f"{action}%"))
+    if actor:
+        stmt = stmt.where(AuditEvent.actor_email.like(f"%{actor.strip().lower()}%"))
+    if target_id:
+        stmt = stmt.where(AuditEvent.target_id == target_id.strip())
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
+    rows = list(db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)))
+    return rows[:per_page], len(rows) > per_page
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

@@ -1,0 +1,436 @@
+"""Account writes: sign-in, sign-out, invitations, resets, roles, two-factor and API tokens."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+import pyotp
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, g
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
+
+from app.accounts import links, passwords
+from app.accounts.auth import TOKEN_PREFIX, context_for, hash_token
+from app.accounts.models import AGENCY_ROLES, CLIENT_ROLES, ROLES, ApiToken, Invitation, PasswordReset, User
+from app.core import audit, jobs
+from app.core.audit import AuditEvent
+from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.types import utcnow
+from app.extensions import db
+from tenants.context import TenantContext, set_tenant
+from tenants.lookup import agency_by_slug, get_in_tenant
+from tenants.models import Client
+
+SIGN_IN_FAILED = "Those details do not match an active account in that workspace."
+
+
+class SignInRefused(AppError):
+    status = 401
+    code = "invalid_credentials"
+
+
+class SignInThrottled(AppError):
+    status = 429
+    code = "rate_limited"
+
+
+class SecondFactorRequired(AppError):
+    status = 401
+    code = "otp_required"
+
+
+def normalise_email(email: str, field: str = "email") -> str:
+    try:
+        return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValidationFailed("The email address is not valid.", fields={field: [str(error)]}) from None
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+def _recent_failures(agency_id: uuid.UUID, email: str) -> int:
+    window = timedelta(minutes=current_app.config["LOGIN_ACCOUNT_WINDOW_MINUTES"])
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.agency_id == agency_id,
+            AuditEvent.action == "auth.sign_in_failed",
+            AuditEvent.actor_email == email,
+            AuditEvent.at >= utcnow() - window,
+        )
+    ) or 0
+
+
+def check_credentials(workspace: str, email: str, password: str) -> User:
+    """The user these credentials name, or SignInRefused with one message for every cause.
+
+    Failures are throttled per (workspace, email) whether or not the account exists, so the throttle
+    tells nothing either.
+    """
+    agency = agency_by_slug(workspace)
+    email_key = (email or "").strip().lower()
+    if agency is None:
+        passwords.verify_password(None, password or "")
+        raise SignInRefused(SIGN_IN_FAILED)
+    set_tenant(TenantContext(agency_id=agency.id))
+    if _recent_failures(agency.id, email_key) >= current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"]:
+        audit.record_security_event(agency.id, "auth.sign_in_throttled", email=email_key)
+        raise SignInThrottled("Too many failed sign-ins for this account. Wait 15 minutes and try again.")
+    user = db.session.scalar(select(User).where(User.email == email_key))
+    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active or agency.is_suspended:
+        reason = "suspended" if agency.is_suspended else ("unknown" if user is None else ("inactive" if not user.is_active else "password"))
+        audit.record_security_event(
+            agency.id, "auth.sign_in_failed", email=email_key, reason=reason,
+            client_id=user.client_id if user else None,
+        )
+        raise SignInRefused(SIGN_IN_FAILED)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def check_second_factor(user: User, otp: str | None) -> None:
+    if not user.totp_enabled:
+        return
+    if not otp:
+        raise SecondFactorRequired("Enter the six-digit code from your authenticator app.")
+    if not pyotp.TOTP(user.totp_secret).verify(otp.strip().replace(" ", ""), valid_window=1):
+        audit.record_security_event(user.agency_id, "auth.second_factor_failed", email=user.email, client_id=user.client_id)
+        raise SignInRefused("That code is not valid. Check your authenticator app's clock and try again.", code="invalid_otp")
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Sign `user` in on this browser."""
+    set_tenant(context_for(user))
+    user.last_login_at = utcnow()
+    login_user(user, remember=remember)
+    audit.record("auth.signed_in", user, actor_id=user.id, actor_email=user.email, method="password")
+
+
+def end_session(user: User) -> None:
+    """Sign out everywhere: bumping the session version refuses every cookie issued before."""
+    user.session_version += 1
+    audit.record("auth.signed_out", user)
+    logout_user()
+
+
+# --- invitations and resets -------------------------------------------------------------------
+
+def invitation_url(invitation: Invitation) -> str:
+    token = links.make_token("invite", invitation.agency_id, invitation.id)
+    return links.absolute_url(f"/invitations/{token}")
+
+
+def reset_url(reset: PasswordReset) -> str:
+    token = links.make_token("reset", reset.agency_id, reset.id)
+    return links.absolute_url(f"/password/reset/{token}")
+
+
+def _validate_role(role: str, client_id) -> None:
+    if role not in ROLES:
+        raise ValidationFailed("Unknown role.", fields={"role": [f"Must be one of: {', '.join(ROLES)}."]})
+    if role in CLIENT_ROLES and client_id is None:
+        raise ValidationFailed("Client users need a client.", fields={"client_id": ["Required for client roles."]})
+    if role in AGENCY_ROLES and client_id is not None:
+        raise ValidationFailed("Agency staff do not belong to a client.", fields={"client_id": ["Leave empty for agency roles."]})
+
+
+def _check_may_manage(actor: User | None, role: str, client_id) -> None:
+    """Agency admins manage everyone; client admins manage their own company's client users."""
+    if actor is None or actor.is_agency_admin:
+        return
+    if actor.role == "client_admin" and role in CLIENT_ROLES and client_id == actor.client_id:
+        return
+    raise Forbidden("You do not have permission to manage that user.")
+
+
+def _active_client(client_id) -> Client:
+    client = get_in_tenant(Client, client_id)
+    if client is None or client.is_archived:
+        raise ValidationFailed("Choose an active client.", fields={"client_id": ["Unknown or archived client."]})
+    return client
+
+
+def _new_invitation(user: User, invited_by: User | None) -> Invitation:
+    now = utcnow()
+    for old in db.session.scalars(
+        select(Invitation).where(Invitation.user_id == user.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+    ):
+        old.revoked_at = now
+    invitation = Invitation(
+        user_id=user.id, client_id=user.client_id, invited_by_id=invited_by.id if invited_by else None,
+        expires_at=now + timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def invite_user(*, email: str, name: str, role: str, client_id=None, invited_by: User | None, send_email: bool = True):
+    """Create an invited user and an invitation link; the email goes out after commit."""
+    email = normalise_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Enter the person's name.", fields={"name": ["Required."]})
+    client_uuid = _active_client(client_id).id if client_id else None
+    _validate_role(role, client_uuid)
+    _check_may_manage(invited_by, role, client_uuid)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("Someone in this workspace already uses that email.", fields={"email": ["Already in use."]})
+    user = User(email=email, name=name[:200], role=role, client_id=client_uuid)
+    db.session.add(user)
+    db.session.flush()
+    invitation = _new_invitation(user, invited_by)
+    audit.record("user.invited", user, role=role, email=email, client_id=client_uuid)
+    if send_email:
+        jobs.enqueue("worker.jobs.mail.send_invitation", agency_id=user.agency_id, invitation_id=invitation.id)
+    return user, invitation
+
+
+def resend_invitation(user: User, invited_by: User) -> Invitation:
+    _check_may_manage(invited_by, user.role, user.client_id)
+    if user.status != "invited":
+        raise Conflict("This person has already accepted their invitation.")
+    invitation = _new_invitation(user, invited_by)
+    audit.record("user.invitation_resent", user)
+    jobs.enqueue("worker.jobs.mail.send_invitation", agency_id=user.agency_id, invitation_id=invitation.id)
+    return invitation
+
+
+def _token_row(kind: str, token: str, model):
+    """Resolve a signed link to its row, setting the tenant context to the row's agency."""
+    from tenants.lookup import agency_by_id
+
+    parsed = links.read_token(kind, token)
+    if parsed is None:
+        raise NotFound("This link is not valid.")
+    agency_id, row_id = parsed
+    agency = agency_by_id(agency_id)
+    if agency is None or agency.is_suspended:
+        raise NotFound("This link is not valid.")
+    set_tenant(TenantContext(agency_id=agency.id))
+    row = db.session.scalar(select(model).where(model.id == row_id))
+    if row is None:
+        raise NotFound("This link is not valid.")
+    return agency, row
+
+
+def pending_invitation(token: str) -> tuple[Invitation, User]:
+    """The invitation a link names, if it can still be used."""
+    _, invitation = _token_row("invite", token, Invitation)
+    if invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= utcnow():
+        raise AppError("This invitation has expired or was already used. Ask your admin for a new one.", status=410, code="link_expired")
+    user = db.session.scalar(select(User).where(User.id == invitation.user_id))
+    if user is None or user.deactivated_at is not None:
+        raise NotFound("This link is not valid.")
+    return invitation, user
+
+
+def accept_invitation(token: str, password: str, name: str | None = None) -> User:
+    invitation, user = pending_invitation(token)
+    problems = passwords.policy_errors(password or "")
+    if problems:
+        raise ValidationFailed("Choose a stronger password.", fields={"password": problems})
+    user.password_hash = passwords.hash_password(password)
+    if name and name.strip():
+        user.name = name.strip()[:200]
+    user.session_version += 1
+    invitation.accepted_at = utcnow()
+    set_tenant(context_for(user))
+    audit.record("user.invitation_accepted", user, actor_id=user.id, actor_email=user.email)
+    return user
+
+
+def request_password_reset(workspace: str, email: str) -> None:
+    """Send a reset link if the account exists; the caller always shows the same answer."""
+    agency = agency_by_slug(workspace)
+    if agency is None or agency.is_suspended:
+        return
+    set_tenant(TenantContext(agency_id=agency.id))
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or not user.is_active:
+        return
+    reset = PasswordReset(
+        user_id=user.id, client_id=user.client_id,
+        expires_at=utcnow() + timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"]),
+    )
+    db.session.add(reset)
+    db.session.flush()
+    audit.record("auth.password_reset_requested", user, actor_id=user.id, actor_email=user.email, client_id=user.client_id)
+    jobs.enqueue("worker.jobs.mail.send_password_reset", agency_id=agency.id, reset_id=reset.id)
+
+
+def pending_reset(token: str) -> tuple[PasswordReset, User]:
+    _, reset = _token_row("reset", token, PasswordReset)
+    if reset.used_at or reset.expires_at <= utcnow():
+        raise AppError("This reset link has expired or was already used. Ask for a new one.", status=410, code="link_expired")
+    user = db.session.scalar(select(User).where(User.id == reset.user_id))
+    if user is None or not user.is_active:
+        raise NotFound("This link is not valid.")
+    return reset, user
+
+
+def reset_password(token: str, password: str) -> User:
+    reset, user = pending_reset(token)
+    problems = passwords.policy_errors(password or "")
+    if problems:
+        raise ValidationFailed("Choose a stronger password.", fields={"password": problems})
+    now = utcnow()
+    for other in db.session.scalars(select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))):
+        other.used_at = now
+    user.password_hash = passwords.hash_password(password)
+    user.session_version += 1
+    set_tenant(context_for(user))
+    audit.record("auth.password_reset", user, actor_id=user.id, actor_email=user.email)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password and sign out every other session; this browser stays signed in."""
+    if not passwords.verify_password(user.password_hash, current_password or ""):
+        raise ValidationFailed("Your current password is not right.", fields={"current_password": ["Incorrect."]})
+    problems = passwords.policy_errors(new_password or "")
+    if problems:
+        raise ValidationFailed("Choose a stronger password.", fields={"new_password": problems})
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_version += 1
+    audit.record("auth.password_changed", user)
+    if g.get("auth_method") == "session":
+        login_user(user)
+
+
+# --- users -------------------------------------------------------------------------------------
+
+def update_user(user: User, actor: User, *, name: str | None = None, role: str | None = None) -> User:
+    _check_may_manage(actor, user.role, user.client_id)
+    if name is not None:
+        if not name.strip():
+            raise ValidationFailed("Enter the person's name.", fields={"name": ["Required."]})
+        user.name = name.strip()[:200]
+    if role is not None and role != user.role:
+        _validate_role(role, user.client_id)
+        _check_may_manage(actor, role, user.client_id)
+        if user.id == actor.id:
+            raise Forbidden("You cannot change your own role.")
+        _keep_one_admin(user, losing=user.role == "agency_admin")
+        audit.record("user.role_changed", user, old=user.role, new=role)
+        user.role = role
+        user.session_version += 1
+    return user
+
+
+def _keep_one_admin(user: User, losing: bool) -> None:
+    if not losing:
+        return
+    admins = db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "agency_admin", User.deactivated_at.is_(None), User.id != user.id)
+    )
+    if not admins:
+        raise Conflict("An agency needs at least one active admin.")
+
+
+def deactivate_user(user: User, actor: User) -> User:
+    """Deactivate: every session and token of the user stops working at once."""
+    _check_may_manage(actor, user.role, user.client_id)
+    if user.id == actor.id:
+        raise Forbidden("You cannot deactivate yourself.")
+    if user.deactivated_at is not None:
+        return user
+    _keep_one_admin(user, losing=user.role == "agency_admin")
+    now = utcnow()
+    user.deactivated_at = now
+    user.session_version += 1
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+    audit.record("user.deactivated", user)
+    return user
+
+
+def reactivate_user(user: User, actor: User) -> User:
+    _check_may_manage(actor, user.role, user.client_id)
+    if user.deactivated_at is None:
+        return user
+    user.deactivated_at = None
+    user.session_version += 1
+    audit.record("user.reactivated", user)
+    return user
+
+
+# --- two-factor --------------------------------------------------------------------------------
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
+
+
+def enable_totp(user: User, secret: str, code: str) -> None:
+    if not secret or not pyotp.TOTP(secret).verify((code or "").strip().replace(" ", ""), valid_window=1):
+        raise ValidationFailed("That code does not match. Scan the code again and enter the current six digits.",
+                               fields={"code": ["Incorrect code."]})
+    user.totp_secret = secret
+    user.totp_enabled_at = utcnow()
+    audit.record("auth.two_factor_enabled", user)
+
+
+def disable_totp(user: User, password: str, agency_requires: bool) -> None:
+    if agency_requires and user.is_agency_user:
+        raise Forbidden("Your agency requires two-factor authentication for staff.")
+    if not passwords.verify_password(user.password_hash, password or ""):
+        raise ValidationFailed("Your password is not right.", fields={"password": ["Incorrect."]})
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.session_version += 1
+    audit.record("auth.two_factor_disabled", user)
+    if g.get("auth_method") == "session":
+        login_user(user)
+
+
+def set_staff_2fa_requirement(agency, required: bool) -> None:
+    agency.require_staff_2fa = bool(required)
+    audit.record("agency.staff_2fa_required" if required else "agency.staff_2fa_optional", target_type="agencies", target_id=agency.id)
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for `user`; the raw token is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Name the token so you can recognise it later.", fields={"name": ["Required."]})
+    raw = f"{TOKEN_PREFIX}{user.agency_id.hex}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(user_id=user.id, client_id=user.client_id, name=name[:100],
+                     prefix=raw[-6:], token_hash=hash_token(raw))
+    db.session.add(token)
+    db.session.flush()
+    audit.record("api_token.created", token, name=token.name)
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken, actor: User) -> ApiToken:
+    if token.user_id != actor.id and not actor.is_agency_admin:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("api_token.revoked", token, name=token.name)
+    return token
+
+
+def issue_token_for_credentials(workspace: str, email: str, password: str, otp: str | None, name: str | None) -> tuple[ApiToken, str]:
+    """POST /api/v1/auth/token: check the credentials (and code) and return a new token."""
+    user = check_credentials(workspace, email, password)
+    check_second_factor(user, otp)
+    from tenants.lookup import agency_by_id
+
+    agency = agency_by_id(user.agency_id)
+    if agency.require_staff_2fa and user.is_agency_user and not user.totp_enabled:
+        raise Forbidden("Your agency requires two-factor authentication. Set it up in the web app first.",
+                        code="two_factor_setup_required")
+    set_tenant(context_for(user))
+    user.last_login_at = utcnow()
+    audit.record("auth.signed_in", user, actor_id=user.id, actor_email=user.email, method="api_token")
+    return create_api_token(user, name or "API token")

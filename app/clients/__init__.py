@@ -1,0 +1,1 @@
+"""Client companies of an agency and which staff serve them."""

@@ -1,0 +1,1 @@
+"""Building blocks with no business words: keys, units of work, errors, audit, jobs, mail."""

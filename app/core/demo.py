@@ -1,0 +1,81 @@
+"""The demo data set: two agencies with staff, clients and client users, created idempotently."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.passwords import hash_password
+from app.clients.models import ClientStaff
+from app.extensions import db
+from tenants.context import TenantContext, tenant_scope
+from tenants.models import Agency, Client
+
+DEMO_PASSWORD = "backline-demo"
+
+AGENCIES = [
+    {
+        "slug": "northwind", "name": "Northwind Back Office", "domain": "northwind.example",
+        "staff": [("Olivia Admin", "admin", "agency_admin"), ("Sam Ledger", "sam", "staff"),
+                  ("Priya Payroll", "priya", "staff"), ("Tom Talent", "tom", "staff")],
+        "clients": [
+            ("Acme Bakery", "acme.example", "Europe/London", ["sam", "priya"]),
+            ("Bluebird Logistics", "bluebird.example", "Europe/London", ["sam"]),
+            ("Cedar Dental", "cedar.example", "Europe/Dublin", ["priya", "tom"]),
+            ("Delta Robotics", "delta.example", "America/New_York", ["tom"]),
+        ],
+    },
+    {
+        "slug": "harbor", "name": "Harbor Outsourcing", "domain": "harbor.example",
+        "staff": [("Hana Admin", "admin", "agency_admin"), ("Leo Books", "leo", "staff"),
+                  ("Mia Filings", "mia", "staff"), ("Noah Hiring", "noah", "staff")],
+        "clients": [
+            ("Evergreen Cafe", "evergreen.example", "America/Chicago", ["leo"]),
+            ("Foxglove Studio", "foxglove.example", "America/Chicago", ["leo", "mia"]),
+            ("Granite Builders", "granite.example", "America/Denver", ["mia"]),
+            ("Juniper Health", "juniper.example", "America/Los_Angeles", ["noah"]),
+        ],
+    },
+]
+
+
+def _user(email: str, name: str, role: str, client_id=None) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=role, client_id=client_id, password_hash=hash_password(DEMO_PASSWORD))
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def seed() -> list[str]:
+    """Create what is missing; existing rows are left as they are."""
+    lines = []
+    for spec in AGENCIES:
+        agency = db.session.scalar(select(Agency).where(Agency.slug == spec["slug"]))
+        if agency is None:
+            agency = Agency(slug=spec["slug"], name=spec["name"])
+            db.session.add(agency)
+            db.session.flush()
+        with tenant_scope(TenantContext(agency_id=agency.id, role="platform")):
+            staff = {}
+            for name, local, role in spec["staff"]:
+                staff[local] = _user(f"{local}@{spec['domain']}", name, role)
+            for client_name, domain, zone, served_by in spec["clients"]:
+                client = db.session.scalar(select(Client).where(Client.name == client_name))
+                if client is None:
+                    client = Client(name=client_name, legal_name=f"{client_name} Ltd", timezone=zone,
+                                    contact_email=f"office@{domain}")
+                    db.session.add(client)
+                    db.session.flush()
+                first = client_name.split()[0].lower()
+                _user(f"{first}.admin@{domain}", f"{client_name.split()[0]} Owner", "client_admin", client.id)
+                _user(f"{first}.member@{domain}", f"{client_name.split()[0]} Clerk", "client_member", client.id)
+                for local in served_by:
+                    exists = db.session.scalar(select(ClientStaff.id).where(
+                        ClientStaff.client_id == client.id, ClientStaff.user_id == staff[local].id))
+                    if not exists:
+                        db.session.add(ClientStaff(client_id=client.id, user_id=staff[local].id))
+            db.session.flush()
+        lines.append(f"Demo agency '{spec['slug']}' ready: sign in as admin@{spec['domain']} / {DEMO_PASSWORD}")
+    db.session.commit()
+    return lines

@@ -1,0 +1,81 @@
+"""`flask tenants`: the platform operator's commands for agencies."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.core.errors import AppError
+from app.extensions import db
+from tenants.models import Agency
+
+tenants_cli = AppGroup("tenants", help="Create, list, suspend and resume agencies.")
+
+
+def _fail(error: AppError):
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+@tenants_cli.command("create-agency")
+@click.argument("name")
+@click.option("--slug", required=True, help="Workspace name used at sign-in (and as subdomain).")
+@click.option("--admin-email", required=True, help="Email of the agency's first admin.")
+@click.option("--admin-name", default=None)
+def create_agency_command(name, slug, admin_email, admin_name):
+    """Create an agency and print a one-time link for its first admin."""
+    from app.accounts.services import invitation_url
+    from tenants.provisioning import create_agency
+
+    try:
+        agency, admin, invitation = create_agency(name, slug, admin_email, admin_name)
+        db.session.commit()
+    except AppError as error:
+        _fail(error)
+    click.echo(f"Created agency {agency.name} (workspace '{agency.slug}', id {agency.id}).")
+    click.echo(f"One-time sign-up link for {admin.email} (valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):")
+    click.echo(invitation_url(invitation))
+
+
+@tenants_cli.command("list")
+def list_command():
+    """List agencies with their status and user counts."""
+    from app.accounts.models import User
+
+    agencies = db.session.scalars(select(Agency).order_by(Agency.slug)).all()
+    if not agencies:
+        click.echo("No agencies yet. Create one with: flask tenants create-agency NAME --slug SLUG --admin-email EMAIL")
+        return
+    from tenants.context import TenantContext, tenant_scope
+
+    click.echo(f"{'slug':<24} {'status':<10} {'users':>5}  name")
+    for agency in agencies:
+        with tenant_scope(TenantContext(agency_id=agency.id, role="platform")):
+            users = db.session.scalar(select(func.count()).select_from(User)) or 0
+        status = "suspended" if agency.is_suspended else "active"
+        click.echo(f"{agency.slug:<24} {status:<10} {users:>5}  {agency.name}")
+
+
+def _set_suspended(slug: str, suspended: bool):
+    from tenants.provisioning import set_suspended
+
+    try:
+        agency = set_suspended(slug, suspended)
+        db.session.commit()
+    except AppError as error:
+        _fail(error)
+    click.echo(f"Agency '{agency.slug}' is now {'suspended' if suspended else 'active'}.")
+
+
+@tenants_cli.command("suspend")
+@click.argument("slug")
+def suspend_command(slug):
+    """Suspend an agency: its users cannot sign in and its jobs do nothing."""
+    _set_suspended(slug, True)
+
+
+@tenants_cli.command("resume")
+@click.argument("slug")
+def resume_command(slug):
+    """Resume a suspended agency."""
+    _set_suspended(slug, False)

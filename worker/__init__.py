@@ -1,0 +1,1 @@
+"""The worker process: RQ queues, the periodic schedule, and thin job functions."""

@@ -1,0 +1,1 @@
+"""Job functions: unpack ids, set the tenant context, call a service."""

@@ -1,0 +1,7 @@
+"""The periodic schedule, shared by `rq cron` (production) and the embedded background thread."""
+
+# (name, every N seconds, per-agency job path). Each job works from database state, so a missed
+# run is caught up by the next one.
+PERIODIC = [
+    ("purge-expired-links", 3600, "worker.jobs.housekeeping.purge_expired_links"),
+]
