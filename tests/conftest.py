@@ -1,0 +1,109 @@
+"""Test fixtures: the schema is made once per run by the migrations; tables are emptied after each test.
+
+Without TEST_DATABASE_URL the suite runs on the embedded default (a SQLite file, jobs in-process).
+With TEST_DATABASE_URL (the application role), TEST_MIGRATION_DATABASE_URL (the owner) and
+TEST_REDIS_URL it runs on PostgreSQL under row-level security, with jobs on Redis.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+_INSTANCE = tempfile.mkdtemp(prefix="backline-tests-")
+os.environ["BACKLINE_INSTANCE_DIR"] = _INSTANCE
+for _name in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "MAIL_URL", "SERVER_NAME"):
+    os.environ.pop(_name, None)
+if PG_URL:
+    os.environ["DATABASE_URL"] = PG_URL
+    os.environ["MIGRATION_DATABASE_URL"] = os.environ.get("TEST_MIGRATION_DATABASE_URL", PG_URL)
+    os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from tests.support import world as world_module  # noqa: E402
+
+ON_POSTGRES = bool(PG_URL)
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+
+    app = create_app({"TESTING": True, "PUBLIC_URL": "http://backline.test"})
+    with app.app_context():
+        if ON_POSTGRES:
+            downgrade(revision="base")
+        upgrade()
+    if ON_POSTGRES:
+        from redis import Redis
+
+        Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    yield app
+
+
+@pytest.fixture(scope="session")
+def owner_engine(app):
+    """A connection that sees every tenant (schema owner with BYPASSRLS, or the SQLite file)."""
+    url = app.config.get("MIGRATION_DATABASE_URL") or app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _empty_tables(app, owner_engine) -> None:
+    from app.extensions import db
+
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with owner_engine.begin() as conn:
+        if ON_POSTGRES:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app, owner_engine):
+    yield
+    from app.core.jobs import wait_for_jobs
+    from app.extensions import db, limiter
+
+    with app.app_context():
+        wait_for_jobs()
+        db.session.remove()
+    _empty_tables(app, owner_engine)
+    limiter.reset()
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.config["MAIL_URL"] = None
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for the test body; the session is closed afterwards."""
+    from app.extensions import db
+
+    with app.app_context() as context:
+        yield context
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """Two agencies with every role, two clients each, and one row of every tenant table."""
+    with app.app_context():
+        return world_module.build()
+
+
+@pytest.fixture
+def as_user(app):
+    """as_user(user) -> a test client signed in as that user (session cookie, CSRF off)."""
+    return world_module.signed_in_client_factory(app)

@@ -1,0 +1,91 @@
+"""A small world of two agencies, each with every role, two clients and a row of every tenant table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from app.core import audit
+from app.extensions import db
+from tenants.context import TenantContext, tenant_scope
+from tests.support import factories as f
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: object
+    agency_id: object
+    client_id: object
+    email: str
+    role: str
+    name: str
+    session_version: int = 1
+
+    @classmethod
+    def of(cls, user) -> "UserRef":
+        return cls(user.id, user.agency_id, user.client_id, user.email, user.role, user.name, user.session_version)
+
+
+ROLES = ("agency_admin", "staff", "client_admin", "client_member")
+
+
+def _agency(tag: str) -> SimpleNamespace:
+    agency = f.AgencyFactory(name=f"Agency {tag.upper()}", slug=f"agency-{tag}")
+    with tenant_scope(TenantContext(agency_id=agency.id)):
+        client = f.ClientFactory(name=f"{tag.upper()} Client One", agency_id=agency.id)
+        other_client = f.ClientFactory(name=f"{tag.upper()} Client Two", agency_id=agency.id)
+        admin = f.UserFactory(agency_id=agency.id, role="agency_admin", email=f"admin@{tag}.test", name=f"{tag.upper()} Admin")
+        staff = f.UserFactory(agency_id=agency.id, role="staff", email=f"staff@{tag}.test", name=f"{tag.upper()} Staff")
+        idle_staff = f.UserFactory(agency_id=agency.id, role="staff", email=f"idle@{tag}.test", name=f"{tag.upper()} Idle")
+        client_admin = f.UserFactory(agency_id=agency.id, role="client_admin", client_id=client.id,
+                                     email=f"boss@{tag}-one.test", name=f"{tag.upper()} One Boss")
+        client_member = f.UserFactory(agency_id=agency.id, role="client_member", client_id=client.id,
+                                      email=f"clerk@{tag}-one.test", name=f"{tag.upper()} One Clerk")
+        other_client_admin = f.UserFactory(agency_id=agency.id, role="client_admin", client_id=other_client.id,
+                                           email=f"boss@{tag}-two.test", name=f"{tag.upper()} Two Boss")
+        invited = f.UserFactory(agency_id=agency.id, role="client_member", client_id=other_client.id, password_hash=None,
+                                email=f"invited@{tag}-two.test", name=f"{tag.upper()} Two Invitee")
+        assignment = f.ClientStaffFactory(agency_id=agency.id, client_id=client.id, user_id=staff.id)
+        invitation = f.InvitationFactory(agency_id=agency.id, client_id=other_client.id, user_id=invited.id)
+        reset = f.PasswordResetFactory(agency_id=agency.id, client_id=other_client.id, user_id=other_client_admin.id)
+        token = f.ApiTokenFactory(agency_id=agency.id, client_id=other_client.id, user_id=other_client_admin.id)
+        staff_token = f.ApiTokenFactory(agency_id=agency.id, user_id=idle_staff.id)
+        event = audit.record("test.event", client, client_id=other_client.id)
+        db.session.flush()
+        refs = {
+            "agency_id": agency.id, "slug": agency.slug, "name": agency.name,
+            "client_id": client.id, "other_client_id": other_client.id,
+            "client_name": client.name, "other_client_name": other_client.name,
+            "assignment_id": assignment.id, "invitation_id": invitation.id, "reset_id": reset.id,
+            "token_id": token.id, "staff_token_id": staff_token.id, "audit_event_id": event.id,
+        }
+        users = {
+            "agency_admin": admin, "staff": staff, "idle_staff": idle_staff, "client_admin": client_admin,
+            "client_member": client_member, "other_client_admin": other_client_admin, "invited": invited,
+        }
+        refs.update({key: UserRef.of(user) for key, user in users.items()})
+    return SimpleNamespace(**refs)
+
+
+def build() -> SimpleNamespace:
+    world = SimpleNamespace(a=_agency("a"), b=_agency("b"))
+    db.session.commit()
+    return world
+
+
+def sign_in(client, user: UserRef, session_version: int | None = None) -> None:
+    """Put a Flask-Login session for `user` into the test client's cookie jar."""
+    version = session_version if session_version is not None else user.session_version
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.agency_id}:{user.id}:{version}"
+        session["_fresh"] = True
+
+
+def signed_in_client_factory(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    def make(user: UserRef):
+        client = app.test_client()
+        sign_in(client, user)
+        return client
+
+    return make
