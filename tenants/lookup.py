@@ -19,7 +19,10 @@ def agency_by_slug(slug: str | None) -> Agency | None:
 
 
 def agency_by_id(agency_id) -> Agency | None:
-    return db.session.scalar(select(Agency).where(Agency.id == agency_id))
+    agency_uuid = _as_uuid(agency_id)
+    if agency_uuid is None:
+        return None
+    return db.session.scalar(select(Agency).where(Agency.id == agency_uuid))
 
 
 def _as_uuid(value) -> uuid.UUID | None:

@@ -43,6 +43,7 @@ def create_agency(name: str, slug: str, admin_email: str, admin_name: str | None
             email=admin_email, name=admin_name or admin_email.split("@")[0], role="agency_admin",
             invited_by=None, send_email=False,
         )
+        db.session.flush()
     return agency, admin, invitation
 
 

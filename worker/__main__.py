@@ -1,4 +1,4 @@
-"""`python -m worker run|cron`: the worker and cron processes (REDIS_URL required)."""
+"""`python -m worker run [QUEUE...] [--burst]` and `python -m worker cron`: the worker and cron processes."""
 import os
 import sys
 
@@ -19,8 +19,10 @@ def main(argv: list[str]) -> int:
         from worker.runtime import get_app
 
         get_app()  # fail fast on bad configuration, before taking jobs
-        queues = [Queue(name, connection=connection) for name in (argv[2:] or ["default"])]
-        SimpleWorker(queues, connection=connection).work(with_scheduler=True)
+        burst = "--burst" in argv
+        names = [a for a in argv[2:] if not a.startswith("--")] or ["default"]
+        queues = [Queue(name, connection=connection) for name in names]
+        SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=not burst)
         return 0
     if command == "cron":
         from rq.cron import CronScheduler

@@ -9,12 +9,11 @@ from flask_smorest import Blueprint
 from app.accounts import queries, services
 from app.accounts.auth import require_roles, signed_in_required
 from app.accounts.schemas import (
-    AgencyOut, ApiTokenIn, ApiTokenOut, MeOut, NewApiTokenOut, TokenRequestIn, UserFilterArgs, UserInviteIn, UserOut,
+    ApiTokenIn, ApiTokenOut, MeOut, NewApiTokenOut, TokenRequestIn, UserFilterArgs, UserInviteIn, UserOut,
     UserPageOut, UserUpdateIn,
 )
 from app.core.errors import ErrorOut
-from app.extensions import db, limiter
-from tenants.lookup import agency_by_id
+from app.extensions import limiter
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Sign-in tokens, the caller, and users")
 user_admin_required = require_roles("agency_admin", "client_admin")
@@ -35,10 +34,8 @@ def issue_token(data):
     """Exchange workspace, email, password (and a TOTP code when enabled) for a bearer token."""
     token, raw = services.issue_token_for_credentials(
         data["agency"], data["email"], data["password"], data.get("otp"), data.get("name"))
-    db.session.flush()
-    out = NewApiTokenOut().dump(token)
-    out["token"] = raw
-    return out
+    token.token = raw  # shown in this response only; never stored
+    return token
 
 
 @blp.route("/me")
@@ -46,9 +43,7 @@ def issue_token(data):
 @blp.response(200, MeOut)
 def me():
     """The signed-in user and their agency."""
-    out = MeOut().dump(current_user)
-    out["agency"] = AgencyOut().dump(agency_by_id(current_user.agency_id))
-    return out
+    return current_user
 
 
 @blp.route("/tokens")
@@ -65,9 +60,8 @@ class Tokens(MethodView):
     def post(self, data):
         """Create a personal API token; the response holds it once."""
         token, raw = services.create_api_token(current_user, data["name"])
-        out = NewApiTokenOut().dump(token)
-        out["token"] = raw
-        return out
+        token.token = raw  # shown in this response only; never stored
+        return token
 
 
 @blp.route("/tokens/<uuid:token_id>", methods=["DELETE"])

@@ -116,7 +116,7 @@ def _load_tenant_for_request():
     user = current_user._get_current_object()
     if request.path.startswith("/api/") and g.get("auth_method") != "token" and request.method not in ("GET", "HEAD", "OPTIONS"):
         # Cookie-authenticated API writes need the CSRF token like any form post; bearer tokens do not.
-        if user.is_authenticated:
+        if user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
     if user.is_authenticated and user.is_agency_user and not request.path.startswith("/api/"):
         agency = g.get("agency")

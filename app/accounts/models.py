@@ -62,6 +62,12 @@ class User(UserMixin, TenantModel, ClientScoped):
     def is_active(self) -> bool:
         return self.deactivated_at is None and self.password_hash is not None
 
+    @property
+    def agency(self):
+        from tenants.lookup import agency_by_id
+
+        return agency_by_id(self.agency_id)
+
     # Roles -------------------------------------------------------------------------------
     @property
     def is_agency_user(self) -> bool:

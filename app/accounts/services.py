@@ -43,7 +43,8 @@ class SecondFactorRequired(AppError):
 
 def normalise_email(email: str, field: str = "email") -> str:
     try:
-        return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
+        return validate_email((email or "").strip(), check_deliverability=False,
+                              test_environment=bool(current_app.config.get("TESTING"))).normalized.lower()
     except EmailNotValidError as error:
         raise ValidationFailed("The email address is not valid.", fields={field: [str(error)]}) from None
 

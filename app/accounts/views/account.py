@@ -1,0 +1,152 @@
+"""The signed-in user's own account page: profile, password, two-factor and personal API tokens."""
+from __future__ import annotations
+
+import re
+
+import qrcode
+import qrcode.image.svg
+from flask import flash, redirect, request, session, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.accounts import queries, services
+from app.accounts.auth import signed_in_required
+from app.accounts.forms import ApiTokenForm, ChangePasswordForm, DisableTwoFactorForm, EnableTwoFactorForm
+from app.accounts.views.blueprint import bp, page
+from app.core.errors import Forbidden, ValidationFailed
+from app.core.views import apply_form_errors
+from tenants.lookup import agency_by_id
+
+SETUP_SECRET_KEY = "totp_setup_secret"
+
+
+def _account_page(status: int = 200, *, password_form=None, token_form=None, disable_form=None,
+                  new_token=None, error: str | None = None):
+    user = current_user._get_current_object()
+    return page(
+        "accounts/account.html", status,
+        user=user, agency=agency_by_id(user.agency_id), tokens=queries.tokens_of(user),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        token_form=token_form or ApiTokenForm(formdata=None),
+        disable_form=disable_form or DisableTwoFactorForm(formdata=None),
+        new_token=new_token, error=error,
+    )
+
+
+@bp.route("/account")
+@signed_in_required
+def account():
+    return _account_page()
+
+
+@bp.route("/account/password", methods=["POST"])
+@signed_in_required
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _account_page(422, password_form=form)
+    try:
+        services.change_password(current_user._get_current_object(), form.current_password.data, form.new_password.data)
+    except ValidationFailed as error:
+        apply_form_errors(form, error)
+        return _account_page(error.status, password_form=form)
+    flash("Your password has been changed. Any other devices were signed out.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@signed_in_required
+def create_token():
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _account_page(422, token_form=form)
+    try:
+        token, raw = services.create_api_token(current_user._get_current_object(), form.name.data)
+    except ValidationFailed as error:
+        apply_form_errors(form, error)
+        return _account_page(error.status, token_form=form)
+    # The raw token exists only in this response: it is never stored and cannot be shown again.
+    response = _account_page(201, new_token={"token": token, "raw": raw})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/tokens/<uuid:token_id>/revoke", methods=["POST"])
+@signed_in_required
+def revoke_token(token_id):
+    token = queries.token_for(current_user, token_id)
+    services.revoke_api_token(token, current_user._get_current_object())
+    flash(f"Token “{token.name}” has been revoked. Programs using it can no longer sign in.", "success")
+    return redirect(url_for("accounts.account") + "#tokens")
+
+
+# --- two-factor ----------------------------------------------------------------------------------
+
+def qr_svg(data: str) -> Markup:
+    """An inline SVG QR code (rendered here, so the secret never leaves the server)."""
+    svg = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string(encoding="unicode")
+    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg class="qr-code" role="img" aria-label="QR code for your authenticator app"', svg)
+    return Markup(svg)
+
+
+def _setup_page(secret: str, form, status: int = 200, error: str | None = None):
+    user = current_user._get_current_object()
+    agency = agency_by_id(user.agency_id)
+    uri = services.totp_uri(user, secret, issuer=agency.name)
+    required = request.args.get("required") == "1" or (agency.require_staff_2fa and user.is_agency_user)
+    return page("accounts/two_factor_setup.html", status, form=form, secret=secret, uri=uri, qr=qr_svg(uri),
+                required=required, agency=agency, error=error)
+
+
+@bp.route("/account/two-factor", methods=["GET"])
+@signed_in_required
+def two_factor_setup():
+    if current_user.totp_enabled:
+        flash("Two-factor authentication is already on for your account.", "info")
+        return redirect(url_for("accounts.account") + "#two-factor")
+    secret = session.get(SETUP_SECRET_KEY) or services.new_totp_secret()
+    session[SETUP_SECRET_KEY] = secret  # reused on reload, so a code already scanned keeps working
+    return _setup_page(secret, EnableTwoFactorForm(formdata=None))
+
+
+@bp.route("/account/two-factor", methods=["POST"])
+@signed_in_required
+def two_factor_confirm():
+    if current_user.totp_enabled:
+        flash("Two-factor authentication is already on for your account.", "info")
+        return redirect(url_for("accounts.account") + "#two-factor")
+    form = EnableTwoFactorForm()
+    secret = session.get(SETUP_SECRET_KEY)
+    if not secret:
+        session[SETUP_SECRET_KEY] = services.new_totp_secret()
+        return _setup_page(session[SETUP_SECRET_KEY], EnableTwoFactorForm(formdata=None), 409,
+                           error="The setup expired. Scan this new code and enter the six digits it shows.")
+    if not form.validate_on_submit():
+        return _setup_page(secret, form, 422)
+    try:
+        services.enable_totp(current_user._get_current_object(), secret, form.code.data)
+    except ValidationFailed as error:
+        apply_form_errors(form, error)
+        return _setup_page(secret, form, error.status)
+    session.pop(SETUP_SECRET_KEY, None)
+    flash("Two-factor authentication is on. You will be asked for a code each time you sign in.", "success")
+    return redirect(url_for("accounts.account") + "#two-factor")
+
+
+@bp.route("/account/two-factor/disable", methods=["POST"])
+@signed_in_required
+def two_factor_disable():
+    form = DisableTwoFactorForm()
+    if not form.validate_on_submit():
+        return _account_page(422, disable_form=form)
+    agency = agency_by_id(current_user.agency_id)
+    try:
+        services.disable_totp(current_user._get_current_object(), form.password.data,
+                              agency_requires=agency.require_staff_2fa)
+    except ValidationFailed as error:
+        apply_form_errors(form, error)
+        return _account_page(error.status, disable_form=form)
+    except Forbidden as error:
+        return _account_page(error.status, disable_form=form, error=error.message)
+    flash("Two-factor authentication is off. Other devices were signed out.", "success")
+    return redirect(url_for("accounts.account") + "#two-factor")

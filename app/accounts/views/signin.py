@@ -1,0 +1,188 @@
+"""Signing in (with the second factor), signing out, and the pages behind emailed links."""
+from __future__ import annotations
+
+import time
+import uuid
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts import services
+from app.accounts.auth import signed_in_required
+from app.accounts.forms import AcceptInvitationForm, ForgotPasswordForm, ResetPasswordForm, SecondFactorForm, SignInForm
+from app.accounts.models import User
+from app.accounts.services import SignInRefused, SignInThrottled
+from app.accounts.views.blueprint import bp, page, remember_workspace, workspace_hint
+from app.core.errors import AppError, ValidationFailed
+from app.core.views import apply_form_errors, safe_next
+from app.extensions import db, limiter
+from tenants.context import TenantContext, set_tenant
+from tenants.lookup import agency_by_id
+
+PENDING_KEYS = ("2fa_user", "2fa_remember", "2fa_next", "2fa_started", "2fa_failures")
+PENDING_TTL_SECONDS = 10 * 60
+MAX_CODE_FAILURES = 5
+
+
+def _login_limit():
+    return limiter.limit(lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"],
+                         deduct_when=lambda response: response.status_code >= 400)
+
+
+def _after_sign_in(user: User, target: str | None) -> str:
+    """Where a freshly signed-in user goes: 2FA setup when their agency demands it, else `next` or home."""
+    agency = agency_by_id(user.agency_id)
+    if user.is_agency_user and agency is not None and agency.require_staff_2fa and not user.totp_enabled:
+        flash(f"{agency.name} requires two-factor authentication. Set it up to continue.", "warning")
+        return url_for("accounts.two_factor_setup", required=1)
+    return target or url_for("core.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@_login_limit()
+def sign_in():
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("core.home"))
+    form = SignInForm()
+    if request.method == "GET":
+        form.workspace.data = workspace_hint()
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if not form.validate_on_submit():
+        return page("accounts/sign_in.html", 422 if form.is_submitted() else 200, form=form)
+    try:
+        user = services.check_credentials(form.workspace.data, form.email.data, form.password.data)
+    except (SignInRefused, SignInThrottled) as error:
+        return page("accounts/sign_in.html", error.status, form=form, error=error.message)
+    agency = agency_by_id(user.agency_id)
+    target = safe_next(form.next.data)
+    if user.totp_enabled:
+        _clear_pending()
+        session.update({
+            "2fa_user": user.get_id(), "2fa_remember": bool(form.remember.data), "2fa_next": target,
+            "2fa_started": int(time.time()), "2fa_failures": 0,
+        })
+        return remember_workspace(redirect(url_for("accounts.sign_in_verify")), agency.slug)
+    services.start_session(user, remember=bool(form.remember.data))
+    return remember_workspace(redirect(_after_sign_in(user, target)), agency.slug)
+
+
+def _clear_pending() -> None:
+    for key in PENDING_KEYS:
+        session.pop(key, None)
+
+
+def _pending_user() -> User | None:
+    """The user who passed the password step in this browser, if that step is recent and still valid."""
+    pending = session.get("2fa_user")
+    started = session.get("2fa_started") or 0
+    if not pending or time.time() - started > PENDING_TTL_SECONDS:
+        return None
+    parts = str(pending).split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        agency_id, user_id = uuid.UUID(parts[0]), uuid.UUID(parts[1])
+    except ValueError:
+        return None
+    agency = agency_by_id(agency_id)
+    if agency is None or agency.is_suspended:
+        return None
+    set_tenant(TenantContext(agency_id=agency.id))
+    user = db.session.scalar(select(User).where(User.agency_id == agency.id, User.id == user_id))
+    if user is None or not user.is_active or not user.totp_enabled or str(user.session_version) != parts[2]:
+        set_tenant(None)
+        return None
+    return user
+
+
+@bp.route("/sign-in/verify", methods=["GET", "POST"])
+@_login_limit()
+def sign_in_verify():
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    user = _pending_user()
+    if user is None:
+        _clear_pending()
+        flash("Your sign-in expired. Enter your details again.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    form = SecondFactorForm()
+    if not form.validate_on_submit():
+        return page("accounts/sign_in_verify.html", 422 if form.is_submitted() else 200, form=form, user=user)
+    try:
+        services.check_second_factor(user, form.code.data)
+    except AppError as error:
+        failures = int(session.get("2fa_failures") or 0) + 1
+        if failures >= MAX_CODE_FAILURES:
+            _clear_pending()
+            flash("Too many wrong codes. Sign in again.", "danger")
+            return page("accounts/sign_in_verify.html", 429, form=form, user=user, error=error.message, expired=True)
+        session["2fa_failures"] = failures
+        return page("accounts/sign_in_verify.html", error.status, form=form, user=user, error=error.message)
+    remember, target = bool(session.get("2fa_remember")), safe_next(session.get("2fa_next"))
+    _clear_pending()
+    services.start_session(user, remember=remember)
+    return redirect(_after_sign_in(user, target))
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in_required
+def sign_out():
+    services.end_session(current_user._get_current_object())
+    session.pop("totp_setup_secret", None)
+    flash("You have signed out.", "success")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"])
+def password_forgot():
+    form = ForgotPasswordForm()
+    if request.method == "GET":
+        form.workspace.data = workspace_hint()
+    if not form.validate_on_submit():
+        return page("accounts/password_forgot.html", 422 if form.is_submitted() else 200, form=form)
+    services.request_password_reset(form.workspace.data, form.email.data)
+    return page("accounts/password_forgot_sent.html", 200, email=form.email.data)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def password_reset(token):
+    try:
+        _, user = services.pending_reset(token)
+    except AppError as error:
+        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="reset")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationFailed as error:
+            apply_form_errors(form, error)
+            return page("accounts/password_reset.html", error.status, form=form, user=user, error=error.message)
+        agency = agency_by_id(user.agency_id)
+        flash("Your password has been changed and other devices were signed out. Sign in with the new password.", "success")
+        return remember_workspace(redirect(url_for("accounts.sign_in", workspace=agency.slug)), agency.slug)
+    return page("accounts/password_reset.html", 422 if form.is_submitted() else 200, form=form, user=user)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    try:
+        _, user = services.pending_invitation(token)
+    except AppError as error:
+        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="invitation")
+    agency = agency_by_id(user.agency_id)
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.name.data = user.name
+    context = {"form": form, "user": user, "agency": agency}
+    if not form.validate_on_submit():
+        return page("accounts/accept_invitation.html", 422 if form.is_submitted() else 200, **context)
+    try:
+        user = services.accept_invitation(token, form.password.data, form.name.data)
+    except ValidationFailed as error:
+        apply_form_errors(form, error)
+        return page("accounts/accept_invitation.html", error.status, error=error.message, **context)
+    services.start_session(user)
+    flash(f"Welcome to {agency.name}, {user.name}. Your account is ready.", "success")
+    return remember_workspace(redirect(_after_sign_in(user, None)), agency.slug)
