@@ -71,12 +71,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_views)
     app.register_blueprint(accounts_views)
     app.register_blueprint(clients_views)
+    from app.accounts.auth import rate_limit_key
+
     for blueprint in (accounts_api, clients_api):
+        limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key, override_defaults=False)(blueprint)
         csrf.exempt(blueprint)  # bearer tokens need no CSRF; cookie-authenticated writes are checked in auth
         api.register_blueprint(blueprint)
-    from app.core import apidocs
+    from app.core import apidocs, idempotency
 
     apidocs.init_app(app)
+    idempotency.init_app(app)
 
 
 def register_errors(app: Flask) -> None:

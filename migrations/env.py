@@ -37,6 +37,13 @@ def grant_application_role(connection) -> None:
     connection.commit()
 
 
+def render_item(type_, obj, autogen_context):
+    """Render the app's column types as plain SQLAlchemy types, so revisions never import the app."""
+    if type_ == "type" and type(obj).__name__ == "UTCDateTime":
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline() -> None:
     context.configure(url=_owner_url(), target_metadata=current_app.extensions["migrate"].db.metadata, literal_binds=True)
     with context.begin_transaction():
@@ -51,6 +58,7 @@ def run_migrations_online() -> None:
             target_metadata=current_app.extensions["migrate"].db.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -29,12 +29,17 @@ def create_agency_command(name, slug, admin_email, admin_name):
 
     try:
         agency, admin, invitation = create_agency(name, slug, admin_email, admin_name)
+        # Read everything before the commit: afterwards the rows belong to no tenant of this session.
+        lines = [
+            f"Created agency {agency.name} (workspace '{agency.slug}', id {agency.id}).",
+            f"One-time sign-up link for {admin.email} (valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):",
+            invitation_url(invitation),
+        ]
         db.session.commit()
     except AppError as error:
         _fail(error)
-    click.echo(f"Created agency {agency.name} (workspace '{agency.slug}', id {agency.id}).")
-    click.echo(f"One-time sign-up link for {admin.email} (valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):")
-    click.echo(invitation_url(invitation))
+    for line in lines:
+        click.echo(line)
 
 
 @tenants_cli.command("list")

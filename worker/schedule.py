@@ -3,5 +3,5 @@
 # (name, every N seconds, per-agency job path). Each job works from database state, so a missed
 # run is caught up by the next one.
 PERIODIC = [
-    ("purge-expired-links", 3600, "worker.jobs.housekeeping.purge_expired_links"),
+    ("purge-expired", 3600, "worker.jobs.housekeeping.purge_expired"),
 ]

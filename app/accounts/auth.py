@@ -110,10 +110,11 @@ def load_token_user(req):
 
 def _load_tenant_for_request():
     """Resolve the caller once, before the view: this sets the tenant context for the request."""
-    set_tenant(None)
     if request.endpoint in (None, "static", "bootstrap.static"):
+        set_tenant(None)
         return None
-    user = current_user._get_current_object()
+    user = current_user._get_current_object()  # loads (once per request) through the loaders above
+    set_tenant(context_for(user) if user.is_authenticated else None)
     if request.path.startswith("/api/") and g.get("auth_method") != "token" and request.method not in ("GET", "HEAD", "OPTIONS"):
         # Cookie-authenticated API writes need the CSRF token like any form post; bearer tokens do not.
         if user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
@@ -125,6 +126,14 @@ def _load_tenant_for_request():
             if request.endpoint not in allowed:
                 return redirect(url_for("accounts.two_factor_setup", required=1))
     return None
+
+
+def rate_limit_key() -> str:
+    """API limits count per signed-in user, and per address for anonymous callers."""
+    user = current_user._get_current_object()
+    if user.is_authenticated:
+        return f"user:{user.agency_id}:{user.id}"
+    return f"ip:{request.remote_addr}"
 
 
 def init_app(app) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.accounts.passwords import MIN_LENGTH
 
@@ -12,8 +12,8 @@ PASSWORD_HELP = f"At least {MIN_LENGTH} characters. A few unrelated words make a
 
 
 def _email_field(label: str = "Email"):
-    return EmailField(label, validators=[DataRequired("Enter your email address."), Email("Enter a valid email address."),
-                                         Length(max=254)],
+    # Addresses are validated once, by the services (sign-in and reset simply find no such account).
+    return EmailField(label, validators=[DataRequired("Enter your email address."), Length(max=254)],
                       render_kw={"autocomplete": "email", "spellcheck": "false"})
 
 

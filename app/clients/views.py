@@ -48,8 +48,8 @@ def _client_form(client=None) -> ClientForm:
     return form
 
 
-def _page(template: str, status: int = 200, **context):
-    return make_response(render_template(template, **context), status)
+def _page(template: str, status_code: int = 200, /, **context):
+    return make_response(render_template(template, **context), status_code)
 
 
 @bp.before_request

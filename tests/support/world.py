@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from app.core import audit
+from app.core.idempotency import IdempotencyKey
 from app.extensions import db
 from tenants.context import TenantContext, tenant_scope
 from tests.support import factories as f
@@ -50,6 +51,8 @@ def _agency(tag: str) -> SimpleNamespace:
         token = f.ApiTokenFactory(agency_id=agency.id, client_id=other_client.id, user_id=other_client_admin.id)
         staff_token = f.ApiTokenFactory(agency_id=agency.id, user_id=idle_staff.id)
         event = audit.record("test.event", client, client_id=other_client.id)
+        db.session.add(IdempotencyKey(user_id=other_client_admin.id, client_id=other_client.id, key=f"seed-{tag}",
+                                      request_hash="0" * 64, status_code=201, response_body="{}"))
         db.session.flush()
         refs = {
             "agency_id": agency.id, "slug": agency.slug, "name": agency.name,

@@ -40,6 +40,7 @@ def run_worker_burst(app) -> subprocess.CompletedProcess:
     """Run the production worker process (`python -m worker run --burst`) until the queue is empty."""
     env = dict(os.environ)
     env["MAIL_URL"] = app.config.get("MAIL_URL") or ""
+    env["PUBLIC_URL"] = app.config["PUBLIC_URL"]
     return subprocess.run([sys.executable, "-m", "worker", "run", "default", "--burst"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -135,7 +136,7 @@ def test_periodic_fan_out_runs_per_agency_on_the_rq_worker(app, world):
             set_tenant(TenantContext(agency_id=agency.agency_id))
             db.session.add(PasswordReset(user_id=agency.staff.id, expires_at=utcnow() - timedelta(days=30)))
             db.session.commit()
-        assert fan_out("worker.jobs.housekeeping.purge_expired_links") == 2
+        assert fan_out("worker.jobs.housekeeping.purge_expired") == 2
         assert _queued_job_count(app) == 2
     result = run_worker_burst(app)
     assert result.returncode == 0, result.stderr
@@ -160,7 +161,7 @@ def test_periodic_fan_out_runs_in_process_on_the_default(app, world):
         set_tenant(TenantContext(agency_id=world.a.agency_id))
         db.session.add(PasswordReset(user_id=world.a.staff.id, expires_at=utcnow() - timedelta(days=30)))
         db.session.commit()
-        assert fan_out("worker.jobs.housekeeping.purge_expired_links") == 2
+        assert fan_out("worker.jobs.housekeeping.purge_expired") == 2
         wait_for_jobs()
         set_tenant(TenantContext(agency_id=world.a.agency_id))
         assert db.session.scalars(select(PasswordReset).where(PasswordReset.expires_at < utcnow() - timedelta(days=7))).all() == []

@@ -8,9 +8,9 @@ bp = Blueprint("accounts", __name__)
 WORKSPACE_COOKIE = "backline_workspace"
 
 
-def page(template: str, status: int = 200, **context):
+def page(template: str, status_code: int = 200, /, **context):
     """Render a page with an explicit status (a re-rendered failed form must never answer 200)."""
-    return make_response(render_template(template, **context), status)
+    return make_response(render_template(template, **context), status_code)
 
 
 def remember_workspace(response, slug: str):

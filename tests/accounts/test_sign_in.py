@@ -1,0 +1,251 @@
+"""Signing in through the page: success, one refusal for every cause, throttles, audit and suspended agencies."""
+from __future__ import annotations
+
+import html
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.services import SIGN_IN_FAILED
+from app.core.audit import AuditEvent
+from app.core.types import utcnow
+from app.extensions import db
+from tenants.context import TenantContext, tenant_scope
+from tests.support.factories import PASSWORD
+
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@contextmanager
+def tenant_db(app, agency_id):
+    with app.app_context():
+        with tenant_scope(TenantContext(agency_id=agency_id)):
+            yield db.session
+            db.session.commit()
+
+
+def csrf_from(client, path: str = "/sign-in") -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    match = CSRF_INPUT.search(response.get_data(as_text=True))
+    assert match, "the form has no csrf_token input"
+    return html.unescape(match.group(1))
+
+
+def sign_in(client, workspace, email, password, remember=False, next_url=None):
+    form = {"csrf_token": csrf_from(client), "workspace": workspace, "email": email, "password": password}
+    if remember:
+        form["remember"] = "y"
+    if next_url is not None:
+        form["next"] = next_url
+    return client.post("/sign-in", data=form)
+
+
+def is_signed_in(client) -> bool:
+    response = client.get("/api/v1/tokens")
+    assert response.status_code in (200, 401)
+    return response.status_code == 200
+
+
+def events(app, agency_id, action) -> list[AuditEvent]:
+    with tenant_db(app, agency_id) as session:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.at)))
+        session.expunge_all()
+    return rows
+
+
+def test_sign_in_page_renders_a_form_with_csrf_token(client):
+    response = client.get("/sign-in")
+
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert CSRF_INPUT.search(body)
+    for name in ("workspace", "email", "password", "remember"):
+        assert f'name="{name}"' in body
+
+
+def test_sign_in_redirects_home_and_remembers_the_workspace(world, client):
+    response = sign_in(client, world.a.slug, world.a.staff.email, PASSWORD)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    cookie = client.get_cookie("backline_workspace")
+    assert cookie is not None and cookie.value == world.a.slug
+    assert is_signed_in(client)
+    # the workspace is prefilled next time
+    client.post("/sign-out", data={"csrf_token": csrf_from(client, "/account")})
+    assert f'value="{world.a.slug}"' in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_sign_in_is_case_insensitive_for_workspace_and_email(world, client):
+    response = sign_in(client, world.a.slug.upper(), world.a.staff.email.upper(), PASSWORD)
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_sign_in_follows_a_safe_next_path(world, client):
+    response = sign_in(client, world.a.slug, world.a.agency_admin.email, PASSWORD, next_url="/clients")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/clients"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_sign_in_ignores_an_offsite_next(world, client, target):
+    response = sign_in(client, world.a.slug, world.a.agency_admin.email, PASSWORD, next_url=target)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_remember_me_sets_a_remember_cookie(world, client):
+    sign_in(client, world.a.slug, world.a.staff.email, PASSWORD, remember=True)
+
+    assert client.get_cookie("remember_token") is not None
+
+
+def test_without_remember_me_no_remember_cookie(world, client):
+    sign_in(client, world.a.slug, world.a.staff.email, PASSWORD)
+
+    assert client.get_cookie("remember_token") is None
+
+
+def _deactivate(app, ref):
+    with tenant_db(app, ref.agency_id) as session:
+        session.scalar(select(User).where(User.id == ref.id)).deactivated_at = utcnow()
+
+
+@pytest.mark.parametrize("case", ["unknown workspace", "unknown email", "wrong password", "deactivated user",
+                                  "invited user", "other agency's user"])
+def test_every_refusal_gives_the_same_message_and_status(app, world, client, case):
+    workspace, email, password = world.a.slug, world.a.staff.email, PASSWORD
+    if case == "unknown workspace":
+        workspace = "no-such-agency"
+    elif case == "unknown email":
+        email = "nobody@a.test"
+    elif case == "wrong password":
+        password = "not the password at all"
+    elif case == "deactivated user":
+        _deactivate(app, world.a.staff)
+    elif case == "invited user":
+        email = world.a.invited.email
+    else:
+        email = world.b.staff.email
+
+    response = sign_in(client, workspace, email, password)
+
+    assert response.status_code == 401
+    body = response.get_data(as_text=True)
+    assert SIGN_IN_FAILED in body
+    alerts = re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>\s*</div>', body, re.S)
+    assert [re.sub(r"<[^>]+>|\s+", " ", a).strip() for a in alerts] == [SIGN_IN_FAILED]
+    assert not is_signed_in(client)
+    assert client.get_cookie("backline_workspace") is None
+
+
+def test_a_missing_field_re_renders_the_form_with_422(world, client):
+    response = client.post("/sign-in", data={"csrf_token": csrf_from(client), "workspace": world.a.slug,
+                                             "email": world.a.staff.email, "password": ""})
+
+    assert response.status_code == 422
+    assert "Enter your password." in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_account_is_throttled_after_max_failures_even_with_the_right_password(app, world, client):
+    limit = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
+    for _ in range(limit):
+        assert sign_in(client, world.a.slug, world.a.staff.email, "wrong password!").status_code == 401
+
+    throttled = sign_in(client, world.a.slug, world.a.staff.email, PASSWORD)
+
+    assert throttled.status_code == 429
+    assert not is_signed_in(client)
+    other = app.test_client()
+    assert sign_in(other, world.a.slug, world.a.agency_admin.email, PASSWORD).status_code == 302
+    assert is_signed_in(other)
+
+
+def test_throttle_counts_unknown_emails_the_same_way(app, world, client):
+    limit = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
+    for _ in range(limit):
+        assert sign_in(client, world.a.slug, "ghost@a.test", "whatever-password").status_code == 401
+
+    assert sign_in(client, world.a.slug, "ghost@a.test", "whatever-password").status_code == 429
+
+
+def test_per_ip_limit_answers_429(app, world, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_IP_LIMIT", "3 per minute")
+    for n in range(3):
+        # a different account each time, so only the per-address limit can trip
+        assert sign_in(client, world.a.slug, f"stranger{n}@a.test", "wrong password!").status_code == 401
+
+    response = sign_in(client, world.a.slug, world.a.staff.email, PASSWORD)
+
+    assert response.status_code == 429
+    assert not is_signed_in(client)
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.9.8.7"
+    assert sign_in(elsewhere, world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
+
+
+def test_successful_sign_ins_do_not_count_against_the_ip_limit(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_IP_LIMIT", "2 per minute")
+    for _ in range(4):
+        client = app.test_client()
+        assert sign_in(client, world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
+
+
+def test_failures_and_successes_are_audited(app, world, client):
+    sign_in(client, world.a.slug, world.a.staff.email, "wrong password!")
+    sign_in(client, world.a.slug, "nobody@a.test", "wrong password!")
+    sign_in(client, world.a.slug, world.a.staff.email, PASSWORD)
+
+    failed = events(app, world.a.agency_id, "auth.sign_in_failed")
+    assert [(e.actor_email, e.details["reason"]) for e in failed] == [
+        (world.a.staff.email, "password"), ("nobody@a.test", "unknown"),
+    ]
+    assert all(e.ip == "127.0.0.1" for e in failed)
+    succeeded = events(app, world.a.agency_id, "auth.signed_in")
+    assert [(e.actor_id, e.target_id) for e in succeeded] == [(world.a.staff.id, str(world.a.staff.id))]
+    assert events(app, world.b.agency_id, "auth.sign_in_failed") == []
+
+
+def test_a_suspended_agencys_users_cannot_sign_in(app, world, client):
+    from tenants.provisioning import set_suspended
+
+    with app.app_context():
+        set_suspended(world.a.slug, True)
+        db.session.commit()
+
+    response = sign_in(client, world.a.slug, world.a.agency_admin.email, PASSWORD)
+
+    assert response.status_code == 401
+    assert SIGN_IN_FAILED in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+    assert [e.details["reason"] for e in events(app, world.a.agency_id, "auth.sign_in_failed")] == ["suspended"]
+    other = app.test_client()
+    assert sign_in(other, world.b.slug, world.b.agency_admin.email, PASSWORD).status_code == 302
+
+
+def test_suspending_an_agency_ends_its_open_sessions(app, world, as_user):
+    session_client = as_user(world.a.staff)
+    assert is_signed_in(session_client)
+    from tenants.provisioning import set_suspended
+
+    with app.app_context():
+        set_suspended(world.a.slug, True)
+        db.session.commit()
+
+    assert not is_signed_in(session_client)
+
+
+def test_signed_in_user_visiting_sign_in_goes_home(world, as_user):
+    response = as_user(world.a.staff).get("/sign-in")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
