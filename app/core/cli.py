@@ -38,4 +38,6 @@ def dev_command(host, port, no_seed):
         jobs.start_periodic_thread(app)
         click.echo("Jobs run in this process (no REDIS_URL); periodic jobs on a background thread.")
     click.echo(f"Backline is at http://{host}:{port}/  (sign-ins are listed in README.md)")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
