@@ -63,22 +63,21 @@ def register_tenancy(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.api import blp as accounts_api
+    from app.accounts.auth import rate_limit_key
     from app.accounts.views import bp as accounts_views
     from app.clients.api import blp as clients_api
     from app.clients.views import bp as clients_views
+    from app.core import apidocs, idempotency, pages
     from app.core.views import bp as core_views
+    from app.dashboard.views import bp as dashboard_views
 
-    app.register_blueprint(core_views)
-    app.register_blueprint(accounts_views)
-    app.register_blueprint(clients_views)
-    from app.accounts.auth import rate_limit_key
-
+    pages.init_app(app)
+    for blueprint in (core_views, dashboard_views, accounts_views, clients_views):
+        app.register_blueprint(blueprint)
     for blueprint in (accounts_api, clients_api):
         limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key, override_defaults=False)(blueprint)
         csrf.exempt(blueprint)  # bearer tokens need no CSRF; cookie-authenticated writes are checked in auth
         api.register_blueprint(blueprint)
-    from app.core import apidocs, idempotency
-
     apidocs.init_app(app)
     idempotency.init_app(app)
 

@@ -147,7 +147,8 @@ def init_app(app) -> None:
         from app.core.errors import error_response, wants_json
 
         if wants_json():
-            return error_response(401, "unauthorized", "Sign in or send a valid bearer token.")
+            return error_response(401, "unauthorized", "Sign in or send a valid bearer token.",
+                                  headers={"WWW-Authenticate": 'Bearer realm="backline"'})
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
 
     app.before_request(_load_tenant_for_request)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import Select, func, or_, select
 
 from app.accounts.models import ApiToken, User
-from app.core.audit import AuditEvent
 from app.core.errors import Forbidden
 from app.core.pagination import keyset_page
 from app.extensions import db
@@ -67,24 +66,3 @@ def token_for(actor: User, token_id) -> ApiToken:
 
         raise NotFound()
     return token
-
-
-def audit_events(*, action=None, actor=None, target_id=None, since=None, until=None, page: int = 1, per_page: int = 50):
-    """Newest first, filtered; offset pages are fine for a browsing screen over an indexed range."""
-    stmt = select(AuditEvent)
-    if action:
-        stmt = stmt.where(AuditEvent.action.like(f"{action}%"))
-    if actor:
-        stmt = stmt.where(AuditEvent.actor_email.like(f"%{actor.strip().lower()}%"))
-    if target_id:
-        stmt = stmt.where(AuditEvent.target_id == target_id.strip())
-    if since:
-        stmt = stmt.where(AuditEvent.at >= since)
-    if until:
-        stmt = stmt.where(AuditEvent.at < until)
-    rows = list(db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)))
-    return rows[:per_page], len(rows) > per_page
-
-
-def audit_actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

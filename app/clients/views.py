@@ -8,14 +8,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import queries as account_queries
 from app.accounts.auth import agency_admin_required
 from app.accounts.models import User
 from app.clients import queries, services
 from app.core.errors import AppError, Forbidden
-from app.core.views import apply_form_errors
+from app.core.pages import apply_form_errors
 from app.extensions import db
 
 bp = Blueprint("clients", __name__)
@@ -35,7 +35,7 @@ class ClientForm(FlaskForm):
                        description="How your team refers to the company.")
     legal_name = StringField("Legal name", validators=[Optional(), Length(max=200)],
                              description="As registered, for invoices and filings.")
-    contact_email = EmailField("Contact email", validators=[Optional(), Email("Enter a valid email address."), Length(max=254)])
+    contact_email = EmailField("Contact email", validators=[Optional(), Length(max=254)])  # the service validates it
     timezone = SelectField("Time zone", default="UTC", description="Used for the client's deadlines and reports.")
     submit = SubmitField("Save client")
 

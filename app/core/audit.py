@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import JSON, Index, String, Uuid, event
+from sqlalchemy import JSON, Index, String, Uuid, event, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.types import UTCDateTime, utcnow
@@ -109,3 +109,26 @@ def write_security_events() -> None:
                 details={k: str(v) if isinstance(v, uuid.UUID) else v for k, v in kwargs.items()},
             ))
             db.session.commit()
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+def audit_events(*, action=None, actor=None, target_id=None, since=None, until=None, page: int = 1, per_page: int = 50):
+    """Newest first, filtered; offset pages are fine for a browsing screen over an indexed range."""
+    stmt = select(AuditEvent)
+    if action:
+        stmt = stmt.where(AuditEvent.action.like(f"{action}%"))
+    if actor:
+        stmt = stmt.where(AuditEvent.actor_email.like(f"%{actor.strip().lower()}%"))
+    if target_id:
+        stmt = stmt.where(AuditEvent.target_id == target_id.strip())
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
+    rows = list(db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)))
+    return rows[:per_page], len(rows) > per_page
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

@@ -14,7 +14,7 @@ from app.accounts.auth import signed_in_required
 from app.accounts.forms import ApiTokenForm, ChangePasswordForm, DisableTwoFactorForm, EnableTwoFactorForm
 from app.accounts.views.blueprint import bp, page
 from app.core.errors import Forbidden, ValidationFailed
-from app.core.views import apply_form_errors
+from app.core.pages import apply_form_errors
 from tenants.lookup import agency_by_id
 
 SETUP_SECRET_KEY = "totp_setup_secret"

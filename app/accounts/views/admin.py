@@ -12,8 +12,9 @@ from app.accounts.forms import InviteUserForm, RoleForm, SecurityForm
 from app.accounts.models import AGENCY_ROLES, CLIENT_ROLES, ROLE_LABELS, ROLES
 from app.accounts.views.blueprint import bp, page
 from app.clients import queries as client_queries
+from app.core import audit
 from app.core.errors import AppError
-from app.core.views import apply_form_errors
+from app.core.pages import apply_form_errors
 from tenants.lookup import agency_by_id
 
 user_admin_required = require_roles("agency_admin", "client_admin")
@@ -103,7 +104,7 @@ def _role_form(user, formdata=None) -> RoleForm:
 
 
 def _detail_page(user, status: int = 200, role_form=None, error: str | None = None):
-    events, more_events = queries.audit_events(target_id=str(user.id), per_page=15)
+    events, more_events = audit.audit_events(target_id=str(user.id), per_page=15)
     return page("accounts/user_detail.html", status, user=user, role_form=role_form or _role_form(user),
                 events=events, more_events=more_events, error=error,
                 can_manage=current_user.is_agency_admin or user.is_client_user)

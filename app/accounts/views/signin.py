@@ -15,7 +15,7 @@ from app.accounts.models import User
 from app.accounts.services import SignInRefused, SignInThrottled
 from app.accounts.views.blueprint import bp, page, remember_workspace, workspace_hint
 from app.core.errors import AppError, ValidationFailed
-from app.core.views import apply_form_errors, safe_next
+from app.core.pages import apply_form_errors, safe_next
 from app.extensions import db, limiter
 from tenants.context import TenantContext, set_tenant
 from tenants.lookup import agency_by_id
@@ -36,14 +36,14 @@ def _after_sign_in(user: User, target: str | None) -> str:
     if user.is_agency_user and agency is not None and agency.require_staff_2fa and not user.totp_enabled:
         flash(f"{agency.name} requires two-factor authentication. Set it up to continue.", "warning")
         return url_for("accounts.two_factor_setup", required=1)
-    return target or url_for("core.home")
+    return target or url_for("dashboard.home")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @_login_limit()
 def sign_in():
     if request.method == "GET" and current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("core.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("dashboard.home"))
     form = SignInForm()
     if request.method == "GET":
         form.workspace.data = workspace_hint()
@@ -100,7 +100,7 @@ def _pending_user() -> User | None:
 @_login_limit()
 def sign_in_verify():
     if request.method == "GET" and current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("dashboard.home"))
     user = _pending_user()
     if user is None:
         _clear_pending()

@@ -1,0 +1,1 @@
+"""The signed-in home page of each role and the audit-log browser."""

@@ -1,0 +1,296 @@
+"""Emailed links: invitations and password resets work once, expire, and cannot be forged."""
+from __future__ import annotations
+
+import html
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.accounts import passwords, services
+from app.accounts.models import Invitation, PasswordReset, User
+from app.core.types import utcnow
+from app.extensions import db
+from tenants.context import TenantContext, tenant_scope
+from tests.support.factories import PASSWORD
+
+PUBLIC_URL = "http://backline.test"
+NEW_PASSWORD = "a brand new passphrase"
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@contextmanager
+def tenant_db(app, agency_id):
+    with app.app_context():
+        with tenant_scope(TenantContext(agency_id=agency_id)):
+            yield db.session
+            db.session.commit()
+
+
+def csrf_from(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return html.unescape(CSRF_INPUT.search(response.get_data(as_text=True)).group(1))
+
+
+def is_signed_in_as(client) -> str | None:
+    response = client.get("/api/v1/me")
+    assert response.status_code in (200, 401)
+    return response.get_json()["email"] if response.status_code == 200 else None
+
+
+def sign_in(client, workspace, email, password):
+    return client.post("/sign-in", data={"csrf_token": csrf_from(client, "/sign-in"), "workspace": workspace,
+                                         "email": email, "password": password})
+
+
+def link_path(url: str) -> str:
+    assert url.startswith(PUBLIC_URL + "/")
+    return url[len(PUBLIC_URL):]
+
+
+def invite(app, world, as_user, email="newcomer@a.test", role="staff") -> tuple[str, object]:
+    """Invite through the API as agency A's admin; returns the invitation's path and the new user's id."""
+    response = as_user(world.a.agency_admin).post("/api/v1/users", json={"email": email, "name": "Newcomer", "role": role})
+    assert response.status_code == 201, response.get_json()
+    app.config["WTF_CSRF_ENABLED"] = True
+    user_id = response.get_json()["id"]
+    with tenant_db(app, world.a.agency_id) as session:
+        invitation = session.scalar(select(Invitation).where(Invitation.user_id == User.id, User.email == email))
+        path = link_path(services.invitation_url(invitation))
+    return path, user_id
+
+
+def accept(client, path, password=NEW_PASSWORD, name="Newcomer Person"):
+    return client.post(path, data={"csrf_token": csrf_from(client, path), "name": name,
+                                   "password": password, "confirm": password})
+
+
+def request_reset(client, workspace, email):
+    return client.post("/password/forgot", data={"csrf_token": csrf_from(client, "/password/forgot"),
+                                                  "workspace": workspace, "email": email})
+
+
+def resets_of(app, ref) -> list[PasswordReset]:
+    with tenant_db(app, ref.agency_id) as session:
+        rows = list(session.scalars(select(PasswordReset).where(PasswordReset.user_id == ref.id)
+                                    .order_by(PasswordReset.created_at)))
+        session.expunge_all()
+    return rows
+
+
+def reset_path(app, reset: PasswordReset) -> str:
+    with app.app_context():
+        return link_path(services.reset_url(reset))
+
+
+def new_reset_path(app, client, world, ref) -> str:
+    before = {row.id for row in resets_of(app, ref)}
+    assert request_reset(client, world.a.slug, ref.email).status_code == 200
+    created = [row for row in resets_of(app, ref) if row.id not in before]
+    assert len(created) == 1
+    return reset_path(app, created[0])
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+def test_invitation_sets_the_password_and_signs_in(app, world, as_user, client):
+    path, user_id = invite(app, world, as_user)
+
+    page = client.get(path)
+    assert page.status_code == 200
+    assert world.a.name in page.get_data(as_text=True)
+    response = accept(client, path)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert is_signed_in_as(client) == "newcomer@a.test"
+    assert client.get_cookie("backline_workspace").value == world.a.slug
+    with tenant_db(app, world.a.agency_id) as session:
+        user = session.scalar(select(User).where(User.email == "newcomer@a.test"))
+        assert user.status == "active"
+        assert user.name == "Newcomer Person"
+        assert passwords.verify_password(user.password_hash, NEW_PASSWORD)
+        assert session.scalar(select(Invitation.accepted_at).where(Invitation.user_id == user.id)) is not None
+    other = app.test_client()
+    assert sign_in(other, world.a.slug, "newcomer@a.test", NEW_PASSWORD).status_code == 302
+
+
+def test_invitation_works_only_once(app, world, as_user, client):
+    path, _ = invite(app, world, as_user)
+    assert accept(client, path).status_code == 302
+
+    stranger = app.test_client()
+    again = stranger.get(path)
+    replay = stranger.post(path, data={"csrf_token": csrf_from(stranger, "/sign-in"), "name": "Attacker", "password": "attacker password", "confirm": "attacker password"})
+
+    assert again.status_code == 410
+    assert "expired or was already used" in again.get_data(as_text=True)
+    assert replay.status_code == 410
+    assert is_signed_in_as(stranger) is None
+    assert sign_in(app.test_client(), world.a.slug, "newcomer@a.test", NEW_PASSWORD).status_code == 302
+
+
+def test_expired_invitation_answers_410(app, world, as_user, client):
+    path, user_id = invite(app, world, as_user)
+    with tenant_db(app, world.a.agency_id) as session:
+        for row in session.scalars(select(Invitation)):
+            row.expires_at = utcnow() - timedelta(minutes=1)
+
+    response = client.get(path)
+
+    assert response.status_code == 410
+    posted = client.post(path, data={"csrf_token": csrf_from(client, "/sign-in"), "name": "Late", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert posted.status_code == 410
+    with tenant_db(app, world.a.agency_id) as session:
+        assert session.scalar(select(User.password_hash).where(User.email == "newcomer@a.test")) is None
+
+
+def test_tampered_invitation_token_answers_404(app, world, as_user, client):
+    path, _ = invite(app, world, as_user)
+    token = path.rsplit("/", 1)[1]
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+
+    assert client.get(f"/invitations/{flipped}").status_code == 404
+    assert client.get("/invitations/not-a-token").status_code == 404
+
+
+def test_a_reset_token_is_not_an_invitation(app, world, client):
+    path = reset_path(app, resets_of(app, world.a.other_client_admin)[0])
+    token = path.rsplit("/", 1)[1]
+
+    assert client.get(f"/invitations/{token}").status_code == 404
+
+
+def test_resending_an_invitation_retires_the_old_link(app, world, as_user, client):
+    old_path, user_id = invite(app, world, as_user)
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert as_user(world.a.agency_admin).post(f"/admin/users/{user_id}/resend").status_code == 302
+
+    assert client.get(old_path).status_code == 410
+
+
+def test_invitation_refuses_a_weak_password_and_stays_usable(app, world, as_user, client):
+    path, _ = invite(app, world, as_user)
+
+    weak = accept(client, path, password="short")
+
+    assert weak.status_code == 422
+    assert is_signed_in_as(client) is None
+    assert accept(client, path).status_code == 302
+
+
+def test_invitation_of_a_suspended_agency_is_not_valid(app, world, as_user, client):
+    from tenants.provisioning import set_suspended
+
+    path, _ = invite(app, world, as_user)
+    with app.app_context():
+        set_suspended(world.a.slug, True)
+        db.session.commit()
+
+    assert client.get(path).status_code == 404
+
+
+# --- password resets ---------------------------------------------------------------------------
+
+def test_forgot_password_answers_the_same_for_known_and_unknown_emails(app, world, client):
+    known = request_reset(client, world.a.slug, world.a.staff.email)
+    unknown = request_reset(app.test_client(), world.a.slug, "nobody@a.test")
+    no_workspace = request_reset(app.test_client(), "no-such-agency", world.a.staff.email)
+
+    assert known.status_code == unknown.status_code == no_workspace.status_code == 200
+    known_body = known.get_data(as_text=True).replace(world.a.staff.email, "EMAIL")
+    assert known_body == unknown.get_data(as_text=True).replace("nobody@a.test", "EMAIL")
+    assert known_body == no_workspace.get_data(as_text=True).replace(world.a.staff.email, "EMAIL")
+    assert "Check your email" in known_body
+
+
+def test_only_an_existing_active_user_gets_a_reset_row(app, world, client):
+    with tenant_db(app, world.a.agency_id) as session:
+        before = session.scalar(select(func.count()).select_from(PasswordReset))
+
+    request_reset(client, world.a.slug, world.a.staff.email)
+    request_reset(client, world.a.slug, "nobody@a.test")
+    request_reset(client, world.a.slug, world.a.invited.email)
+    request_reset(client, world.b.slug, world.a.staff.email)
+
+    with tenant_db(app, world.a.agency_id) as session:
+        rows = list(session.scalars(select(PasswordReset.user_id)))
+    assert len(rows) == before + 1
+    assert rows.count(world.a.staff.id) == 1
+
+
+def test_reset_link_sets_a_new_password_once(app, world, client):
+    path = new_reset_path(app, client, world, world.a.staff)
+
+    assert client.get(path).status_code == 200
+    response = client.post(path, data={"csrf_token": csrf_from(client, path), "password": NEW_PASSWORD,
+                                       "confirm": NEW_PASSWORD})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/sign-in?workspace={world.a.slug}"
+    assert client.get(path).status_code == 410
+    assert sign_in(app.test_client(), world.a.slug, world.a.staff.email, PASSWORD).status_code == 401
+    fresh = app.test_client()
+    assert sign_in(fresh, world.a.slug, world.a.staff.email, NEW_PASSWORD).status_code == 302
+    assert is_signed_in_as(fresh) == world.a.staff.email
+
+
+def test_reset_invalidates_the_users_older_sessions(app, world, as_user, client):
+    old_session = as_user(world.a.staff)
+    assert is_signed_in_as(old_session) == world.a.staff.email
+    app.config["WTF_CSRF_ENABLED"] = True
+    path = new_reset_path(app, client, world, world.a.staff)
+
+    client.post(path, data={"csrf_token": csrf_from(client, path), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+
+    assert is_signed_in_as(old_session) is None
+
+
+def test_using_one_reset_link_retires_the_others(app, world, client):
+    first = new_reset_path(app, client, world, world.a.staff)
+    second = new_reset_path(app, client, world, world.a.staff)
+
+    client.post(second, data={"csrf_token": csrf_from(client, second), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+
+    assert client.get(first).status_code == 410
+
+
+def test_expired_reset_link_answers_410(app, world, client):
+    path = new_reset_path(app, client, world, world.a.staff)
+    with tenant_db(app, world.a.agency_id) as session:
+        for row in session.scalars(select(PasswordReset).where(PasswordReset.user_id == world.a.staff.id)):
+            row.expires_at = utcnow() - timedelta(seconds=1)
+
+    assert client.get(path).status_code == 410
+    posted = client.post(path, data={"csrf_token": csrf_from(client, "/sign-in"), "password": NEW_PASSWORD,
+                                     "confirm": NEW_PASSWORD})
+    assert posted.status_code == 410
+    assert sign_in(app.test_client(), world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
+
+
+def test_tampered_reset_token_answers_404(app, world, client):
+    path = new_reset_path(app, client, world, world.a.staff)
+    token = path.rsplit("/", 1)[1]
+
+    assert client.get(f"/password/reset/{token[:-2]}xy").status_code == 404
+    assert client.get("/password/reset/garbage").status_code == 404
+
+
+def test_reset_refuses_a_weak_password_and_stays_usable(app, world, client):
+    path = new_reset_path(app, client, world, world.a.staff)
+
+    weak = client.post(path, data={"csrf_token": csrf_from(client, path), "password": "short", "confirm": "short"})
+
+    assert weak.status_code == 422
+    assert client.get(path).status_code == 200
+    assert sign_in(app.test_client(), world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
+
+
+def test_reset_link_of_a_deactivated_user_is_not_valid(app, world, client):
+    path = new_reset_path(app, client, world, world.a.staff)
+    with tenant_db(app, world.a.agency_id) as session:
+        session.scalar(select(User).where(User.id == world.a.staff.id)).deactivated_at = utcnow()
+
+    assert client.get(path).status_code == 404
