@@ -89,7 +89,7 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.core.cli import demo_cli, dev_command
+    from app.demo.cli import demo_cli, dev_command
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(dev_command)

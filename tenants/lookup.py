@@ -6,9 +6,11 @@ import uuid
 from sqlalchemy import select, text
 
 from app.core.errors import NotFound
+from app.core.models import ClientScoped, TenantModel
 from app.extensions import db
+from tenants import security
 from tenants.context import current_tenant
-from tenants.models import Agency, Client, ClientScoped, TenantModel
+from tenants.models import Agency, Client
 from tenants.scoping import unscoped
 
 
@@ -98,9 +100,7 @@ def note_foreign_id(model: type[TenantModel], obj_id) -> None:
     agency_id, client_id = owner
     foreign = agency_id != ctx.agency_id or (ctx.client_id is not None and client_id != ctx.client_id)
     if foreign:
-        from app.core import audit
-
-        audit.record_security_event(
+        security.record_security_event(
             ctx.agency_id, "tenant.foreign_id_requested", client_id=ctx.client_id,
             target_type=model.__tablename__, target_id=str(obj_id),
             other_agency=agency_id != ctx.agency_id,

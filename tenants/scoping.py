@@ -4,8 +4,9 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session, with_loader_criteria
 
+from app.core.models import ClientScoped, TenantModel
 from tenants.context import current_tenant
-from tenants.models import Client, ClientScoped, TenantModel
+from tenants.models import Client
 
 BYPASS = "tenant_bypass"
 _installed = False

@@ -9,8 +9,16 @@ from flask_smorest import Blueprint
 from app.accounts import queries, services
 from app.accounts.auth import require_roles, signed_in_required
 from app.accounts.schemas import (
-    ApiTokenIn, ApiTokenOut, MeOut, NewApiTokenOut, TokenRequestIn, UserFilterArgs, UserInviteIn, UserOut,
-    UserPageOut, UserUpdateIn,
+    ApiTokenIn,
+    ApiTokenOut,
+    MeOut,
+    NewApiTokenOut,
+    TokenRequestIn,
+    UserFilterArgs,
+    UserInviteIn,
+    UserOut,
+    UserPageOut,
+    UserUpdateIn,
 )
 from app.core.errors import ErrorOut
 from app.extensions import limiter

@@ -5,11 +5,12 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
-from tenants.models import Client, ClientScoped, TenantModel, tenant_fk
+from tenants.models import Client
 
 AGENCY_ROLES = ("agency_admin", "staff")
 CLIENT_ROLES = ("client_admin", "client_member")

@@ -19,6 +19,7 @@ from app.core.audit import AuditEvent
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
+from tenants import security
 from tenants.context import TenantContext, set_tenant
 from tenants.lookup import agency_by_slug, get_in_tenant
 from tenants.models import Client
@@ -76,13 +77,13 @@ def check_credentials(workspace: str, email: str, password: str) -> User:
         raise SignInRefused(SIGN_IN_FAILED)
     set_tenant(TenantContext(agency_id=agency.id))
     if _recent_failures(agency.id, email_key) >= current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"]:
-        audit.record_security_event(agency.id, "auth.sign_in_throttled", email=email_key)
+        security.record_security_event(agency.id, "auth.sign_in_throttled", email=email_key)
         raise SignInThrottled("Too many failed sign-ins for this account. Wait 15 minutes and try again.")
     user = db.session.scalar(select(User).where(User.email == email_key))
     ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active or agency.is_suspended:
         reason = "suspended" if agency.is_suspended else ("unknown" if user is None else ("inactive" if not user.is_active else "password"))
-        audit.record_security_event(
+        security.record_security_event(
             agency.id, "auth.sign_in_failed", email=email_key, reason=reason,
             client_id=user.client_id if user else None,
         )
@@ -98,7 +99,7 @@ def check_second_factor(user: User, otp: str | None) -> None:
     if not otp:
         raise SecondFactorRequired("Enter the six-digit code from your authenticator app.")
     if not pyotp.TOTP(user.totp_secret).verify(otp.strip().replace(" ", ""), valid_window=1):
-        audit.record_security_event(user.agency_id, "auth.second_factor_failed", email=user.email, client_id=user.client_id)
+        security.record_security_event(user.agency_id, "auth.second_factor_failed", email=user.email, client_id=user.client_id)
         raise SignInRefused("That code is not valid. Check your authenticator app's clock and try again.", code="invalid_otp")
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
-from tenants.models import ClientScoped, TenantModel, tenant_fk
 
 
 class ClientStaff(TenantModel, ClientScoped):

@@ -1,20 +1,16 @@
 """The append-only audit log: who did what to which record, from where."""
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import datetime
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 from sqlalchemy import JSON, Index, String, Uuid, event, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
-from tenants.context import TenantContext, current_tenant, tenant_scope
-from tenants.models import ClientScoped, TenantModel, tenant_fk
-
-log = logging.getLogger("backline.audit")
 
 
 class AuditEvent(TenantModel, ClientScoped):
@@ -48,11 +44,11 @@ def _refuse_delete(mapper, connection, target):
     raise RuntimeError("audit events are append-only")
 
 
-def _request_ip() -> str | None:
+def request_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def _actor() -> tuple[uuid.UUID | None, str | None]:
+def current_actor() -> tuple[uuid.UUID | None, str | None]:
     if not has_request_context():
         return None, None
     from flask_login import current_user
@@ -68,47 +64,19 @@ def record(action: str, target=None, *, target_type: str | None = None, target_i
     if target is not None:
         target_type = target_type or type(target).__tablename__
         target_id = target_id or target.id
-    default_actor, default_email = _actor()
-    ctx = current_tenant()
+    default_actor, default_email = current_actor()
     event_row = AuditEvent(
         action=action,
         target_type=target_type,
         target_id=str(target_id) if target_id else None,
         actor_id=actor_id or default_actor,
         actor_email=actor_email or default_email,
-        client_id=client_id or (ctx.client_id if ctx else None),
-        ip=_request_ip(),
+        client_id=client_id,  # for portal users the tenant scoping stamps their client
+        ip=request_ip(),
         details={k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in details.items()},
     )
     db.session.add(event_row)
     return event_row
-
-
-def record_security_event(agency_id: uuid.UUID, action: str, **kwargs) -> None:
-    """Record an event that must survive the request's rollback (failed sign-ins, cross-tenant probes)."""
-    log.warning("security event %s agency=%s %s", action, agency_id, kwargs)
-    if not has_request_context():
-        return
-    g.setdefault("security_events", []).append((agency_id, action, kwargs, _request_ip(), _actor()))
-
-
-def write_security_events() -> None:
-    """Write events held by record_security_event in their own transaction, after the unit ended."""
-    events = g.pop("security_events", None)
-    if not events:
-        return
-    for agency_id, action, kwargs, ip, (actor_id, actor_email) in events:
-        client_id = kwargs.pop("client_id", None)
-        ctx = TenantContext(agency_id=agency_id, client_id=client_id)
-        with tenant_scope(ctx):
-            db.session.add(AuditEvent(
-                action=action, actor_id=actor_id, actor_email=actor_email or kwargs.pop("email", None),
-                ip=ip, client_id=client_id,
-                target_type=kwargs.pop("target_type", None),
-                target_id=str(kwargs.pop("target_id")) if kwargs.get("target_id") else None,
-                details={k: str(v) if isinstance(v, uuid.UUID) else v for k, v in kwargs.items()},
-            ))
-            db.session.commit()
 
 
 # --- reads ---------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint, Uuid, delete, se
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.errors import error_response
+from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
-from tenants.models import ClientScoped, TenantModel, tenant_fk
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import g, request, url_for
 from flask_login import current_user
@@ -77,7 +77,7 @@ def format_datetime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
         return "—"
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
         return value.strftime(fmt) + " UTC"
     return str(value)
 
@@ -89,7 +89,7 @@ def format_day(value) -> str:
 def format_ago(value) -> str:
     if value is None:
         return "never"
-    seconds = (datetime.now(timezone.utc) - value).total_seconds()
+    seconds = (datetime.now(UTC) - value).total_seconds()
     if seconds < 60:
         return "just now"
     for size, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):

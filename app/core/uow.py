@@ -5,6 +5,14 @@ from flask import g
 
 from app.extensions import db
 
+_unit_end_hooks: list = []
+
+
+def on_unit_end(hook) -> None:
+    """Run `hook()` after each request's unit of work has committed or rolled back."""
+    if hook not in _unit_end_hooks:
+        _unit_end_hooks.append(hook)
+
 
 def init_app(app) -> None:
     @app.after_request
@@ -13,9 +21,8 @@ def init_app(app) -> None:
             db.session.commit()
         else:
             db.session.rollback()
-        from app.core import audit
-
-        audit.write_security_events()
+        for hook in _unit_end_hooks:
+            hook()
         return response
 
     @app.teardown_request

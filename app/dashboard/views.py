@@ -1,7 +1,7 @@
 """Pages: the role-specific home page and the agency admin's audit-log browser."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -63,9 +63,9 @@ def audit_log():
         "action": (args.get("action") or "").strip() or None,
         "actor": (args.get("actor") or "").strip() or None,
         "target_id": (args.get("target_id") or "").strip() or None,
-        "since": datetime.combine(since_day, time.min, tzinfo=timezone.utc) if since_day else None,
+        "since": datetime.combine(since_day, time.min, tzinfo=UTC) if since_day else None,
         # the "until" day is inclusive: events before the start of the next day
-        "until": datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=timezone.utc) if until_day else None,
+        "until": datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=UTC) if until_day else None,
     }
     events, has_more = audit.audit_events(page=page, per_page=50, **filters)
     bad_dates = [name for name in ("since", "until") if args.get(name) and parse_day(args.get(name)) is None]

@@ -45,6 +45,21 @@ def sign_in(client, workspace, email, password):
                                          "email": email, "password": password})
 
 
+def tampered(token: str) -> str:
+    """The token with one character in the middle of its signature changed (a full six bits of it)."""
+    payload, _, signature = token.rpartition(".")
+    middle = len(signature) // 2
+    swapped = "A" if signature[middle] != "A" else "B"
+    return f"{payload}.{signature[:middle]}{swapped}{signature[middle + 1:]}"
+
+
+def forged(kind: str, agency_id, row_id) -> str:
+    """A well-formed link token signed with a key that is not the application's."""
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer("not-the-secret-key", salt=f"backline-{kind}").dumps({"a": str(agency_id), "i": str(row_id)})
+
+
 def link_path(url: str) -> str:
     assert url.startswith(PUBLIC_URL + "/")
     return url[len(PUBLIC_URL):]
@@ -150,10 +165,14 @@ def test_expired_invitation_answers_410(app, world, as_user, client):
 def test_tampered_invitation_token_answers_404(app, world, as_user, client):
     path, _ = invite(app, world, as_user)
     token = path.rsplit("/", 1)[1]
-    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    with tenant_db(app, world.a.agency_id) as session:
+        invitation_id = session.scalar(select(Invitation.id).where(Invitation.accepted_at.is_(None),
+                                                                   Invitation.user_id != world.a.invited.id))
 
-    assert client.get(f"/invitations/{flipped}").status_code == 404
+    assert client.get(f"/invitations/{tampered(token)}").status_code == 404
+    assert client.get(f"/invitations/{forged('invite', world.a.agency_id, invitation_id)}").status_code == 404
     assert client.get("/invitations/not-a-token").status_code == 404
+    assert client.get(path).status_code == 200
 
 
 def test_a_reset_token_is_not_an_invitation(app, world, client):
@@ -274,8 +293,9 @@ def test_tampered_reset_token_answers_404(app, world, client):
     path = new_reset_path(app, client, world, world.a.staff)
     token = path.rsplit("/", 1)[1]
 
-    assert client.get(f"/password/reset/{token[:-2]}xy").status_code == 404
+    assert client.get(f"/password/reset/{tampered(token)}").status_code == 404
     assert client.get("/password/reset/garbage").status_code == 404
+    assert client.get(path).status_code == 200
 
 
 def test_reset_refuses_a_weak_password_and_stays_usable(app, world, client):

@@ -22,7 +22,7 @@ class UserRef:
     session_version: int = 1
 
     @classmethod
-    def of(cls, user) -> "UserRef":
+    def of(cls, user) -> UserRef:
         return cls(user.id, user.agency_id, user.client_id, user.email, user.role, user.name, user.session_version)
 
 

@@ -11,8 +11,8 @@ import re
 import pytest
 from sqlalchemy import text
 
+from app.core.models import TenantModel
 from app.extensions import db
-from tenants.models import TenantModel
 
 SKIP_ENDPOINTS = {"static", "bootstrap.static"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -1,8 +1,8 @@
 """Every tenant table is keyed by agency: primary keys, foreign keys and unique constraints."""
 from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint
 
+from app.core.models import TenantModel
 from app.extensions import db
-from tenants.models import TenantModel
 
 GLOBAL_TABLES = {"agencies"}
 

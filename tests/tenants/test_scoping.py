@@ -71,9 +71,9 @@ def test_get_or_404_logs_probes_of_foreign_ids(app, world):
         set_tenant(TenantContext(agency_id=world.a.agency_id, user_id=world.a.agency_admin.id))
         with pytest.raises(NotFound):
             get_or_404(User, world.b.agency_admin.id)
-        from app.core.audit import write_security_events
+        from tenants.security import write_pending_events
 
-        write_security_events()
+        write_pending_events()
         set_tenant(TenantContext(agency_id=world.a.agency_id))
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "tenant.foreign_id_requested")).all()
         assert [e.target_id for e in events] == [str(world.b.agency_admin.id)]

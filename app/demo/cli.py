@@ -11,7 +11,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @demo_cli.command("seed")
 def seed_command():
     """Create the demo agencies, staff, clients and client users (safe to run again)."""
-    from app.core import demo
+    from app.demo import seed as demo
 
     summary = demo.seed()
     for line in summary:
@@ -27,7 +27,8 @@ def dev_command(host, port, no_seed):
     """Upgrade the database, seed the demo, and serve the app with its jobs on one machine."""
     from flask_migrate import upgrade
 
-    from app.core import demo, jobs
+    from app.core import jobs
+    from app.demo import seed as demo
 
     app = current_app._get_current_object()
     upgrade()
