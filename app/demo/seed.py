@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
+from app.accounts.services import invite_user
 from app.clients.models import ClientStaff
 from app.extensions import db
 from tenants.context import TenantContext, tenant_scope
@@ -75,6 +76,10 @@ def seed() -> list[str]:
                         ClientStaff.client_id == client.id, ClientStaff.user_id == staff[local].id))
                     if not exists:
                         db.session.add(ClientStaff(client_id=client.id, user_id=staff[local].id))
+            invitee = f"new.starter@{spec['domain']}"
+            if db.session.scalar(select(User.id).where(User.email == invitee)) is None:
+                # One pending invitation per agency, so the Users page shows the invited state.
+                invite_user(email=invitee, name="New Starter", role="staff", invited_by=staff["admin"], send_email=False)
             db.session.flush()
         lines.append(f"Demo agency '{spec['slug']}' ready: sign in as admin@{spec['domain']} / {DEMO_PASSWORD}")
     db.session.commit()
