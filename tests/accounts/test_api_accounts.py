@@ -2,53 +2,19 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 
 import pytest
-from flask import session as flask_session
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from app.accounts import services
 from app.accounts.models import ApiToken, User
-from app.extensions import db
-from tenants.context import TenantContext, tenant_scope
 from tests.support.factories import PASSWORD
+from tests.support.web import bearer, csrf_for, load_user, tenant_db
 
 SIGN_IN_FAILED = services.SIGN_IN_FAILED
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-@contextmanager
-def tenant_db(app, agency_id):
-    """The database session under one agency's context, committed at the end of the block."""
-    with app.app_context():
-        with tenant_scope(TenantContext(agency_id=agency_id)):
-            yield db.session
-            db.session.commit()
-
-
-def load_user(session, ref) -> User:
-    return session.scalar(select(User).where(User.id == ref.id))
-
-
-def bearer(app, ref) -> dict:
-    """A personal API token for `ref`, made by the service, as request headers."""
-    with tenant_db(app, ref.agency_id) as session:
-        _, raw = services.create_api_token(load_user(session, ref), "test token")
-    return {"Authorization": f"Bearer {raw}"}
-
-
-def csrf_for(app, client) -> str:
-    """Put a Flask-WTF CSRF secret into the client's session and return the matching token."""
-    with app.test_request_context():
-        token = generate_csrf()
-        raw = flask_session["csrf_token"]
-    with client.session_transaction() as session:
-        session["csrf_token"] = raw
-    return token
-
 
 @pytest.fixture
 def api_as(app, as_user):

@@ -1,9 +1,6 @@
 """Emailed links: invitations and password resets work once, expire, and cannot be forged."""
 from __future__ import annotations
 
-import html
-import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -12,37 +9,17 @@ from app.accounts import passwords, services
 from app.accounts.models import Invitation, PasswordReset, User
 from app.core.types import utcnow
 from app.extensions import db
-from tenants.context import TenantContext, tenant_scope
 from tests.support.factories import PASSWORD
+from tests.support.web import csrf_from, sign_in, tenant_db
 
 PUBLIC_URL = "http://backline.test"
 NEW_PASSWORD = "a brand new passphrase"
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@contextmanager
-def tenant_db(app, agency_id):
-    with app.app_context():
-        with tenant_scope(TenantContext(agency_id=agency_id)):
-            yield db.session
-            db.session.commit()
-
-
-def csrf_from(client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(CSRF_INPUT.search(response.get_data(as_text=True)).group(1))
 
 
 def is_signed_in_as(client) -> str | None:
     response = client.get("/api/v1/me")
     assert response.status_code in (200, 401)
     return response.get_json()["email"] if response.status_code == 200 else None
-
-
-def sign_in(client, workspace, email, password):
-    return client.post("/sign-in", data={"csrf_token": csrf_from(client, "/sign-in"), "workspace": workspace,
-                                         "email": email, "password": password})
 
 
 def tampered(token: str) -> str:
@@ -138,7 +115,8 @@ def test_invitation_works_only_once(app, world, as_user, client):
 
     stranger = app.test_client()
     again = stranger.get(path)
-    replay = stranger.post(path, data={"csrf_token": csrf_from(stranger, "/sign-in"), "name": "Attacker", "password": "attacker password", "confirm": "attacker password"})
+    replay = stranger.post(path, data={"csrf_token": csrf_from(stranger, "/sign-in"), "name": "Attacker",
+                                       "password": "attacker password", "confirm": "attacker password"})
 
     assert again.status_code == 410
     assert "expired or was already used" in again.get_data(as_text=True)

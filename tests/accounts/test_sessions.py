@@ -1,51 +1,15 @@
 """Server-side session invalidation (sign-out, password change, deactivation) and CSRF on pages and the API."""
 from __future__ import annotations
 
-import html
-import re
-from contextlib import contextmanager
-
 from sqlalchemy import func, select
 
-from app.accounts import passwords, services
-from app.accounts.models import ApiToken, User
-from app.extensions import db
-from tenants.context import TenantContext, tenant_scope
+from app.accounts import passwords
+from app.accounts.models import ApiToken
 from tenants.models import Client
 from tests.support.factories import PASSWORD
+from tests.support.web import bearer, csrf_from, load_user, sign_in, tenant_db
 
 NEW_PASSWORD = "a brand new passphrase"
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@contextmanager
-def tenant_db(app, agency_id):
-    with app.app_context():
-        with tenant_scope(TenantContext(agency_id=agency_id)):
-            yield db.session
-            db.session.commit()
-
-
-def load_user(session, ref) -> User:
-    return session.scalar(select(User).where(User.id == ref.id))
-
-
-def bearer(app, ref) -> dict:
-    with tenant_db(app, ref.agency_id) as session:
-        _, raw = services.create_api_token(load_user(session, ref), "test token")
-    return {"Authorization": f"Bearer {raw}"}
-
-
-def csrf_from(client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200
-    return html.unescape(CSRF_INPUT.search(response.get_data(as_text=True)).group(1))
-
-
-def sign_in(client, workspace, ref, password=PASSWORD):
-    return client.post("/sign-in", data={
-        "csrf_token": csrf_from(client, "/sign-in"), "workspace": workspace, "email": ref.email, "password": password,
-    })
 
 
 def is_signed_in(client) -> bool:
@@ -63,7 +27,7 @@ def session_cookie(client) -> str:
 # --- sign-out ----------------------------------------------------------------------------------
 
 def test_sign_out_redirects_to_sign_in_and_ends_the_session(world, client):
-    assert sign_in(client, world.a.slug, world.a.staff).status_code == 302
+    assert sign_in(client, world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
     assert is_signed_in(client)
 
     response = client.post("/sign-out", data={"csrf_token": csrf_from(client, "/account")})
@@ -74,7 +38,7 @@ def test_sign_out_redirects_to_sign_in_and_ends_the_session(world, client):
 
 
 def test_a_replayed_cookie_from_before_sign_out_is_refused(app, world, client):
-    sign_in(client, world.a.slug, world.a.staff)
+    sign_in(client, world.a.slug, world.a.staff.email, PASSWORD)
     token = csrf_from(client, "/account")
     old_cookie = session_cookie(client)
 
@@ -132,8 +96,8 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, world, as_u
     assert here.get("/account").status_code == 200
     assert not is_signed_in(elsewhere)
     app.config["WTF_CSRF_ENABLED"] = True
-    assert sign_in(client, world.a.slug, world.a.staff, PASSWORD).status_code == 401
-    assert sign_in(client, world.a.slug, world.a.staff, NEW_PASSWORD).status_code == 302
+    assert sign_in(client, world.a.slug, world.a.staff.email, PASSWORD).status_code == 401
+    assert sign_in(client, world.a.slug, world.a.staff.email, NEW_PASSWORD).status_code == 302
 
 
 def test_password_change_with_wrong_current_password_changes_nothing(app, world, as_user):
@@ -196,7 +160,7 @@ def test_reactivation_does_not_revive_old_sessions_or_tokens(app, world, as_user
     assert client.get("/api/v1/me", headers=victim_token).status_code == 401
     app.config["WTF_CSRF_ENABLED"] = True
     fresh = app.test_client()
-    assert sign_in(fresh, world.a.slug, world.a.staff).status_code == 302
+    assert sign_in(fresh, world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
 
 
 # --- CSRF --------------------------------------------------------------------------------------

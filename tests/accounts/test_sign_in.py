@@ -1,9 +1,7 @@
 """Signing in through the page: success, one refusal for every cause, throttles, audit and suspended agencies."""
 from __future__ import annotations
 
-import html
 import re
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -13,35 +11,8 @@ from app.accounts.services import SIGN_IN_FAILED
 from app.core.audit import AuditEvent
 from app.core.types import utcnow
 from app.extensions import db
-from tenants.context import TenantContext, tenant_scope
 from tests.support.factories import PASSWORD
-
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@contextmanager
-def tenant_db(app, agency_id):
-    with app.app_context():
-        with tenant_scope(TenantContext(agency_id=agency_id)):
-            yield db.session
-            db.session.commit()
-
-
-def csrf_from(client, path: str = "/sign-in") -> str:
-    response = client.get(path)
-    assert response.status_code == 200
-    match = CSRF_INPUT.search(response.get_data(as_text=True))
-    assert match, "the form has no csrf_token input"
-    return html.unescape(match.group(1))
-
-
-def sign_in(client, workspace, email, password, remember=False, next_url=None):
-    form = {"csrf_token": csrf_from(client), "workspace": workspace, "email": email, "password": password}
-    if remember:
-        form["remember"] = "y"
-    if next_url is not None:
-        form["next"] = next_url
-    return client.post("/sign-in", data=form)
+from tests.support.web import CSRF_INPUT, csrf_from, sign_in, tenant_db
 
 
 def is_signed_in(client) -> bool:

@@ -3,32 +3,16 @@ from __future__ import annotations
 
 import html
 import re
-from contextlib import contextmanager
 
 import pyotp
 from sqlalchemy import select
 
-from app.accounts.models import User
 from app.accounts.views.account import SETUP_SECRET_KEY
 from app.core.types import utcnow
 from app.extensions import db
-from tenants.context import TenantContext, tenant_scope
 from tenants.models import Agency
 from tests.support.factories import PASSWORD
-
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@contextmanager
-def tenant_db(app, agency_id):
-    with app.app_context():
-        with tenant_scope(TenantContext(agency_id=agency_id)):
-            yield db.session
-            db.session.commit()
-
-
-def load_user(session, ref) -> User:
-    return session.scalar(select(User).where(User.id == ref.id))
+from tests.support.web import csrf_from, load_user, sign_in, tenant_db
 
 
 def enable_2fa(app, ref) -> str:
@@ -53,15 +37,8 @@ def wrong_code(secret: str) -> str:
     return next(code for code in ("000000", "111111", "222222", "333333", "444444", "555555") if code not in valid)
 
 
-def csrf_from(client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(CSRF_INPUT.search(response.get_data(as_text=True)).group(1))
-
-
 def password_step(client, workspace, ref):
-    return client.post("/sign-in", data={"csrf_token": csrf_from(client, "/sign-in"), "workspace": workspace,
-                                         "email": ref.email, "password": PASSWORD})
+    return sign_in(client, workspace, ref.email, PASSWORD)
 
 
 def code_step(client, code):

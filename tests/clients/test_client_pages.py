@@ -3,26 +3,15 @@ from __future__ import annotations
 
 import html
 import re
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
 
 from app.core.types import utcnow
-from app.extensions import db
-from tenants.context import TenantContext, tenant_scope
 from tenants.models import Client
+from tests.support.web import CSRF_INPUT, csrf_from, tenant_db
 
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 DETAIL = re.compile(r"^/clients/([0-9a-f-]{36})$")
-
-
-@contextmanager
-def tenant_db(app, agency_id):
-    with app.app_context():
-        with tenant_scope(TenantContext(agency_id=agency_id)):
-            yield db.session
-            db.session.commit()
 
 
 @pytest.fixture
@@ -31,12 +20,6 @@ def admin(app, world, as_user):
     client = as_user(world.a.agency_admin)
     app.config["WTF_CSRF_ENABLED"] = True
     return client
-
-
-def csrf_from(client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.status_code
-    return html.unescape(CSRF_INPUT.search(response.get_data(as_text=True)).group(1))
 
 
 def client_row(app, agency_id, **where) -> Client | None:

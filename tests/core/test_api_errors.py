@@ -4,20 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.factories import PASSWORD
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert set(error) == {"code", "message", "fields"}
-    assert isinstance(error["message"], str) and error["message"]
-    assert isinstance(error["fields"], dict)
-    if code:
-        assert error["code"] == code
-    return error
+from tests.support.web import assert_error
 
 
 @pytest.fixture
