@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     register_logging(app)
     register_extensions(app)
+    register_models()
     register_tenancy(app)
     register_blueprints(app)
     register_errors(app)
@@ -51,6 +52,17 @@ def register_extensions(app: Flask) -> None:
 
     jobs.init_app(app)
     uow.init_app(app)
+
+
+def register_models() -> None:
+    """Import every capability's models, so the metadata (and Alembic) sees all tables."""
+    import app.accounts.models  # noqa: F401
+    import app.catalog.models  # noqa: F401
+    import app.clients.models  # noqa: F401
+    import app.core.audit  # noqa: F401
+    import app.core.idempotency  # noqa: F401
+    import app.notifications.models  # noqa: F401
+    import app.work.models  # noqa: F401
 
 
 def register_tenancy(app: Flask) -> None:

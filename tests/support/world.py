@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from app.core import audit
 from app.core.idempotency import IdempotencyKey
 from app.extensions import db
+from app.work.models import TaskCounter
 from tenants.context import TenantContext, tenant_scope
 from tests.support import factories as f
 
@@ -53,6 +54,7 @@ def _agency(tag: str) -> SimpleNamespace:
         event = audit.record("test.event", client, client_id=other_client.id)
         db.session.add(IdempotencyKey(user_id=other_client_admin.id, client_id=other_client.id, key=f"seed-{tag}",
                                       request_hash="0" * 64, status_code=201, response_body="{}"))
+        work = _work(tag, agency.id, client, other_client, staff, client_admin)
         db.session.flush()
         refs = {
             "agency_id": agency.id, "slug": agency.slug, "name": agency.name,
@@ -66,7 +68,40 @@ def _agency(tag: str) -> SimpleNamespace:
             "client_member": client_member, "other_client_admin": other_client_admin, "invited": invited,
         }
         refs.update({key: UserRef.of(user) for key, user in users.items()})
+        refs.update(work)
     return SimpleNamespace(**refs)
+
+
+def _work(tag, agency_id, client, other_client, staff, client_admin) -> dict:
+    """A service line, queue and task type, and a task (with every kind of child row) for each client."""
+    line = f.ServiceLineFactory(agency_id=agency_id, name="Bookkeeping", code="BK")
+    queue = f.QueueFactory(agency_id=agency_id, name="Bookkeeping queue", service_line_id=line.id)
+    f.QueueMemberFactory(agency_id=agency_id, queue_id=queue.id, user_id=staff.id)
+    task_type = f.TaskTypeFactory(agency_id=agency_id, service_line_id=line.id, name="Month-end close", default_queue_id=queue.id)
+    refs = {"service_line_id": line.id, "queue_id": queue.id, "task_type_id": task_type.id}
+    for key, owner in (("", client), ("other_", other_client)):
+        f.ClientServiceFactory(agency_id=agency_id, client_id=owner.id, service_line_id=line.id)
+        task = f.TaskFactory(agency_id=agency_id, client_id=owner.id, task_type_id=task_type.id, queue_id=queue.id,
+                             assignee_id=staff.id if owner is client else None, title=f"{tag.upper()} {owner.name} close")
+        child = {"agency_id": agency_id, "client_id": owner.id, "task_id": task.id}
+        item = f.ChecklistItemFactory(**child)
+        internal = f.CommentFactory(**child, author_id=staff.id, body=f"INTERNAL-NOTE-{tag}-{key}task")
+        shared = f.CommentFactory(**child, author_id=staff.id, body=f"Client-visible note {tag}", client_visible=True)
+        attachment = f.AttachmentFactory(**child, uploaded_by_id=staff.id)
+        f.ActivityFactory(**child, actor_id=staff.id)
+        f.WatcherFactory(**child, user_id=staff.id)
+        entry = f.TimeEntryFactory(**child, user_id=staff.id, note=f"INTERNAL-TIME-{tag}")
+        schedule = f.RecurringScheduleFactory(agency_id=agency_id, client_id=owner.id, task_type_id=task_type.id)
+        refs.update({f"{key}task_id": task.id, f"{key}checklist_item_id": item.id, f"{key}comment_id": internal.id,
+                     f"{key}shared_comment_id": shared.id, f"{key}attachment_id": attachment.id,
+                     f"{key}time_entry_id": entry.id, f"{key}schedule_id": schedule.id})
+    refs["saved_filter_id"] = f.SavedFilterFactory(agency_id=agency_id, user_id=staff.id).id
+    refs["notification_id"] = f.NotificationFactory(agency_id=agency_id, user_id=staff.id, task_id=refs["task_id"]).id
+    f.NotificationFactory(agency_id=agency_id, user_id=client_admin.id, client_id=client.id, task_id=refs["task_id"])
+    f.NotificationPreferenceFactory(agency_id=agency_id, user_id=staff.id)
+    f.NotificationPreferenceFactory(agency_id=agency_id, user_id=client_admin.id, client_id=client.id)
+    db.session.add(TaskCounter(agency_id=agency_id, next_number=1001))
+    return refs
 
 
 def build() -> SimpleNamespace:

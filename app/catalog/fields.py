@@ -1,0 +1,88 @@
+"""Custom fields of a task type: validate their definitions and build a marshmallow schema for values."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from app.catalog.models import FIELD_TYPES
+from app.core.errors import ValidationFailed
+
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class FieldDefinition(Schema):
+    """One custom field of a task type."""
+
+    class Meta:
+        unknown = RAISE
+
+    key = fields.String(required=True, validate=validate.Regexp(KEY_RE, error="Use lowercase letters, digits and _ (start with a letter)."))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    required = fields.Boolean(load_default=False)
+    choices = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=list)
+    help = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+def clean_definitions(raw: list) -> list[dict]:
+    """Validate a task type's custom-field definitions; keys are unique and choice fields have choices."""
+    if not isinstance(raw, list):
+        raise ValidationFailed("Custom fields must be a list.", fields={"custom_fields": ["Must be a list."]})
+    try:
+        defs = FieldDefinition(many=True).load(raw)
+    except ValidationError as error:
+        raise ValidationFailed("A custom field definition is not valid.", fields={"custom_fields": error.messages}) from None
+    keys = [d["key"] for d in defs]
+    if len(keys) != len(set(keys)):
+        raise ValidationFailed("Custom field keys must be unique.", fields={"custom_fields": ["Duplicate key."]})
+    for d in defs:
+        if d["type"] == "choice" and not d["choices"]:
+            raise ValidationFailed(f"The choice field '{d['key']}' needs choices.", fields={"custom_fields": ["Choices required."]})
+        if d["type"] != "choice":
+            d["choices"] = []
+    return defs
+
+
+class _MoneyString(fields.Decimal):
+    """Money as a decimal string with two places (stored as text in JSON, never a float)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
+
+
+def _field_for(definition: dict) -> fields.Field:
+    required = bool(definition.get("required"))
+    options = {"required": required, "allow_none": not required, "metadata": {"description": definition.get("label")}}
+    kind = definition["type"]
+    if kind == "text":
+        return fields.String(validate=validate.Length(max=2000), **options)
+    if kind == "number":
+        return fields.Float(allow_nan=False, **options)
+    if kind == "money":
+        return _MoneyString(validate=validate.Range(min=Decimal("-1e12"), max=Decimal("1e12")), **options)
+    if kind == "date":
+        return fields.Date(**options)
+    if kind == "choice":
+        return fields.String(validate=validate.OneOf(definition["choices"]), **options)
+    if kind == "yes_no":
+        return fields.Boolean(**options)
+    raise ValueError(f"unknown field type {kind}")
+
+
+def values_schema(definitions: list[dict]) -> Schema:
+    """A schema that loads a task's custom values: unknown keys refused, required ones enforced."""
+    attrs = {d["key"]: _field_for(d) for d in definitions}
+    attrs["Meta"] = type("Meta", (), {"unknown": RAISE})
+    return Schema.from_dict(attrs, name="CustomValues")()
+
+
+def clean_values(definitions: list[dict], raw: dict | None, *, partial: bool = False) -> dict:
+    """Validate custom values against the definitions; returns JSON-ready values (dates as ISO strings)."""
+    schema = values_schema(definitions)
+    try:
+        loaded = schema.load(raw or {}, partial=partial)
+    except ValidationError as error:
+        raise ValidationFailed("Some custom fields are not valid.", fields={"custom_values": error.messages}) from None
+    return schema.dump(loaded)

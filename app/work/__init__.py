@@ -1,0 +1,1 @@
+"""Work: queues, tasks and everything on them, time tracking and recurring work."""

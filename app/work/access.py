@@ -1,0 +1,45 @@
+"""Who may see and work which tasks: admins all; staff their queues' tasks for their clients; client users their own."""
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, select
+
+from app.clients.models import ClientStaff
+from app.core.errors import NotFound
+from app.extensions import db
+from app.work.models import QueueMember, Task
+from tenants.lookup import get_or_404, note_foreign_id
+
+
+def staff_reach(stmt: Select, user_id) -> Select:
+    """Narrow a task select to queues the staff member belongs to and clients they serve."""
+    return stmt.where(
+        exists().where(QueueMember.queue_id == Task.queue_id, QueueMember.user_id == user_id),
+        exists().where(ClientStaff.client_id == Task.client_id, ClientStaff.user_id == user_id),
+    )
+
+
+def visible_tasks(actor) -> Select:
+    stmt = select(Task)
+    if actor.role == "staff":
+        stmt = staff_reach(stmt, actor.id)
+    return stmt  # client users: the tenant scoping already narrows tasks to their client
+
+
+def can_see(actor, task: Task) -> bool:
+    if actor.role == "staff":
+        return db.session.scalar(staff_reach(select(Task.id).where(Task.id == task.id), actor.id)) is not None
+    return True
+
+
+def task_for(actor, task_id) -> Task:
+    """The task with this id if the actor may see it; 404 otherwise (logging probes of other tenants)."""
+    task = get_or_404(Task, task_id)
+    if not can_see(actor, task):
+        note_foreign_id(Task, task_id)
+        raise NotFound()
+    return task
+
+
+def may_work(actor) -> bool:
+    """Agency users work tasks; client users only follow them."""
+    return actor.role in ("agency_admin", "staff")

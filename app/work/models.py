@@ -1,0 +1,276 @@
+"""Queues, tasks and their checklist, comments, attachments, activity and watchers; saved filters."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, SmallInteger, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import ClientScoped, TenantModel, tenant_fk
+from app.core.types import UTCDateTime, utcnow
+
+PRIORITIES = ("urgent", "high", "normal", "low")
+PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+STATUSES = ("new", "in_progress", "waiting_on_client", "in_review", "done", "cancelled")
+OPEN_STATUSES = ("new", "in_progress", "waiting_on_client", "in_review")
+CLOSED_STATUSES = ("done", "cancelled")
+
+
+class Queue(TenantModel):
+    """A line of work, usually one per service line, worked by its member staff."""
+
+    __tablename__ = "queues"
+    __table_args__ = (UniqueConstraint("agency_id", "name"), tenant_fk("service_line_id", "service_lines", ondelete="SET NULL"))
+    id_param = "queue_id"
+
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    service_line_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QueueMember(TenantModel):
+    """A staff member who works a queue."""
+
+    __tablename__ = "queue_members"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "queue_id", "user_id"),
+        tenant_fk("queue_id", "queues", ondelete="CASCADE"),
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+        Index("ix_queue_members_agency_user", "agency_id", "user_id"),
+    )
+    id_param = "queue_member_id"
+
+    queue_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaskCounter(TenantModel):
+    """The agency's next task number; one row per agency, incremented under a row lock."""
+
+    __tablename__ = "task_counters"
+    __table_args__ = (UniqueConstraint("agency_id"),)
+
+    next_number: Mapped[int] = mapped_column(Integer, default=1001)
+
+
+class Task(TenantModel, ClientScoped):
+    """One unit of work for one client."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "number"),
+        UniqueConstraint("agency_id", "recurring_schedule_id", "occurrence_date"),
+        tenant_fk("client_id", "clients"),
+        tenant_fk("task_type_id", "task_types"),
+        tenant_fk("queue_id", "queues"),
+        tenant_fk("assignee_id", "users", ondelete="SET NULL"),
+        tenant_fk("recurring_schedule_id", "recurring_schedules", ondelete="SET NULL"),
+        Index("ix_tasks_agency_assignee_open", "agency_id", "assignee_id", "closed_at"),
+        Index("ix_tasks_agency_queue_open", "agency_id", "queue_id", "closed_at"),
+        Index("ix_tasks_agency_client_open", "agency_id", "client_id", "closed_at"),
+    )
+    id_param = "task_id"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, sort_order=-98)
+    number: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(24))
+    task_type_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    queue_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    priority_rank: Mapped[int] = mapped_column(SmallInteger, default=PRIORITY_RANK["normal"])
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    custom_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recurring_schedule_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    occurrence_date: Mapped[date | None] = mapped_column(Date)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class _TaskChild(TenantModel, ClientScoped):
+    """A row that belongs to a task (and so to the task's client)."""
+
+    __abstract__ = True
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, sort_order=-98)
+    task_id: Mapped[uuid.UUID] = mapped_column(Uuid, sort_order=-97)
+
+
+class ChecklistItem(_TaskChild):
+    __tablename__ = "task_checklist_items"
+    __table_args__ = (
+        tenant_fk(["task_id"], "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        Index("ix_task_checklist_items_task", "agency_id", "task_id", "position"),
+    )
+    id_param = "checklist_item_id"
+
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class Comment(_TaskChild):
+    """A comment: internal (agency staff only) or client-visible."""
+
+    __tablename__ = "task_comments"
+    __table_args__ = (
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        Index("ix_task_comments_task", "agency_id", "task_id", "created_at"),
+    )
+    id_param = "comment_id"
+
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    body: Mapped[str] = mapped_column(Text)
+    client_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attachment(_TaskChild):
+    """A file on a task, stored outside the web root and served behind an access check."""
+
+    __tablename__ = "task_attachments"
+    __table_args__ = (
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        Index("ix_task_attachments_task", "agency_id", "task_id"),
+    )
+    id_param = "attachment_id"
+
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    client_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Activity(_TaskChild):
+    """One entry of a task's timeline: every change, who made it and when."""
+
+    __tablename__ = "task_activity"
+    __table_args__ = (
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        Index("ix_task_activity_task", "agency_id", "task_id", "created_at"),
+    )
+    id_param = "activity_id"
+
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(48))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    client_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Watcher(_TaskChild):
+    """Someone told about changes to a task."""
+
+    __tablename__ = "task_watchers"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "task_id", "user_id"),
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+    )
+    id_param = "watcher_id"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedFilter(TenantModel):
+    """A named set of list filters a user keeps for one view."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("agency_id", "user_id", "name"), tenant_fk("user_id", "users", ondelete="CASCADE"))
+    id_param = "saved_filter_id"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    name: Mapped[str] = mapped_column(String(100))
+    view: Mapped[str] = mapped_column(String(32))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TimeEntry(_TaskChild):
+    """Time a staff member spent on a task: a running timer (no end yet) or a finished entry.
+
+    Never shown to client users. Editable by its author while unbilled.
+    """
+
+    __tablename__ = "time_entries"
+    __table_args__ = (
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        tenant_fk("user_id", "users"),
+        Index("ix_time_entries_user_started", "agency_id", "user_id", "started_at"),
+        Index("ix_time_entries_task", "agency_id", "task_id"),
+        # One running timer per user.
+        Index("uq_time_entries_running_timer", "agency_id", "user_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+    id_param = "time_entry_id"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    billed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+FREQUENCIES = ("monthly_day", "monthly_last_working_day", "weekly", "quarterly", "yearly", "rrule")
+
+
+class RecurringSchedule(TenantModel, ClientScoped):
+    """Recurring work for one client and task type: which dates, when each is due, how early to create it."""
+
+    __tablename__ = "recurring_schedules"
+    __table_args__ = (
+        tenant_fk("client_id", "clients"),
+        tenant_fk("task_type_id", "task_types"),
+        tenant_fk("default_assignee_id", "users", ondelete="SET NULL"),
+        Index("ix_recurring_schedules_active", "agency_id", "paused_at"),
+    )
+    id_param = "schedule_id"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, sort_order=-98)
+    task_type_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    title: Mapped[str] = mapped_column(String(200))
+    frequency: Mapped[str] = mapped_column(String(32))
+    interval: Mapped[int] = mapped_column(Integer, default=1)
+    day_of_month: Mapped[int | None] = mapped_column(SmallInteger)
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    month: Mapped[int | None] = mapped_column(SmallInteger)
+    rrule: Mapped[str | None] = mapped_column(Text)
+    due_time: Mapped[str] = mapped_column(String(5), default="17:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    lead_days: Mapped[int] = mapped_column(Integer, default=7)
+    default_assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    priority: Mapped[str | None] = mapped_column(String(16))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Writes on work: tasks and their transitions, checklists, comments, attachments, time, recurrence."""

@@ -1,0 +1,273 @@
+"""Creating tasks, numbering them, changing their fields and moving them through their statuses."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.catalog.fields import clean_values
+from app.catalog.models import ClientService, ServiceLine, TaskType
+from app.clients.models import ClientStaff
+from app.core import audit
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.ids import new_id
+from app.core.types import utcnow
+from app.extensions import db
+from app.notifications.services import notify
+from app.work.models import (
+    CLOSED_STATUSES,
+    PRIORITIES,
+    PRIORITY_RANK,
+    ChecklistItem,
+    Comment,
+    Queue,
+    QueueMember,
+    Task,
+    TaskCounter,
+    Watcher,
+)
+from app.work.services import activity
+from tenants.context import current_tenant
+from tenants.lookup import get_in_tenant
+from tenants.models import Client
+
+# Allowed moves between statuses. Reopening (done -> in_progress, cancelled -> new) is allowed and recorded.
+TRANSITIONS = {
+    "new": {"in_progress", "waiting_on_client", "in_review", "cancelled"},
+    "in_progress": {"waiting_on_client", "in_review", "done", "cancelled"},
+    "waiting_on_client": {"in_progress", "cancelled"},
+    "in_review": {"in_progress", "done", "cancelled"},
+    "done": {"in_progress"},
+    "cancelled": {"new"},
+}
+# What client users may do themselves: withdraw a request nobody has started.
+CLIENT_TRANSITIONS = {("new", "cancelled")}
+STATUS_LABELS = {
+    "new": "New", "in_progress": "In progress", "waiting_on_client": "Waiting on client",
+    "in_review": "In review", "done": "Done", "cancelled": "Cancelled",
+}
+
+
+def task_url(task: Task) -> str:
+    return f"/tasks/{task.id}"
+
+
+# --- numbering -------------------------------------------------------------------------------
+
+def allocate_number() -> int:
+    """The agency's next task number, safe under concurrency (a row lock on the counter row)."""
+    agency_id = current_tenant().agency_id
+    bump = (
+        update(TaskCounter).where(TaskCounter.agency_id == agency_id)
+        .values(next_number=TaskCounter.next_number + 1).returning(TaskCounter.next_number)
+    )
+    taken = db.session.execute(bump).scalar()
+    if taken is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(TaskCounter).values(agency_id=agency_id, id=new_id(), next_number=1001))
+        except IntegrityError:
+            pass  # another transaction created the counter first
+        taken = db.session.execute(bump).scalar()
+    return taken - 1
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+def _require_agency_user(actor) -> None:
+    if actor is not None and actor.role not in ("agency_admin", "staff"):
+        raise Forbidden("Only agency staff can do that.")
+
+
+def _active(model, obj_id, field: str, label: str):
+    row = get_in_tenant(model, obj_id) if obj_id else None
+    if row is None or getattr(row, "archived_at", None) is not None:
+        raise ValidationFailed(f"Choose an active {label}.", fields={field: [f"Unknown or archived {label}."]})
+    return row
+
+
+def check_assignee(user_id, task_like) -> User:
+    """An assignee is active agency staff who can see the task (admins always can)."""
+    user = get_in_tenant(User, user_id)
+    if user is None or not user.is_agency_user or user.deactivated_at is not None:
+        raise ValidationFailed("Choose an active staff member.", fields={"assignee_id": ["Unknown or inactive staff member."]})
+    if user.role == "staff":
+        in_queue = db.session.scalar(select(QueueMember.id).where(QueueMember.queue_id == task_like.queue_id, QueueMember.user_id == user.id))
+        serves = db.session.scalar(select(ClientStaff.id).where(ClientStaff.client_id == task_like.client_id, ClientStaff.user_id == user.id))
+        if not (in_queue and serves):
+            raise ValidationFailed(f"{user.name} does not work this queue for this client.",
+                                   fields={"assignee_id": ["Not a member of the queue, or not serving the client."]})
+    return user
+
+
+def _validate_priority(priority: str) -> str:
+    if priority not in PRIORITIES:
+        raise ValidationFailed("Unknown priority.", fields={"priority": [f"Must be one of: {', '.join(PRIORITIES)}."]})
+    return priority
+
+
+# --- create ----------------------------------------------------------------------------------
+
+def create_task(actor, *, client_id, task_type_id, title: str, description: str | None = None, priority: str | None = None,
+                queue_id=None, assignee_id=None, due_at: datetime | None = None, custom_values: dict | None = None,
+                recurring_schedule_id=None, occurrence_date=None) -> Task:
+    """Create a task for a client: numbered, with its type's checklist, defaults and validated custom values.
+
+    `actor` is None for tasks the system creates (recurring work).
+    """
+    client = _active(Client, client_id, "client_id", "client")
+    if actor is not None and actor.role == "staff" and not db.session.scalar(
+            select(ClientStaff.id).where(ClientStaff.client_id == client.id, ClientStaff.user_id == actor.id)):
+        raise ValidationFailed("Choose a client you serve.", fields={"client_id": ["You do not serve this client."]})
+    task_type = _active(TaskType, task_type_id, "task_type_id", "task type")
+    service_line = db.session.scalar(select(ServiceLine).where(ServiceLine.id == task_type.service_line_id))
+    if not db.session.scalar(select(ClientService.id).where(
+            ClientService.client_id == client.id, ClientService.service_line_id == task_type.service_line_id)):
+        raise ValidationFailed(f"{client.name} does not have the {service_line.name} service.",
+                               fields={"task_type_id": ["The client does not have this service."]})
+    queue = _active(Queue, queue_id or task_type.default_queue_id, "queue_id", "queue")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed("Give the task a title.", fields={"title": ["Required."]})
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
+    priority = _validate_priority(priority or task_type.default_priority)
+    number = allocate_number()
+    task = Task(
+        id=new_id(), client_id=client.id, task_type_id=task_type.id, queue_id=queue.id, number=number,
+        reference=f"{service_line.code}-{number}", title=title[:200], description=(description or "").strip() or None,
+        priority=priority, priority_rank=PRIORITY_RANK[priority], status="new", due_at=due_at,
+        custom_values=clean_values(task_type.custom_fields or [], custom_values),
+        created_by_id=getattr(actor, "id", None),
+        recurring_schedule_id=recurring_schedule_id, occurrence_date=occurrence_date,
+    )
+    assignee = check_assignee(assignee_id, task) if assignee_id else None
+    task.assignee_id = assignee.id if assignee else None
+    db.session.add(task)
+    for position, item in enumerate(task_type.checklist_template or []):
+        db.session.add(ChecklistItem(task_id=task.id, client_id=client.id, position=position,
+                                     title=item["title"][:200], required=bool(item.get("required"))))
+    for user in {u.id: u for u in (actor if actor is not None and actor.is_agency_user else None, assignee) if u}.values():
+        db.session.add(Watcher(task_id=task.id, client_id=client.id, user_id=user.id))
+    db.session.flush()
+    activity.record(task, "created", actor, client_visible=True, reference=task.reference,
+                    recurring=recurring_schedule_id is not None)
+    audit.record("task.created", task, client_id=client.id, reference=task.reference)
+    if assignee is not None:
+        _notify_assigned(task, assignee, actor)
+    return task
+
+
+def _notify_assigned(task: Task, assignee: User, actor) -> None:
+    notify("assigned", [assignee], title=f"{task.reference} assigned to you: {task.title}", url=task_url(task), task=task, actor=actor)
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+def watchers_of(task: Task) -> list[User]:
+    return list(db.session.scalars(select(User).join(Watcher, Watcher.user_id == User.id).where(Watcher.task_id == task.id)))
+
+
+def ensure_watching(task: Task, user: User) -> None:
+    if not db.session.scalar(select(Watcher.id).where(Watcher.task_id == task.id, Watcher.user_id == user.id)):
+        db.session.add(Watcher(task_id=task.id, client_id=task.client_id, user_id=user.id))
+
+
+def assign(task: Task, actor, assignee_id) -> Task:
+    """Assign, reassign (a user id) or unassign (None)."""
+    _require_agency_user(actor)
+    if not task.is_open:
+        raise Conflict("Reopen the task before assigning it.")
+    assignee = check_assignee(assignee_id, task) if assignee_id else None
+    new_id_ = assignee.id if assignee else None
+    if task.assignee_id == new_id_:
+        return task
+    activity.record(task, "assigned" if assignee else "unassigned", actor,
+                    previous=task.assignee_id, assignee=new_id_, assignee_name=assignee.name if assignee else None)
+    task.assignee_id = new_id_
+    if assignee is not None:
+        ensure_watching(task, assignee)
+        _notify_assigned(task, assignee, actor)
+    return task
+
+
+def update_fields(task: Task, actor, values: dict) -> Task:
+    """Edit title, description, priority, deadline, queue or custom values; each change is recorded."""
+    _require_agency_user(actor)
+    changes = {}
+    if "title" in values:
+        title = (values["title"] or "").strip()
+        if not title:
+            raise ValidationFailed("Give the task a title.", fields={"title": ["Required."]})
+        changes["title"] = title[:200]
+    if "description" in values:
+        changes["description"] = (values["description"] or "").strip() or None
+    if "priority" in values:
+        changes["priority"] = _validate_priority(values["priority"])
+    if "due_at" in values:
+        if values["due_at"] is not None and values["due_at"].tzinfo is None:
+            raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
+        changes["due_at"] = values["due_at"]
+    if "queue_id" in values:
+        changes["queue_id"] = _active(Queue, values["queue_id"], "queue_id", "queue").id
+    if "custom_values" in values:
+        task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
+        merged = {**(task.custom_values or {}), **(values["custom_values"] or {})}
+        changes["custom_values"] = clean_values(task_type.custom_fields or [], merged)
+    changes = {k: v for k, v in changes.items() if getattr(task, k) != v}
+    for key, value in changes.items():
+        old = getattr(task, key)
+        setattr(task, key, value)
+        activity.record(task, f"{key}_changed", actor, client_visible=key in ("title", "due_at"),
+                        old=old.isoformat() if isinstance(old, datetime) else old,
+                        new=value.isoformat() if isinstance(value, datetime) else value)
+    if "priority" in changes:
+        task.priority_rank = PRIORITY_RANK[task.priority]
+    if "queue_id" in changes and task.assignee_id:
+        assignee = get_in_tenant(User, task.assignee_id)
+        if assignee is not None and assignee.role == "staff":
+            try:
+                check_assignee(assignee.id, task)
+            except ValidationFailed:
+                activity.record(task, "unassigned", actor, previous=task.assignee_id, reason="queue changed")
+                task.assignee_id = None
+    return task
+
+
+def transition(task: Task, actor, to: str, *, message: str | None = None) -> Task:
+    """Move a task to another status, if the move is allowed and the actor may make it.
+
+    `message`, when given, is posted as a client-visible comment (the question when waiting on the client).
+    """
+    if to not in TRANSITIONS:
+        raise ValidationFailed("Unknown status.", fields={"status": [f"Must be one of: {', '.join(TRANSITIONS)}."]})
+    frm = task.status
+    if to == frm:
+        return task
+    if to not in TRANSITIONS[frm]:
+        raise Conflict(f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
+                       fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
+    if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS:
+        raise Forbidden("Only the agency can change this task's status.")
+    if to == "done":
+        open_required = db.session.scalar(select(ChecklistItem.id).where(
+            ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))
+        if open_required:
+            raise Conflict("Tick every required checklist item before completing the task.",
+                           fields={"checklist": ["Required items are still open."]})
+    if to == "waiting_on_client" and not (message or "").strip():
+        raise ValidationFailed("Ask the client your question.", fields={"message": ["Required when waiting on the client."]})
+    now = utcnow()
+    task.status = to
+    task.closed_at = now if to in CLOSED_STATUSES else None
+    kind = "reopened" if frm in CLOSED_STATUSES else "status_changed"
+    activity.record(task, kind, actor, client_visible=True, old=frm, new=to)
+    audit.record("task.status_changed", task, client_id=task.client_id, old=frm, new=to)
+    if message and message.strip():
+        db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
+                               body=message.strip(), client_visible=True))
+    notify("status_changed", watchers_of(task),
+           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}", url=task_url(task), task=task, actor=actor)
+    return task

@@ -1,0 +1,9 @@
+"""Notification email jobs."""
+from worker.runtime import tenant_job
+
+
+@tenant_job
+def send_notification_email(notification_id: str) -> str:
+    from app.notifications.emails import send_notification_email as send
+
+    return send(notification_id)
