@@ -77,16 +77,31 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.api import blp as accounts_api
     from app.accounts.auth import rate_limit_key
     from app.accounts.views import bp as accounts_views
+    from app.catalog.api import blp as catalog_api
+    from app.catalog.views import bp as catalog_views
     from app.clients.api import blp as clients_api
     from app.clients.views import bp as clients_views
     from app.core import apidocs, idempotency, pages
     from app.core.views import bp as core_views
     from app.dashboard.views import bp as dashboard_views
+    from app.notifications.api import blp as notifications_api
+    from app.notifications.views import bp as notifications_views
+    from app.work.api.lists import blp as work_api
+    from app.work.api.queues import blp as queues_api
+    from app.work.api.schedules import blp as schedules_api
+    from app.work.api.tasks import blp as tasks_api
+    from app.work.api.time import blp as time_api
+    from app.work.views.lists import bp as work_views
+    from app.work.views.queues import bp as queue_views
+    from app.work.views.schedules import bp as schedule_views
+    from app.work.views.tasks import bp as task_views
+    from app.work.views.time import bp as time_views
 
     pages.init_app(app)
-    for blueprint in (core_views, dashboard_views, accounts_views, clients_views):
+    for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
+                      time_views, schedule_views, work_views, queue_views):
         app.register_blueprint(blueprint)
-    for blueprint in (accounts_api, clients_api):
+    for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, time_api, schedules_api, work_api, queues_api):
         limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key, override_defaults=False)(blueprint)
         csrf.exempt(blueprint)  # bearer tokens need no CSRF; cookie-authenticated writes are checked in auth
         api.register_blueprint(blueprint)

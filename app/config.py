@@ -43,6 +43,8 @@ def from_environ() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Backline <no-reply@backline.localhost>"),
         "MAIL_DIR": str(INSTANCE_DIR / "mail"),
         "UPLOAD_DIR": str(INSTANCE_DIR / "uploads"),
+        "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))),
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND") or None,
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),

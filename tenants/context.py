@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import g, has_app_context
 
@@ -44,3 +44,14 @@ def tenant_scope(ctx: TenantContext | None):
         yield ctx
     finally:
         set_tenant(previous)
+
+
+def as_agency():
+    """Act for the whole agency during a client user's request (e.g. to notify agency staff of their comment).
+
+    The one sanctioned widening of a portal session's scope: same agency, client narrowing lifted for the block.
+    """
+    ctx = current_tenant()
+    if ctx is None or ctx.client_id is None:
+        return tenant_scope(ctx)
+    return tenant_scope(replace(ctx, client_id=None))

@@ -26,8 +26,9 @@ def validate_slug(slug: str) -> str:
 
 
 def create_agency(name: str, slug: str, admin_email: str, admin_name: str | None = None):
-    """Create an agency, its first admin and its invitation. Returns (agency, admin, invitation)."""
+    """Create an agency, its first admin and invitation, and its default catalog. Returns (agency, admin, invitation)."""
     from app.accounts import services as accounts
+    from app.catalog.services import seed_default_catalog
 
     name = (name or "").strip()
     if not name:
@@ -43,6 +44,7 @@ def create_agency(name: str, slug: str, admin_email: str, admin_name: str | None
             email=admin_email, name=admin_name or admin_email.split("@")[0], role="agency_admin",
             invited_by=None, send_email=False,
         )
+        seed_default_catalog()
         db.session.flush()
     return agency, admin, invitation
 

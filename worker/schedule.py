@@ -4,4 +4,5 @@
 # run is caught up by the next one.
 PERIODIC = [
     ("purge-expired", 3600, "worker.jobs.housekeeping.purge_expired"),
+    ("recurring-tasks", 900, "worker.jobs.recurring.generate_recurring_tasks"),
 ]

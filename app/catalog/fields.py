@@ -34,12 +34,15 @@ def clean_definitions(raw: list) -> list[dict]:
         defs = FieldDefinition(many=True).load(raw)
     except ValidationError as error:
         raise ValidationFailed("A custom field definition is not valid.", fields={"custom_fields": error.messages}) from None
-    keys = [d["key"] for d in defs]
-    if len(keys) != len(set(keys)):
-        raise ValidationFailed("Custom field keys must be unique.", fields={"custom_fields": ["Duplicate key."]})
-    for d in defs:
+    seen = set()
+    for index, d in enumerate(defs):
+        if d["key"] in seen:
+            raise ValidationFailed(f"The custom field key '{d['key']}' is used twice.",
+                                   fields={"custom_fields": {index: {"key": [f"Duplicate key '{d['key']}'."]}}})
+        seen.add(d["key"])
         if d["type"] == "choice" and not d["choices"]:
-            raise ValidationFailed(f"The choice field '{d['key']}' needs choices.", fields={"custom_fields": ["Choices required."]})
+            raise ValidationFailed(f"The choice field '{d['key']}' needs choices.",
+                                   fields={"custom_fields": {index: {"choices": ["Choices required."]}}})
         if d["type"] != "choice":
             d["choices"] = []
     return defs

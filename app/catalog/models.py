@@ -40,7 +40,7 @@ class TaskType(TenantModel):
     __table_args__ = (
         UniqueConstraint("agency_id", "service_line_id", "name"),
         tenant_fk("service_line_id", "service_lines"),
-        tenant_fk("default_queue_id", "queues", ondelete="SET NULL"),
+        tenant_fk("default_queue_id", "queues"),
     )
     id_param = "task_type_id"
 

@@ -6,12 +6,20 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.services import invite_user
+from app.catalog.models import ServiceLine
+from app.catalog.services import add_client_service, seed_default_catalog
 from app.clients.models import ClientStaff
 from app.extensions import db
 from tenants.context import TenantContext, tenant_scope
 from tenants.models import Agency, Client
 
 DEMO_PASSWORD = "backline-demo"
+# The service lines (by code) each demo client buys.
+CLIENT_SERVICES = {
+    "Acme Bakery": ("BK", "PR"), "Bluebird Logistics": ("BK", "PR", "CP"), "Cedar Dental": ("PR", "RC", "CP"),
+    "Delta Robotics": ("BK", "RC"), "Evergreen Cafe": ("BK", "CP"), "Foxglove Studio": ("BK", "PR", "CP"),
+    "Granite Builders": ("PR", "RC", "CP"), "Juniper Health": ("BK", "PR", "RC", "CP"),
+}
 
 AGENCIES = [
     {
@@ -58,6 +66,8 @@ def seed() -> list[str]:
             db.session.add(agency)
             db.session.flush()
         with tenant_scope(TenantContext(agency_id=agency.id, role="platform")):
+            seed_default_catalog()
+            lines_by_code = {line.code: line for line in db.session.scalars(select(ServiceLine))}
             staff = {}
             for name, local, role in spec["staff"]:
                 staff[local] = _user(f"{local}@{spec['domain']}", name, role)
@@ -71,6 +81,9 @@ def seed() -> list[str]:
                 first = client_name.split()[0].lower()
                 _user(f"{first}.admin@{domain}", f"{client_name.split()[0]} Owner", "client_admin", client.id)
                 _user(f"{first}.member@{domain}", f"{client_name.split()[0]} Clerk", "client_member", client.id)
+                for code in CLIENT_SERVICES.get(client_name, ()):
+                    if code in lines_by_code and lines_by_code[code].archived_at is None:
+                        add_client_service(client, lines_by_code[code].id)
                 for local in served_by:
                     exists = db.session.scalar(select(ClientStaff.id).where(
                         ClientStaff.client_id == client.id, ClientStaff.user_id == staff[local].id))

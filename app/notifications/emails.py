@@ -9,8 +9,11 @@ from app.accounts.models import User
 from app.core import mail
 from app.core.types import utcnow
 from app.extensions import db
-from app.notifications.models import Notification
+from app.notifications.models import KIND_LABELS, Notification
 from tenants.lookup import agency_by_id, get_in_tenant
+
+# Emails are rendered by a job with no request to build URLs from; this is the preferences page's path.
+PREFERENCES_PATH = "/notifications/preferences"
 
 
 def send_notification_email(notification_id) -> str:
@@ -23,7 +26,10 @@ def send_notification_email(notification_id) -> str:
     if user is None or user.deactivated_at is not None or user.password_hash is None:
         return "skipped"
     agency = agency_by_id(note.agency_id)
-    context = {"note": note, "user": user, "agency": agency, "url": absolute_url(note.url) if note.url else None}
+    context = {
+        "note": note, "user": user, "agency": agency, "url": absolute_url(note.url) if note.url else None,
+        "kind_label": KIND_LABELS.get(note.kind, note.kind), "preferences_url": absolute_url(PREFERENCES_PATH),
+    }
     mail.send(user.email, note.title, render_template("email/notification.txt", **context),
               render_template("email/notification.html", **context))
     note.emailed_at = utcnow()

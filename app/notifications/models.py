@@ -4,13 +4,26 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 
 KINDS = ("assigned", "mentioned", "client_commented", "status_changed")
+# How each kind is named and explained on the preferences page, in the API and in the emails' footer.
+KIND_LABELS = {
+    "assigned": "Assigned to me",
+    "mentioned": "Mentions",
+    "client_commented": "Client comments",
+    "status_changed": "Status changes",
+}
+KIND_HELP = {
+    "assigned": "Someone gives you a task, or a recurring task is created with you as its assignee.",
+    "mentioned": "Someone mentions you by @name in a comment.",
+    "client_commented": "A client user comments on a task you watch.",
+    "status_changed": "A task you watch moves to another status (started, waiting on the client, done, reopened…).",
+}
 
 
 class Notification(TenantModel, ClientScoped):
@@ -25,9 +38,14 @@ class Notification(TenantModel, ClientScoped):
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     kind: Mapped[str] = mapped_column(String(32))
     task_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # What the notification was about, as it read when it was sent (a notification is a message, not a live view).
+    task_reference: Mapped[str | None] = mapped_column(String(24))
+    client_name: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
+    # False for an email-only notification: kept for the email job's text, never listed in the app.
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

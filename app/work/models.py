@@ -21,7 +21,7 @@ class Queue(TenantModel):
     """A line of work, usually one per service line, worked by its member staff."""
 
     __tablename__ = "queues"
-    __table_args__ = (UniqueConstraint("agency_id", "name"), tenant_fk("service_line_id", "service_lines", ondelete="SET NULL"))
+    __table_args__ = (UniqueConstraint("agency_id", "name"), tenant_fk("service_line_id", "service_lines"))
     id_param = "queue_id"
 
     name: Mapped[str] = mapped_column(String(100))
@@ -48,6 +48,10 @@ class QueueMember(TenantModel):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# Composite foreign keys carry no ON DELETE SET NULL: it would null agency_id too. Referenced rows are archived or
+# deactivated rather than deleted, and services detach what they delete (e.g. a schedule's tasks).
+
+
 class TaskCounter(TenantModel):
     """The agency's next task number; one row per agency, incremented under a row lock."""
 
@@ -67,11 +71,20 @@ class Task(TenantModel, ClientScoped):
         tenant_fk("client_id", "clients"),
         tenant_fk("task_type_id", "task_types"),
         tenant_fk("queue_id", "queues"),
-        tenant_fk("assignee_id", "users", ondelete="SET NULL"),
-        tenant_fk("recurring_schedule_id", "recurring_schedules", ondelete="SET NULL"),
+        tenant_fk("assignee_id", "users"),
+        tenant_fk("recurring_schedule_id", "recurring_schedules"),
         Index("ix_tasks_agency_assignee_open", "agency_id", "assignee_id", "closed_at"),
         Index("ix_tasks_agency_queue_open", "agency_id", "queue_id", "closed_at"),
         Index("ix_tasks_agency_client_open", "agency_id", "client_id", "closed_at"),
+        # The work lists: open tasks in urgency order (priority, deadline, age) per assignee, queue and client,
+        # the unassigned ones for claim-next, and per-client counts read from the index alone.
+        *(Index(f"ix_tasks_open_{name}_urgency", "agency_id", *lead, "priority_rank", "due_at", "created_at", "id",
+                sqlite_where=text(where), postgresql_where=text(where))
+          for name, lead, where in (("agency", (), "closed_at IS NULL"), ("assignee", ("assignee_id",), "closed_at IS NULL"),
+                                    ("queue", ("queue_id",), "closed_at IS NULL"), ("client", ("client_id",), "closed_at IS NULL"),
+                                    ("unassigned", (), "closed_at IS NULL AND assignee_id IS NULL"))),
+        Index("ix_tasks_open_client_counts", "agency_id", "client_id", "status", "due_at",
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
     )
     id_param = "task_id"
 
@@ -251,7 +264,7 @@ class RecurringSchedule(TenantModel, ClientScoped):
     __table_args__ = (
         tenant_fk("client_id", "clients"),
         tenant_fk("task_type_id", "task_types"),
-        tenant_fk("default_assignee_id", "users", ondelete="SET NULL"),
+        tenant_fk("default_assignee_id", "users"),
         Index("ix_recurring_schedules_active", "agency_id", "paused_at"),
     )
     id_param = "schedule_id"

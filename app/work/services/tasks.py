@@ -1,7 +1,7 @@
 """Creating tasks, numbering them, changing their fields and moving them through their statuses."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -133,6 +133,7 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
         raise ValidationFailed("Give the task a title.", fields={"title": ["Required."]})
     if due_at is not None and due_at.tzinfo is None:
         raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
+    due_at = due_at.astimezone(UTC) if due_at is not None else None
     priority = _validate_priority(priority or task_type.default_priority)
     number = allocate_number()
     task = Task(
@@ -146,6 +147,7 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
     assignee = check_assignee(assignee_id, task) if assignee_id else None
     task.assignee_id = assignee.id if assignee else None
     db.session.add(task)
+    db.session.flush()  # no ORM relationships: the task row must exist before its children are inserted
     for position, item in enumerate(task_type.checklist_template or []):
         db.session.add(ChecklistItem(task_id=task.id, client_id=client.id, position=position,
                                      title=item["title"][:200], required=bool(item.get("required"))))
@@ -165,6 +167,11 @@ def _notify_assigned(task: Task, assignee: User, actor) -> None:
 
 
 # --- changes ---------------------------------------------------------------------------------
+
+def watcher_ids(task: Task) -> list:
+    """Who watches the task, as ids: readable in a client user's scope too (notify() loads the users)."""
+    return list(db.session.scalars(select(Watcher.user_id).where(Watcher.task_id == task.id)))
+
 
 def watchers_of(task: Task) -> list[User]:
     return list(db.session.scalars(select(User).join(Watcher, Watcher.user_id == User.id).where(Watcher.task_id == task.id)))
@@ -187,6 +194,7 @@ def assign(task: Task, actor, assignee_id) -> Task:
     activity.record(task, "assigned" if assignee else "unassigned", actor,
                     previous=task.assignee_id, assignee=new_id_, assignee_name=assignee.name if assignee else None)
     task.assignee_id = new_id_
+    audit.record("task.assigned", task, client_id=task.client_id, assignee_id=str(new_id_) if new_id_ else None)
     if assignee is not None:
         ensure_watching(task, assignee)
         _notify_assigned(task, assignee, actor)
@@ -209,13 +217,16 @@ def update_fields(task: Task, actor, values: dict) -> Task:
     if "due_at" in values:
         if values["due_at"] is not None and values["due_at"].tzinfo is None:
             raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
-        changes["due_at"] = values["due_at"]
+        changes["due_at"] = values["due_at"].astimezone(UTC) if values["due_at"] is not None else None
     if "queue_id" in values:
         changes["queue_id"] = _active(Queue, values["queue_id"], "queue_id", "queue").id
     if "custom_values" in values:
         task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
-        merged = {**(task.custom_values or {}), **(values["custom_values"] or {})}
-        changes["custom_values"] = clean_values(task_type.custom_fields or [], merged)
+        definitions = task_type.custom_fields or []
+        # Stored values of fields the type no longer defines are dropped, not refused as unknown.
+        known = {d["key"] for d in definitions}
+        kept = {k: v for k, v in (task.custom_values or {}).items() if k in known}
+        changes["custom_values"] = clean_values(definitions, {**kept, **(values["custom_values"] or {})})
     changes = {k: v for k, v in changes.items() if getattr(task, k) != v}
     for key, value in changes.items():
         old = getattr(task, key)
@@ -223,6 +234,8 @@ def update_fields(task: Task, actor, values: dict) -> Task:
         activity.record(task, f"{key}_changed", actor, client_visible=key in ("title", "due_at"),
                         old=old.isoformat() if isinstance(old, datetime) else old,
                         new=value.isoformat() if isinstance(value, datetime) else value)
+    if changes:
+        audit.record("task.updated", task, client_id=task.client_id, fields=sorted(changes))
     if "priority" in changes:
         task.priority_rank = PRIORITY_RANK[task.priority]
     if "queue_id" in changes and task.assignee_id:
@@ -268,6 +281,16 @@ def transition(task: Task, actor, to: str, *, message: str | None = None) -> Tas
     if message and message.strip():
         db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
                                body=message.strip(), client_visible=True))
-    notify("status_changed", watchers_of(task),
+    notify("status_changed", watcher_ids(task),
            title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}", url=task_url(task), task=task, actor=actor)
     return task
+
+
+def eligible_assignees(task_like) -> list[User]:
+    """Who may be assigned: active agency admins, and active staff in the task's queue who serve its client."""
+    in_queue = select(QueueMember.user_id).where(QueueMember.queue_id == task_like.queue_id)
+    serving = select(ClientStaff.user_id).where(ClientStaff.client_id == task_like.client_id)
+    return list(db.session.scalars(select(User).where(
+        User.deactivated_at.is_(None), User.password_hash.is_not(None),
+        (User.role == "agency_admin") | ((User.role == "staff") & User.id.in_(in_queue) & User.id.in_(serving)),
+    ).order_by(User.name)))

@@ -1,0 +1,71 @@
+"""Marshmallow input and output schemas for notifications and notification preferences (unknown fields are refused)."""
+from marshmallow import Schema, fields, validate
+
+from app.accounts.schemas import PageArgs
+from app.notifications.models import KIND_HELP, KIND_LABELS, KINDS
+from app.notifications.queries import SORTS
+
+
+class NotificationOut(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    task_id = fields.UUID(allow_none=True)
+    task_reference = fields.String(allow_none=True)
+    client_name = fields.String(allow_none=True)
+    read = fields.Function(lambda note: note.read_at is not None)
+    read_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class NotificationPageOut(Schema):
+    items = fields.List(fields.Nested(NotificationOut))
+    next_cursor = fields.String(allow_none=True)
+    unread_count = fields.Integer()
+
+
+class NotificationFilterArgs(PageArgs):
+    unread = fields.Boolean(load_default=False)
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+
+
+class ReadAllOut(Schema):
+    marked_read = fields.Integer()
+    unread_count = fields.Integer()
+
+
+class ChannelsIn(Schema):
+    in_app = fields.Boolean(required=True)
+    email = fields.Boolean(required=True)
+
+
+class ChannelsOut(Schema):
+    label = fields.String()
+    description = fields.String()
+    in_app = fields.Boolean()
+    email = fields.Boolean()
+
+
+class PreferencesIn(Schema):
+    """Any subset of the kinds; kinds left out keep their setting."""
+
+    assigned = fields.Nested(ChannelsIn)
+    mentioned = fields.Nested(ChannelsIn)
+    client_commented = fields.Nested(ChannelsIn)
+    status_changed = fields.Nested(ChannelsIn)
+
+
+class PreferencesOut(Schema):
+    assigned = fields.Nested(ChannelsOut)
+    mentioned = fields.Nested(ChannelsOut)
+    client_commented = fields.Nested(ChannelsOut)
+    status_changed = fields.Nested(ChannelsOut)
+
+
+def preferences_out(preferences: dict) -> dict:
+    """{kind: (in_app, email)} as the API shows it, with each kind's label and explanation."""
+    return {kind: {"label": KIND_LABELS[kind], "description": KIND_HELP[kind], "in_app": in_app, "email": email}
+            for kind, (in_app, email) in preferences.items()}

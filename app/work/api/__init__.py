@@ -1,0 +1,1 @@
+"""The work JSON API: one flask-smorest blueprint per module."""

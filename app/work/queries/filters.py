@@ -1,0 +1,156 @@
+"""The filters every task list shares (client, service line, type, queue, status, priority, assignee, deadline, text).
+
+One schema reads them from a page's query string or an API request, so a saved filter, a CSV export and the
+API all mean the same thing by the same parameters.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy import Select, func, or_, select
+
+from app.catalog.models import TaskType
+from app.core.types import utcnow
+from app.work.models import OPEN_STATUSES, PRIORITIES, STATUSES, Task
+from app.work.queries.keyset import DEFAULT_SORT, SORTS
+
+STATUS_CHOICES = ("open", "closed", "all", *STATUSES)
+DUE_CHOICES = ("overdue", "today", "week", "none")
+ASSIGNEE_WORDS = ("me", "none")
+FILTER_KEYS = ("client_id", "service_line_id", "task_type_id", "queue_id", "status", "priority", "assignee", "due",
+               "due_from", "due_to", "q", "sort")
+REFERENCE = re.compile(r"^(?:[A-Za-z]{1,8}-?)?(\d{1,9})$")
+
+
+def _assignee(value: str) -> None:
+    if value in ASSIGNEE_WORDS:
+        return
+    try:
+        fields.UUID().deserialize(value)
+    except ValidationError:
+        raise ValidationError("Use me, none or a user id.") from None
+
+
+class TaskFilterArgs(Schema):
+    """Task list filters as query parameters; every one is optional. The status defaults to open."""
+
+    client_id = fields.UUID(load_default=None)
+    service_line_id = fields.UUID(load_default=None)
+    task_type_id = fields.UUID(load_default=None)
+    queue_id = fields.UUID(load_default=None)
+    status = fields.String(load_default="open", validate=validate.OneOf(STATUS_CHOICES))
+    priority = fields.String(load_default=None, validate=validate.OneOf(PRIORITIES))
+    assignee = fields.String(load_default=None, validate=_assignee, metadata={"description": "me, none (unassigned) or a user id"})
+    due = fields.String(load_default=None, validate=validate.OneOf(DUE_CHOICES))
+    due_from = fields.Date(load_default=None)
+    due_to = fields.Date(load_default=None)
+    q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "reference, number or title"})
+    sort = fields.String(load_default=DEFAULT_SORT, validate=validate.OneOf(tuple(SORTS)))
+
+
+@dataclass
+class TaskFilters:
+    client_id: object = None
+    service_line_id: object = None
+    task_type_id: object = None
+    queue_id: object = None
+    status: str = "open"
+    priority: str | None = None
+    assignee: str | None = None
+    due: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    q: str | None = None
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> TaskFilters:
+        known = {f.name for f in dc_fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def query_string(self, drop: tuple = ()) -> str:
+        """These filters as a query string (defaults left out), for links, saved filters and exports."""
+        pairs = []
+        for key in FILTER_KEYS:
+            value = getattr(self, key)
+            if key in drop or value in (None, "") or (key == "status" and value == "open") or (key == "sort" and value == DEFAULT_SORT):
+                continue
+            pairs.append((key, value.isoformat() if isinstance(value, date) else str(value)))
+        return urlencode(pairs)
+
+    @property
+    def is_default(self) -> bool:
+        return not self.query_string()
+
+
+def parse_filters(args) -> tuple[TaskFilters, dict]:
+    """Filters from a page's query string: invalid ones are dropped and returned as errors to show."""
+    data = {key: value for key, value in args.items() if key in FILTER_KEYS and value != ""}
+    try:
+        return TaskFilters.from_mapping(TaskFilterArgs().load(data, unknown=EXCLUDE)), {}
+    except ValidationError as error:
+        errors = error.messages if isinstance(error.messages, dict) else {}
+        clean = {key: value for key, value in data.items() if key not in errors}
+        return TaskFilters.from_mapping(TaskFilterArgs().load(clean, unknown=EXCLUDE)), errors
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def apply_filters(stmt: Select, filters: TaskFilters, actor, now: datetime | None = None) -> Select:
+    """Narrow a task select by the filters. Open lists say `closed_at IS NULL`, which the partial indexes need."""
+    now = now or utcnow()
+    if filters.status == "open":
+        stmt = stmt.where(Task.closed_at.is_(None), Task.status.in_(OPEN_STATUSES))
+    elif filters.status == "closed":
+        stmt = stmt.where(Task.status.in_(("done", "cancelled")))
+    elif filters.status in OPEN_STATUSES:
+        stmt = stmt.where(Task.closed_at.is_(None), Task.status == filters.status)
+    elif filters.status != "all":
+        stmt = stmt.where(Task.status == filters.status)
+    for key in ("client_id", "task_type_id", "queue_id"):
+        if getattr(filters, key) is not None:
+            stmt = stmt.where(getattr(Task, key) == getattr(filters, key))
+    if filters.service_line_id is not None:
+        stmt = stmt.where(Task.task_type_id.in_(select(TaskType.id).where(TaskType.service_line_id == filters.service_line_id)))
+    if filters.priority:
+        stmt = stmt.where(Task.priority == filters.priority)
+    if filters.assignee == "me":
+        stmt = stmt.where(Task.assignee_id == actor.id)
+    elif filters.assignee == "none":
+        stmt = stmt.where(Task.assignee_id.is_(None))
+    elif filters.assignee:
+        stmt = stmt.where(Task.assignee_id == fields.UUID().deserialize(filters.assignee))
+    today = _day_start(now.astimezone(UTC).date())
+    if filters.due == "overdue":
+        stmt = stmt.where(Task.due_at < now)
+    elif filters.due == "today":
+        stmt = stmt.where(Task.due_at >= today, Task.due_at < today + timedelta(days=1))
+    elif filters.due == "week":
+        stmt = stmt.where(Task.due_at < today + timedelta(days=8))
+    elif filters.due == "none":
+        stmt = stmt.where(Task.due_at.is_(None))
+    if filters.due_from:
+        stmt = stmt.where(Task.due_at >= _day_start(filters.due_from))
+    if filters.due_to:
+        stmt = stmt.where(Task.due_at < _day_start(filters.due_to) + timedelta(days=1))
+    if filters.q and filters.q.strip():
+        stmt = stmt.where(_search(filters.q.strip()))
+    return stmt
+
+
+def _search(q: str):
+    """Text in the title or reference; a reference or bare number (`BK-1042`, `1042`) also matches its number exactly."""
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{escaped}%"
+    clauses = [func.lower(Task.title).like(like, escape="\\"), func.lower(Task.reference).like(like, escape="\\")]
+    match = REFERENCE.match(q)
+    if match:
+        clauses.append(Task.number == int(match.group(1)))
+    return or_(*clauses)

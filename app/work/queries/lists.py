@@ -1,0 +1,172 @@
+"""The work lists: My work, a queue, one client, every task in reach; per-client counts; workload; CSV rows."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import Select, func, select
+
+from app.accounts.models import User
+from app.catalog.models import ServiceLine, TaskType
+from app.core.types import utcnow
+from app.extensions import db
+from app.work.access import visible_tasks
+from app.work.models import OPEN_STATUSES, PRIORITIES, Queue, Task, TimeEntry
+from app.work.queries.filters import TaskFilters, apply_filters
+from app.work.queries.keyset import MAX_LIMIT, TaskPage, task_page
+from tenants.context import current_tenant
+from tenants.models import Client
+
+VIEWS = ("my_work", "queue", "client", "tasks")
+CLAIMABLE_STATUSES = ("new", "in_progress", "in_review")  # waiting on the client: nothing to do until they answer
+
+
+def tasks_in_reach(actor) -> Select:
+    """The actor's visible tasks, with the agency stated explicitly (RLS and the ORM scope say it too)."""
+    return visible_tasks(actor).where(Task.agency_id == current_tenant().agency_id)
+
+
+def list_statement(actor, filters: TaskFilters, *, view: str = "tasks", queue_id=None, client_id=None) -> Select:
+    stmt = tasks_in_reach(actor)
+    if view == "my_work":
+        stmt = stmt.where(Task.assignee_id == actor.id)
+        filters = TaskFilters(**{**filters.__dict__, "assignee": None})
+    elif view == "queue":
+        stmt = stmt.where(Task.queue_id == queue_id)
+    elif view == "client":
+        stmt = stmt.where(Task.client_id == client_id)
+    return apply_filters(stmt, filters, actor)
+
+
+def list_tasks(actor, filters: TaskFilters, *, view: str = "tasks", queue_id=None, client_id=None, limit=None,
+               cursor: str | None = None, max_limit: int = MAX_LIMIT) -> TaskPage:
+    """One keyset page of a work list, in the filters' sort order."""
+    stmt = list_statement(actor, filters, view=view, queue_id=queue_id, client_id=client_id)
+    return task_page(stmt, filters.sort, limit=limit, cursor=cursor, max_limit=max_limit)
+
+
+def labels_for(tasks) -> dict:
+    """Names to show beside tasks (client, type, service line, queue, assignee), read once per page."""
+    tasks = list(tasks)
+
+    def names(model, ids, attr="name"):
+        ids = {i for i in ids if i is not None}
+        if not ids:
+            return {}
+        return dict(db.session.execute(select(model.id, getattr(model, attr)).where(model.id.in_(ids))).all())
+
+    types = {}
+    if tasks:
+        rows = db.session.execute(select(TaskType.id, TaskType.name, ServiceLine.name)
+                                  .join(ServiceLine, ServiceLine.id == TaskType.service_line_id)
+                                  .where(TaskType.id.in_({t.task_type_id for t in tasks}))).all()
+        types = {row[0]: (row[1], row[2]) for row in rows}
+    return {
+        "clients": names(Client, (t.client_id for t in tasks)),
+        "queues": names(Queue, (t.queue_id for t in tasks)),
+        "users": names(User, (t.assignee_id for t in tasks)),
+        "types": {k: v[0] for k, v in types.items()},
+        "lines": {k: v[1] for k, v in types.items()},
+    }
+
+
+# --- all clients -----------------------------------------------------------------------------
+
+def _today(now: datetime) -> tuple[datetime, datetime]:
+    start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def client_counts(actor, client_ids, filters: TaskFilters | None = None, now: datetime | None = None) -> dict:
+    """Per client: open, waiting on client, due today and overdue tasks in the actor's reach."""
+    if not client_ids:
+        return {}
+    now = now or utcnow()
+    start, end = _today(now)
+    filters = TaskFilters(**{**(filters or TaskFilters()).__dict__, "status": "open", "due": None, "due_from": None,
+                             "due_to": None, "client_id": None, "q": None})
+    stmt = apply_filters(tasks_in_reach(actor).where(Task.client_id.in_(list(client_ids))), filters, actor, now)
+    stmt = stmt.with_only_columns(
+        Task.client_id,
+        func.count(),
+        func.count().filter(Task.status == "waiting_on_client"),
+        func.count().filter(Task.due_at >= start, Task.due_at < end),
+        func.count().filter(Task.due_at < now),
+    ).group_by(Task.client_id)
+    return {row[0]: {"open": row[1], "waiting": row[2], "due_today": row[3], "overdue": row[4]}
+            for row in db.session.execute(stmt)}
+
+
+# --- workload --------------------------------------------------------------------------------
+
+def week_start(now: datetime) -> datetime:
+    day = now.astimezone(UTC).date()
+    return datetime.combine(day - timedelta(days=day.weekday()), time.min, tzinfo=UTC)
+
+
+def workload(actor, now: datetime | None = None) -> list[dict]:
+    """Per active agency user: open tasks by priority, and minutes logged this week and in the last 7 days.
+
+    Counted over the tasks the viewer can see (admins: all).
+    """
+    now = now or utcnow()
+    people = list(db.session.scalars(select(User).where(User.role.in_(("agency_admin", "staff")),
+                                                        User.deactivated_at.is_(None)).order_by(User.name)))
+    open_stmt = (tasks_in_reach(actor).where(Task.closed_at.is_(None), Task.status.in_(OPEN_STATUSES), Task.assignee_id.is_not(None))
+                 .with_only_columns(Task.assignee_id, Task.priority, func.count()).group_by(Task.assignee_id, Task.priority))
+    counts: dict = {}
+    for assignee_id, priority, n in db.session.execute(open_stmt):
+        counts.setdefault(assignee_id, {})[priority] = n
+    since_week, since_7 = week_start(now), now - timedelta(days=7)
+    reach = tasks_in_reach(actor).with_only_columns(Task.id)
+    minutes_stmt = (select(TimeEntry.user_id,
+                           func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_week), 0),
+                           func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_7), 0))
+                    .where(TimeEntry.started_at >= min(since_week, since_7), TimeEntry.minutes.is_not(None),
+                           TimeEntry.task_id.in_(reach))
+                    .group_by(TimeEntry.user_id))
+    minutes = {row[0]: (int(row[1]), int(row[2])) for row in db.session.execute(minutes_stmt)}
+    rows = []
+    for person in people:
+        by_priority = {p: counts.get(person.id, {}).get(p, 0) for p in PRIORITIES}
+        week, last_7 = minutes.get(person.id, (0, 0))
+        rows.append({"user": person, "by_priority": by_priority, "open": sum(by_priority.values()),
+                     "minutes_week": week, "minutes_7_days": last_7})
+    return rows
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("reference", "client", "service", "type", "title", "status", "priority", "assignee", "due", "created")
+EXPORT_CHUNK = 500
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # no formulas in spreadsheets
+
+
+def csv_lines(actor, filters: TaskFilters, **view):
+    """The rows of a list as CSV lines, read page by page so an export of any size streams in small memory."""
+    def line(values) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(values)
+        return buffer.getvalue()
+
+    yield line(CSV_COLUMNS)
+    cursor = None
+    while True:
+        page = list_tasks(actor, filters, limit=EXPORT_CHUNK, cursor=cursor, max_limit=EXPORT_CHUNK, **view)
+        labels = labels_for(page.items)
+        for task in page.items:
+            yield line([_cell(v) for v in (
+                task.reference, labels["clients"].get(task.client_id), labels["lines"].get(task.task_type_id),
+                labels["types"].get(task.task_type_id), task.title, task.status, task.priority,
+                labels["users"].get(task.assignee_id, ""), task.due_at.isoformat() if task.due_at else "",
+                task.created_at.isoformat())])
+        for task in page.items:
+            db.session.expunge(task)  # keep memory flat over long exports
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor

@@ -1,0 +1,128 @@
+"""Comments on a task: internal or client-visible, @mentions of staff, and editing or deleting one's own."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.accounts.models import AGENCY_ROLES, User
+from app.core import audit
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.types import utcnow
+from app.extensions import db
+from app.notifications.services import notify
+from app.work import access
+from app.work.models import Comment, Task
+from app.work.services import activity
+from app.work.services.tasks import ensure_watching, task_url, watcher_ids
+from tenants.lookup import get_or_404
+
+MAX_BODY = 10_000
+# An @ that starts a mention: not inside an email address or a word.
+MENTION_START = re.compile(r"(?<![\w.+\-@])@")
+_TOKEN_CONTINUES = re.compile(r"[\w\-]|\.\w")
+
+
+def comments_of(task: Task, viewer) -> list[Comment]:
+    """The task's comments, oldest first; client users see only client-visible ones."""
+    stmt = select(Comment).where(Comment.task_id == task.id)
+    if viewer is None or not viewer.is_agency_user:
+        stmt = stmt.where(Comment.client_visible.is_(True))
+    return list(db.session.scalars(stmt.order_by(Comment.created_at, Comment.id)))
+
+
+def comment_of(task: Task, comment_id, viewer) -> Comment:
+    """One comment of this task the viewer may see (404 otherwise)."""
+    comment = get_or_404(Comment, comment_id)
+    if comment.task_id != task.id or (not comment.client_visible and not (viewer is not None and viewer.is_agency_user)):
+        raise NotFound()
+    return comment
+
+
+def _clean_body(body) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("Write something first.", fields={"body": ["Required."]})
+    if len(body) > MAX_BODY:
+        raise ValidationFailed(f"Keep a comment under {MAX_BODY:,} characters.", fields={"body": [f"At most {MAX_BODY} characters."]})
+    return body
+
+
+def _starts_with(rest: str, token: str) -> bool:
+    if not token or not rest.startswith(token):
+        return False
+    return _TOKEN_CONTINUES.match(rest[len(token):len(token) + 2]) is None
+
+
+def mentioned_users(body: str) -> list[User]:
+    """Active agency users named after an @: by email local part (`@jane.doe`) or by name (`@Jane Doe`, `@JaneDoe`)."""
+    starts = [match.end() for match in MENTION_START.finditer(body)]
+    if not starts:
+        return []
+    lowered = body.lower()
+    staff = db.session.scalars(select(User).where(User.role.in_(AGENCY_ROLES), User.deactivated_at.is_(None)))
+    found = []
+    for user in staff:
+        tokens = {user.email.split("@", 1)[0].lower(), user.name.strip().lower(), user.name.replace(" ", "").lower()}
+        if any(_starts_with(lowered[start:], token) for start in starts for token in tokens):
+            found.append(user)
+    return found
+
+
+def add_comment(task: Task, actor, body: str, *, client_visible: bool = False) -> Comment:
+    """Post a comment. Client users' comments are always client-visible and tell the task's watchers."""
+    body = _clean_body(body)
+    is_client = actor.is_client_user
+    if is_client and actor.client_id != task.client_id:
+        raise NotFound()
+    comment = Comment(task_id=task.id, client_id=task.client_id, author_id=actor.id, body=body,
+                      client_visible=True if is_client else bool(client_visible))
+    db.session.add(comment)
+    db.session.flush()
+    activity.record(task, "commented", actor, client_visible=comment.client_visible, comment=comment.id,
+                    visibility="client-visible" if comment.client_visible else "internal")
+    audit.record("task.commented", comment, client_id=task.client_id, client_visible=comment.client_visible)
+    excerpt = body if len(body) <= 300 else body[:297] + "..."
+    if is_client:
+        notify("client_commented", watcher_ids(task), title=f"{actor.name} commented on {task.reference}: {task.title}",
+               body=excerpt, url=task_url(task), task=task, actor=actor)
+        return comment
+    ensure_watching(task, actor)
+    mentioned = [user for user in mentioned_users(body) if access.can_see(user, task)]
+    if mentioned:
+        notify("mentioned", mentioned, title=f"{actor.name} mentioned you on {task.reference}: {task.title}",
+               body=excerpt, url=task_url(task), task=task, actor=actor)
+    return comment
+
+
+def _own(comment: Comment, actor) -> None:
+    if comment.author_id != actor.id:
+        raise Forbidden("You can only change your own comments.")
+
+
+def edit_comment(task: Task, comment: Comment, actor, values: dict) -> Comment:
+    """Change one's own comment's text (and, for staff, whether the client sees it)."""
+    _own(comment, actor)
+    changed = []
+    if "body" in values:
+        body = _clean_body(values["body"])
+        if body != comment.body:
+            comment.body = body
+            changed.append("body")
+    if "client_visible" in values and actor.is_agency_user and bool(values["client_visible"]) != comment.client_visible:
+        comment.client_visible = bool(values["client_visible"])
+        changed.append("client_visible")
+    if changed:
+        comment.edited_at = utcnow()
+        activity.record(task, "comment_edited", actor, client_visible=comment.client_visible, comment=comment.id,
+                        changed=changed, visibility="client-visible" if comment.client_visible else "internal")
+        audit.record("task.comment_edited", comment, client_id=task.client_id, changed=changed)
+    return comment
+
+
+def delete_comment(task: Task, comment: Comment, actor) -> None:
+    _own(comment, actor)
+    activity.record(task, "comment_deleted", actor, client_visible=comment.client_visible, comment=comment.id)
+    audit.record("task.comment_deleted", comment, client_id=task.client_id)
+    db.session.delete(comment)
+    db.session.flush()

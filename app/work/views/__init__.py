@@ -1,0 +1,1 @@
+"""Work pages: one blueprint per module."""
