@@ -246,7 +246,7 @@ def run(args, app_url: str, owner_url: str) -> int:
     def raw_run(sql: str, params: dict, *, presorted: bool = True):
         # The same planner setting as the app's list and claim reads (app.work.queries.keyset.presorted_plans).
         setup = "SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)" + \
-            (", set_config('enable_sort', 'off', true)" if presorted else "")
+            (", set_config('enable_sort', 'off', true), set_config('jit', 'off', true)" if presorted else "")
 
         def go():
             with raw.cursor() as cur:
@@ -259,7 +259,7 @@ def run(args, app_url: str, owner_url: str) -> int:
     def explain(sql: str, params, presorted: bool = True) -> str:
         with raw.cursor() as cur:
             cur.execute("SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)"
-                        + (", set_config('enable_sort', 'off', true)" if presorted else ""), (str(agency),))
+                        + (", set_config('enable_sort', 'off', true), set_config('jit', 'off', true)" if presorted else ""), (str(agency),))
             cur.execute("EXPLAIN " + sql, params)
             plan = "\n".join(r[0] for r in cur.fetchall())
         raw.rollback()

@@ -159,14 +159,17 @@ def presorted_plans():
     The row-level-security clause for portal sessions (`setting IS NULL OR client_id = setting`) makes the planner
     guess ~0.5% of the rows pass, so it would rather fetch every matching open task and sort them than walk the
     urgency index and stop after one page: milliseconds at 10,000 open tasks, far worse at 100,000. Sorting stays
-    possible (it is only priced higher) for orders no index serves. Scoped to the transaction (set_config local).
+    possible (it is only priced higher) for orders no index serves. That price would push the plan's cost past
+    the JIT threshold, so JIT is off meanwhile too (compiling costs far more than these page reads).
+    Scoped to the transaction (local settings), and restored after the reads.
     """
     if db.session.get_bind().dialect.name != "postgresql":
         yield
         return
-    db.session.execute(text("SELECT set_config('enable_sort', 'off', true)"))
+    jit = db.session.execute(text("SELECT current_setting('jit'), set_config('enable_sort', 'off', true), "
+                                  "set_config('jit', 'off', true)")).scalar()
     yield
-    db.session.execute(text("SELECT set_config('enable_sort', 'on', true)"))
+    db.session.execute(text("SELECT set_config('enable_sort', 'on', true), set_config('jit', :jit, true)"), {"jit": jit})
 
 
 def task_page(stmt: Select, sort_name: str = DEFAULT_SORT, *, limit=None, cursor: str | None = None,
