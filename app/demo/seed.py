@@ -1,6 +1,8 @@
 """The demo data set: two agencies with staff, clients and client users, created idempotently."""
 from __future__ import annotations
 
+import random
+
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -9,6 +11,8 @@ from app.accounts.services import invite_user
 from app.catalog.models import ServiceLine
 from app.catalog.services import add_client_service, seed_default_catalog
 from app.clients.models import ClientStaff
+from app.core import jobs
+from app.demo.work import seed_work
 from app.extensions import db
 from tenants.context import TenantContext, tenant_scope
 from tenants.models import Agency, Client
@@ -89,11 +93,16 @@ def seed() -> list[str]:
                         ClientStaff.client_id == client.id, ClientStaff.user_id == staff[local].id))
                     if not exists:
                         db.session.add(ClientStaff(client_id=client.id, user_id=staff[local].id))
+            made = seed_work(staff, random.Random(spec["slug"]))
+            if made:
+                lines.append(f"Demo agency '{spec['slug']}': {made} tasks, with comments, files, time and schedules.")
             invitee = f"new.starter@{spec['domain']}"
             if db.session.scalar(select(User.id).where(User.email == invitee)) is None:
                 # One pending invitation per agency, so the Users page shows the invited state.
                 invite_user(email=invitee, name="New Starter", role="staff", invited_by=staff["admin"], send_email=False)
             db.session.flush()
         lines.append(f"Demo agency '{spec['slug']}' ready: sign in as admin@{spec['domain']} / {DEMO_PASSWORD}")
+    # The seeded history raised notifications; they stay in the app, but no email goes out for made-up events.
+    db.session.info.pop(jobs.PENDING_KEY, None)
     db.session.commit()
     return lines

@@ -140,7 +140,9 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
         id=new_id(), client_id=client.id, task_type_id=task_type.id, queue_id=queue.id, number=number,
         reference=f"{service_line.code}-{number}", title=title[:200], description=(description or "").strip() or None,
         priority=priority, priority_rank=PRIORITY_RANK[priority], status="new", due_at=due_at,
-        custom_values=clean_values(task_type.custom_fields or [], custom_values),
+        # People fill required fields when they create a task; the system (recurring work) cannot, so for its
+        # tasks they are enforced when the task is completed instead.
+        custom_values=clean_values(task_type.custom_fields or [], custom_values, partial=actor is None),
         created_by_id=getattr(actor, "id", None),
         recurring_schedule_id=recurring_schedule_id, occurrence_date=occurrence_date,
     )
@@ -226,7 +228,7 @@ def update_fields(task: Task, actor, values: dict) -> Task:
         # Stored values of fields the type no longer defines are dropped, not refused as unknown.
         known = {d["key"] for d in definitions}
         kept = {k: v for k, v in (task.custom_values or {}).items() if k in known}
-        changes["custom_values"] = clean_values(definitions, {**kept, **(values["custom_values"] or {})})
+        changes["custom_values"] = clean_values(definitions, {**kept, **(values["custom_values"] or {})}, partial=True)
     changes = {k: v for k, v in changes.items() if getattr(task, k) != v}
     for key, value in changes.items():
         old = getattr(task, key)
@@ -247,6 +249,14 @@ def update_fields(task: Task, actor, values: dict) -> Task:
                 activity.record(task, "unassigned", actor, previous=task.assignee_id, reason="queue changed")
                 task.assignee_id = None
     return task
+
+
+def missing_required_fields(task: Task) -> list[str]:
+    """Labels of the task type's required custom fields that have no value on the task."""
+    task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
+    values = task.custom_values or {}
+    return [d.get("label") or d["key"] for d in (task_type.custom_fields or [])
+            if d.get("required") and values.get(d["key"]) in (None, "")]
 
 
 def transition(task: Task, actor, to: str, *, message: str | None = None) -> Task:
@@ -270,6 +280,11 @@ def transition(task: Task, actor, to: str, *, message: str | None = None) -> Tas
         if open_required:
             raise Conflict("Tick every required checklist item before completing the task.",
                            fields={"checklist": ["Required items are still open."]})
+    if to == "done":
+        missing = missing_required_fields(task)
+        if missing:
+            raise Conflict(f"Fill in the required fields before completing the task: {', '.join(missing)}.",
+                           fields={"custom_values": {key: ["Required."] for key in missing}})
     if to == "waiting_on_client" and not (message or "").strip():
         raise ValidationFailed("Ask the client your question.", fields={"message": ["Required when waiting on the client."]})
     now = utcnow()
