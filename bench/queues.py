@@ -140,9 +140,9 @@ def seed_tasks(owner_url: str, ids: dict, n: int) -> float:
 # --- raw SQL (the same queries, hand-written) --------------------------------------------------
 
 URGENCY = "ORDER BY t.priority_rank, t.due_at NULLS LAST, t.created_at, t.id LIMIT 51"
-OPEN = "t.agency_id = %(agency)s AND t.closed_at IS NULL AND t.status IN ('new','in_progress','waiting_on_client','in_review')"
-REACH = ("AND EXISTS (SELECT 1 FROM queue_members m WHERE m.queue_id = t.queue_id AND m.user_id = %(user)s) "
-         "AND EXISTS (SELECT 1 FROM client_staff s WHERE s.client_id = t.client_id AND s.user_id = %(user)s)")
+OPEN = "t.agency_id = %(agency)s AND t.closed_at IS NULL"
+# As app.work.access.staff_reach: the staff member's queues and clients, or assigned to them.
+REACH = "AND ((t.queue_id = ANY(%(queues)s) AND t.client_id = ANY(%(clients)s)) OR t.assignee_id = %(user)s)"
 AFTER = ("(t.priority_rank, t.due_at, t.created_at, t.id) > (%(r)s, %(d)s, %(c)s, %(i)s)",
          "t.priority_rank = %(r)s AND t.due_at IS NULL")
 
@@ -163,7 +163,7 @@ RAW_COUNTS = """SELECT t.client_id, count(*), count(*) FILTER (WHERE t.status = 
   count(*) FILTER (WHERE t.due_at >= %(today)s AND t.due_at < %(tomorrow)s), count(*) FILTER (WHERE t.due_at < %(now)s)
 FROM tasks t WHERE {open} AND t.client_id = ANY(%(clients)s) GROUP BY t.client_id"""
 RAW_CLIENTS = "SELECT * FROM clients WHERE agency_id = %(agency)s AND archived_at IS NULL {after} ORDER BY name, id LIMIT 51"
-RAW_CLAIM = (f"SELECT t.* FROM tasks t WHERE {OPEN} AND t.assignee_id IS NULL AND t.status IN ('new','in_progress','in_review') "
+RAW_CLAIM = (f"SELECT t.* FROM tasks t WHERE {OPEN} AND t.assignee_id IS NULL AND t.status != 'waiting_on_client' "
              f"{REACH} ORDER BY t.priority_rank, t.due_at NULLS LAST, t.created_at, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED")
 
 
@@ -241,12 +241,13 @@ def run(args, app_url: str, owner_url: str) -> int:
     queue_id = ids["queues"][0]
     rows, failures = [], []
     raw = psycopg.connect(plain(app_url))
-    raw_params = {"agency": agency, "user": staff_id}
+    with psycopg.connect(plain(owner_url)) as owner:
+        reach_queues = [r[0] for r in owner.execute("SELECT queue_id FROM queue_members WHERE user_id = %s", (staff_id,))]
+        reach_clients = [r[0] for r in owner.execute("SELECT client_id FROM client_staff WHERE user_id = %s", (staff_id,))]
+    raw_params = {"agency": agency, "user": staff_id, "queues": reach_queues, "clients": reach_clients}
 
-    def raw_run(sql: str, params: dict, *, presorted: bool = True):
-        # The same planner setting as the app's list and claim reads (app.work.queries.keyset.presorted_plans).
-        setup = "SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)" + \
-            (", set_config('enable_sort', 'off', true), set_config('jit', 'off', true)" if presorted else "")
+    def raw_run(sql: str, params: dict):
+        setup = "SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)"
 
         def go():
             with raw.cursor() as cur:
@@ -256,10 +257,9 @@ def run(args, app_url: str, owner_url: str) -> int:
             raw.rollback()
         return go
 
-    def explain(sql: str, params, presorted: bool = True) -> str:
+    def explain(sql: str, params) -> str:
         with raw.cursor() as cur:
-            cur.execute("SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)"
-                        + (", set_config('enable_sort', 'off', true), set_config('jit', 'off', true)" if presorted else ""), (str(agency),))
+            cur.execute("SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)", (str(agency),))
             cur.execute("EXPLAIN " + sql, params)
             plan = "\n".join(r[0] for r in cur.fetchall())
         raw.rollback()
@@ -288,7 +288,7 @@ def run(args, app_url: str, owner_url: str) -> int:
             r, d, c, i = decode_cursor("urgency", cursor)
             return {"r": r, "d": d, "c": c, "i": i}
 
-        def measure(name, actor, app_fn, raw_sql, raw_args, *, target=TARGET_VIEW_MS, compare=True, presorted=True):
+        def measure(name, actor, app_fn, raw_sql, raw_args, *, target=TARGET_VIEW_MS, compare=True):
             set_tenant(TenantContext(agency_id=agency, user_id=actor.id, role=actor.role))
 
             def app_call():  # one unit of work, as a request has: begin (RLS settings), the reads, rollback
@@ -299,10 +299,10 @@ def run(args, app_url: str, owner_url: str) -> int:
             captured.clear()
             app_call()
             event.remove(db.engine, "before_cursor_execute", capture)
-            plans = [explain(sql, params, presorted) for sql, params in captured] + [explain(raw_sql, raw_args, presorted)]
+            plans = [explain(sql, params) for sql, params in captured] + [explain(raw_sql, raw_args)]
             seq = [p for p in plans if "Seq Scan on tasks" in p]
             app_samples = timed(app_call, args.repeat)
-            raw_samples = timed(raw_run(raw_sql, raw_args, presorted=presorted), args.repeat)
+            raw_samples = timed(raw_run(raw_sql, raw_args), args.repeat)
             a50, a95 = percentiles(app_samples)
             r50, r95 = percentiles(raw_samples)
             ratio = a95 / r95 if r95 else float("inf")
@@ -322,9 +322,9 @@ def run(args, app_url: str, owner_url: str) -> int:
         admin_queue_deep = deep_cursor(admin, "queue", 100, queue_id=queue_id)
 
         measure("My work, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work"),
-                raw_list(f"{OPEN} AND t.assignee_id = %(user)s {REACH}", None), raw_params)
+                raw_list(f"{OPEN} AND t.assignee_id = %(user)s", None), raw_params)
         measure("My work, page 21 (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work", cursor=mine_deep),
-                raw_list(f"{OPEN} AND t.assignee_id = %(user)s {REACH}", cursor_params(mine_deep)),
+                raw_list(f"{OPEN} AND t.assignee_id = %(user)s", cursor_params(mine_deep)),
                 {**raw_params, **cursor_params(mine_deep)})
         measure("Queue, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
                 raw_list(f"{OPEN} AND t.queue_id = %(queue)s {REACH}", None), {**raw_params, "queue": queue_id})
@@ -355,8 +355,7 @@ def run(args, app_url: str, owner_url: str) -> int:
         counts_sql = RAW_COUNTS.format(open=OPEN)
         clients_sql = RAW_CLIENTS.format(after="")
         both_first = f"WITH page AS ({clients_sql}) {counts_sql.replace('ANY(%(clients)s)', 'ANY(ARRAY(SELECT id FROM page LIMIT 50))')}"
-        measure("All clients, first page (admin)", admin, lambda a: all_clients(a), both_first, {**counts_params, "clients": first_clients},
-                presorted=False)
+        measure("All clients, first page (admin)", admin, lambda a: all_clients(a), both_first, {**counts_params, "clients": first_clients})
         set_tenant(TenantContext(agency_id=agency, user_id=admin.id, role=admin.role))
         deep = keyset_page(db.select(Client).where(Client.archived_at.is_(None)), Client.name, Client.id, limit=150, cursor=None)
         from app.core.pagination import encode_cursor
@@ -366,7 +365,7 @@ def run(args, app_url: str, owner_url: str) -> int:
         deep_sql = f"WITH page AS ({RAW_CLIENTS.format(after='AND (name, id) > (%(n)s, %(cid)s)')}) " + \
             counts_sql.replace("ANY(%(clients)s)", "ANY(ARRAY(SELECT id FROM page LIMIT 50))")
         measure("All clients, page 4 (admin)", admin, lambda a: all_clients(a, clients_cursor), deep_sql,
-                {**counts_params, "n": last_name, "cid": last_id}, presorted=False)
+                {**counts_params, "n": last_name, "cid": last_id})
 
         measure("Claim next (staff)", staff, lambda a: claim_next_task(a), RAW_CLAIM, raw_params, target=TARGET_CLAIM_MS, compare=False)
         measure("Claim next in a queue (staff)", staff, lambda a: claim_next_task(a, queue_id),

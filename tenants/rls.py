@@ -53,7 +53,9 @@ def policy_condition(client_column: str | None) -> str:
     """Rows of the current agency; for portal sessions, only the current client's rows."""
     condition = f"agency_id = {CURRENT_AGENCY}"
     if client_column:
-        condition += f" AND ({CURRENT_CLIENT} IS NULL OR {client_column} = {CURRENT_CLIENT})"
+        # CASE rather than `setting IS NULL OR column = setting`: the planner prices the OR form as matching ~0.5% of
+        # rows and then prefers fetching and sorting everything to walking an index for one page.
+        condition += f" AND CASE WHEN {CURRENT_CLIENT} IS NULL THEN true ELSE {client_column} = {CURRENT_CLIENT} END"
     return condition
 
 

@@ -1,7 +1,7 @@
-"""Who may see and work which tasks: admins all; staff their queues' tasks for their clients; client users their own."""
+"""Who may see and work which tasks: admins all; staff their queues' tasks for their clients and tasks assigned to them; client users their own."""
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, and_, or_, select
 
 from app.clients.models import ClientStaff
 from app.core.errors import NotFound
@@ -10,12 +10,21 @@ from app.work.models import QueueMember, Task
 from tenants.lookup import get_or_404, note_foreign_id
 
 
+def reach_of(user_id) -> tuple[list, list]:
+    """The queues a staff member works and the clients they serve."""
+    queues = list(db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == user_id)))
+    clients = list(db.session.scalars(select(ClientStaff.client_id).where(ClientStaff.user_id == user_id)))
+    return queues, clients
+
+
 def staff_reach(stmt: Select, user_id) -> Select:
-    """Narrow a task select to queues the staff member belongs to and clients they serve."""
-    return stmt.where(
-        exists().where(QueueMember.queue_id == Task.queue_id, QueueMember.user_id == user_id),
-        exists().where(ClientStaff.client_id == Task.client_id, ClientStaff.user_id == user_id),
-    )
+    """Narrow a task select to queues the staff member belongs to and clients they serve, plus tasks assigned to them.
+
+    The two short id lists are read first and passed as IN lists: the planner then walks the urgency indexes and
+    filters rows as it goes, where correlated EXISTS sub-queries lead it to join first and sort everything.
+    """
+    queues, clients = reach_of(user_id)
+    return stmt.where(or_(and_(Task.queue_id.in_(queues), Task.client_id.in_(clients)), Task.assignee_id == user_id))
 
 
 def visible_tasks(actor) -> Select:

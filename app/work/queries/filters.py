@@ -107,7 +107,9 @@ def apply_filters(stmt: Select, filters: TaskFilters, actor, now: datetime | Non
     """Narrow a task select by the filters. Open lists say `closed_at IS NULL`, which the partial indexes need."""
     now = now or utcnow()
     if filters.status == "open":
-        stmt = stmt.where(Task.closed_at.is_(None), Task.status.in_(OPEN_STATUSES))
+        # closed_at is set exactly when a task is done or cancelled (the transition service keeps it so); saying
+        # the status too would make the planner count the same rows out twice and misjudge every list.
+        stmt = stmt.where(Task.closed_at.is_(None))
     elif filters.status == "closed":
         stmt = stmt.where(Task.status.in_(("done", "cancelled")))
     elif filters.status in OPEN_STATUSES:

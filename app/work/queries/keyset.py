@@ -9,11 +9,10 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, select, text, tuple_, union_all
+from sqlalchemy import Select, and_, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from app.core.errors import ValidationFailed
@@ -152,35 +151,11 @@ def clamp_limit(limit, maximum: int = MAX_LIMIT) -> int:
     return min(max(int(limit or DEFAULT_LIMIT), 1), maximum)
 
 
-@contextmanager
-def presorted_plans():
-    """On PostgreSQL, plan the enclosed reads from an index that is already in the page's order.
-
-    The row-level-security clause for portal sessions (`setting IS NULL OR client_id = setting`) makes the planner
-    guess ~0.5% of the rows pass, so it would rather fetch every matching open task and sort them than walk the
-    urgency index and stop after one page: milliseconds at 10,000 open tasks, far worse at 100,000. Sorting stays
-    possible (it is only priced higher) for orders no index serves. That price would push the plan's cost past
-    the JIT threshold, so JIT is off meanwhile too (compiling costs far more than these page reads).
-    Scoped to the transaction (local settings), and restored after the reads.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    jit = db.session.execute(text("SELECT current_setting('jit'), set_config('enable_sort', 'off', true), "
-                                  "set_config('jit', 'off', true)")).scalar()
-    yield
-    db.session.execute(text("SELECT set_config('enable_sort', 'on', true), set_config('jit', :jit, true)"), {"jit": jit})
-
-
 def task_page(stmt: Select, sort_name: str = DEFAULT_SORT, *, limit=None, cursor: str | None = None,
               max_limit: int = MAX_LIMIT) -> TaskPage:
     limit = clamp_limit(limit, max_limit)
     statement = page_statement(stmt, sort_name, limit=limit, cursor=cursor)
-    if sort_name == "urgency":
-        with presorted_plans():
-            rows = list(db.session.scalars(statement))
-    else:
-        rows = list(db.session.scalars(statement))
+    rows = list(db.session.scalars(statement))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

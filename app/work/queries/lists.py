@@ -12,14 +12,13 @@ from app.catalog.models import ServiceLine, TaskType
 from app.core.types import utcnow
 from app.extensions import db
 from app.work.access import visible_tasks
-from app.work.models import OPEN_STATUSES, PRIORITIES, Queue, Task, TimeEntry
+from app.work.models import PRIORITIES, Queue, Task, TimeEntry
 from app.work.queries.filters import TaskFilters, apply_filters
 from app.work.queries.keyset import MAX_LIMIT, TaskPage, task_page
 from tenants.context import current_tenant
 from tenants.models import Client
 
 VIEWS = ("my_work", "queue", "client", "tasks")
-CLAIMABLE_STATUSES = ("new", "in_progress", "in_review")  # waiting on the client: nothing to do until they answer
 
 
 def tasks_in_reach(actor) -> Select:
@@ -30,7 +29,8 @@ def tasks_in_reach(actor) -> Select:
 def list_statement(actor, filters: TaskFilters, *, view: str = "tasks", queue_id=None, client_id=None) -> Select:
     stmt = tasks_in_reach(actor)
     if view == "my_work":
-        stmt = stmt.where(Task.assignee_id == actor.id)
+        # Whoever is assigned a task may always see it, so My work needs no reach filter.
+        stmt = select(Task).where(Task.agency_id == current_tenant().agency_id, Task.assignee_id == actor.id)
         filters = TaskFilters(**{**filters.__dict__, "assignee": None})
     elif view == "queue":
         stmt = stmt.where(Task.queue_id == queue_id)
@@ -113,7 +113,7 @@ def workload(actor, now: datetime | None = None) -> list[dict]:
     now = now or utcnow()
     people = list(db.session.scalars(select(User).where(User.role.in_(("agency_admin", "staff")),
                                                         User.deactivated_at.is_(None)).order_by(User.name)))
-    open_stmt = (tasks_in_reach(actor).where(Task.closed_at.is_(None), Task.status.in_(OPEN_STATUSES), Task.assignee_id.is_not(None))
+    open_stmt = (tasks_in_reach(actor).where(Task.closed_at.is_(None), Task.assignee_id.is_not(None))
                  .with_only_columns(Task.assignee_id, Task.priority, func.count()).group_by(Task.assignee_id, Task.priority))
     counts: dict = {}
     for assignee_id, priority, n in db.session.execute(open_stmt):

@@ -6,7 +6,7 @@ from sqlalchemy import Select, exists, func, select
 from app.accounts.models import User
 from app.core.errors import NotFound
 from app.extensions import db
-from app.work.models import OPEN_STATUSES, Queue, QueueMember, SavedFilter, Task
+from app.work.models import Queue, QueueMember, SavedFilter, Task
 from app.work.queries.lists import tasks_in_reach
 from tenants.lookup import get_or_404, note_foreign_id
 
@@ -51,7 +51,7 @@ def open_counts(actor, queue_ids) -> dict:
     if not queue_ids:
         return {}
     stmt = (tasks_in_reach(actor)
-            .where(Task.queue_id.in_(list(queue_ids)), Task.closed_at.is_(None), Task.status.in_(OPEN_STATUSES))
+            .where(Task.queue_id.in_(list(queue_ids)), Task.closed_at.is_(None))
             .with_only_columns(Task.queue_id, func.count(), func.count().filter(Task.assignee_id.is_(None)))
             .group_by(Task.queue_id))
     return {row[0]: {"open": row[1], "unassigned": row[2]} for row in db.session.execute(stmt)}

@@ -13,8 +13,8 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.work.access import may_work
 from app.work.models import Task
-from app.work.queries.keyset import SORTS, order_by, presorted_plans
-from app.work.queries.lists import CLAIMABLE_STATUSES, tasks_in_reach
+from app.work.queries.keyset import SORTS, order_by
+from app.work.queries.lists import tasks_in_reach
 from app.work.queries.queues import queue_for
 from app.work.services import tasks
 
@@ -24,7 +24,7 @@ SQLITE_ATTEMPTS = 5
 def claimable(actor, queue_id=None) -> Select:
     """Unassigned open tasks the actor may take (its reach; optionally one queue), most urgent first."""
     stmt = tasks_in_reach(actor).where(Task.closed_at.is_(None), Task.assignee_id.is_(None),
-                                       Task.status.in_(CLAIMABLE_STATUSES))
+                                       Task.status != "waiting_on_client")
     if queue_id is not None:
         stmt = stmt.where(Task.queue_id == queue_id)
     return stmt.order_by(*order_by(SORTS["urgency"]))
@@ -38,9 +38,8 @@ def claim_next_task(actor, queue_id=None) -> Task | None:
         queue_id = queue_for(actor, queue_id).id
     stmt = claimable(actor, queue_id)
     if db.session.get_bind().dialect.name == "postgresql":
-        with presorted_plans():
-            task = db.session.scalar(stmt.limit(1).with_for_update(skip_locked=True, of=Task)
-                                     .execution_options(populate_existing=True))
+        task = db.session.scalar(stmt.limit(1).with_for_update(skip_locked=True, of=Task)
+                                 .execution_options(populate_existing=True))
         return _take(task, actor) if task is not None else None
     for _ in range(SQLITE_ATTEMPTS):
         task = db.session.scalar(stmt.limit(1).execution_options(populate_existing=True))
