@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from app.accounts import queries, services
+from app.accounts import credentials, queries, services
 from app.accounts.auth import require_roles, signed_in_required
 from app.accounts.schemas import (
     ApiTokenIn,
@@ -40,7 +40,7 @@ def _page(page) -> dict:
 @blp.alt_response(429, schema=ErrorOut, description="Too many failed attempts")
 def issue_token(data):
     """Exchange workspace, email, password (and a TOTP code when enabled) for a bearer token."""
-    token, raw = services.issue_token_for_credentials(
+    token, raw = credentials.issue_token_for_credentials(
         data["agency"], data["email"], data["password"], data.get("otp"), data.get("name"))
     token.token = raw  # shown in this response only; never stored
     return token
@@ -67,7 +67,7 @@ class Tokens(MethodView):
     @blp.response(201, NewApiTokenOut)
     def post(self, data):
         """Create a personal API token; the response holds it once."""
-        token, raw = services.create_api_token(current_user, data["name"])
+        token, raw = credentials.create_api_token(current_user, data["name"])
         token.token = raw  # shown in this response only; never stored
         return token
 
@@ -77,7 +77,7 @@ class Tokens(MethodView):
 @blp.response(204)
 def revoke_token(token_id):
     """Revoke one of your tokens."""
-    services.revoke_api_token(queries.token_for(current_user, token_id), current_user)
+    credentials.revoke_api_token(queries.token_for(current_user, token_id), current_user)
 
 
 @blp.route("/users")

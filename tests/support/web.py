@@ -9,7 +9,7 @@ from flask import session as flask_session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from app.accounts import services
+from app.accounts import credentials
 from app.accounts.models import User
 from app.extensions import db
 from tenants.context import TenantContext, tenant_scope
@@ -33,7 +33,7 @@ def load_user(session, ref) -> User:
 def bearer(app, ref) -> dict:
     """A personal API token for `ref`, made by the service, as request headers."""
     with tenant_db(app, ref.agency_id) as session:
-        _, raw = services.create_api_token(load_user(session, ref), "test token")
+        _, raw = credentials.create_api_token(load_user(session, ref), "test token")
     return {"Authorization": f"Bearer {raw}"}
 
 

@@ -9,7 +9,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from app.accounts import queries, services
+from app.accounts import credentials, queries, services
 from app.accounts.auth import signed_in_required
 from app.accounts.forms import ApiTokenForm, ChangePasswordForm, DisableTwoFactorForm, EnableTwoFactorForm
 from app.accounts.views.blueprint import bp, page
@@ -61,7 +61,7 @@ def create_token():
     if not form.validate_on_submit():
         return _account_page(422, token_form=form)
     try:
-        token, raw = services.create_api_token(current_user._get_current_object(), form.name.data)
+        token, raw = credentials.create_api_token(current_user._get_current_object(), form.name.data)
     except ValidationFailed as error:
         apply_form_errors(form, error)
         return _account_page(error.status, token_form=form)
@@ -75,7 +75,7 @@ def create_token():
 @signed_in_required
 def revoke_token(token_id):
     token = queries.token_for(current_user, token_id)
-    services.revoke_api_token(token, current_user._get_current_object())
+    credentials.revoke_api_token(token, current_user._get_current_object())
     flash(f"Token “{token.name}” has been revoked. Programs using it can no longer sign in.", "success")
     return redirect(url_for("accounts.account") + "#tokens")
 
@@ -92,7 +92,7 @@ def qr_svg(data: str) -> Markup:
 def _setup_page(secret: str, form, status: int = 200, error: str | None = None):
     user = current_user._get_current_object()
     agency = agency_by_id(user.agency_id)
-    uri = services.totp_uri(user, secret, issuer=agency.name)
+    uri = credentials.totp_uri(user, secret, issuer=agency.name)
     required = request.args.get("required") == "1" or (agency.require_staff_2fa and user.is_agency_user)
     return page("accounts/two_factor_setup.html", status, form=form, secret=secret, uri=uri, qr=qr_svg(uri),
                 required=required, agency=agency, error=error)
@@ -104,7 +104,7 @@ def two_factor_setup():
     if current_user.totp_enabled:
         flash("Two-factor authentication is already on for your account.", "info")
         return redirect(url_for("accounts.account") + "#two-factor")
-    secret = session.get(SETUP_SECRET_KEY) or services.new_totp_secret()
+    secret = session.get(SETUP_SECRET_KEY) or credentials.new_totp_secret()
     session[SETUP_SECRET_KEY] = secret  # reused on reload, so a code already scanned keeps working
     return _setup_page(secret, EnableTwoFactorForm(formdata=None))
 
@@ -118,13 +118,13 @@ def two_factor_confirm():
     form = EnableTwoFactorForm()
     secret = session.get(SETUP_SECRET_KEY)
     if not secret:
-        session[SETUP_SECRET_KEY] = services.new_totp_secret()
+        session[SETUP_SECRET_KEY] = credentials.new_totp_secret()
         return _setup_page(session[SETUP_SECRET_KEY], EnableTwoFactorForm(formdata=None), 409,
                            error="The setup expired. Scan this new code and enter the six digits it shows.")
     if not form.validate_on_submit():
         return _setup_page(secret, form, 422)
     try:
-        services.enable_totp(current_user._get_current_object(), secret, form.code.data)
+        credentials.enable_totp(current_user._get_current_object(), secret, form.code.data)
     except ValidationFailed as error:
         apply_form_errors(form, error)
         return _setup_page(secret, form, error.status)
@@ -141,7 +141,7 @@ def two_factor_disable():
         return _account_page(422, disable_form=form)
     agency = agency_by_id(current_user.agency_id)
     try:
-        services.disable_totp(current_user._get_current_object(), form.password.data,
+        credentials.disable_totp(current_user._get_current_object(), form.password.data,
                               agency_requires=agency.require_staff_2fa)
     except ValidationFailed as error:
         apply_form_errors(form, error)

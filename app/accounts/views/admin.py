@@ -6,7 +6,7 @@ import uuid
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.accounts import queries, services
+from app.accounts import credentials, queries, services
 from app.accounts.auth import agency_admin_required, require_roles
 from app.accounts.forms import InviteUserForm, RoleForm, SecurityForm
 from app.accounts.models import AGENCY_ROLES, CLIENT_ROLES, ROLE_LABELS, ROLES
@@ -177,7 +177,7 @@ def security():
             return page("accounts/security.html", 422, form=form, agency=agency, without_2fa=without_2fa)
         required = bool(form.require_staff_2fa.data)
         if required != agency.require_staff_2fa:
-            services.set_staff_2fa_requirement(agency, required)
+            credentials.set_staff_2fa_requirement(agency, required)
             if required:
                 note = "" if current_user.totp_enabled else " Set up your own two-factor authentication now."
                 flash("Two-factor authentication is now required for agency staff and admins." + note, "success")
