@@ -35,17 +35,46 @@ def enqueue(path: str, *, queue_name: str = "default", retry: bool = True, job_i
     """
     clean = {key: str(value) if isinstance(value, uuid.UUID) else value for key, value in kwargs.items()}
     session = db.session()
-    session.info.setdefault(PENDING_KEY, []).append(PendingJob(path, clean, queue_name, retry, job_id))
+    # Remember the innermost transaction: a SAVEPOINT that rolls back drops only the jobs queued inside it.
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING_KEY, []).append((transaction, PendingJob(path, clean, queue_name, retry, job_id)))
+
+
+def pending_jobs() -> list[PendingJob]:
+    """The jobs this unit of work will release when it commits."""
+    return [job for _, job in db.session().info.get(PENDING_KEY, [])]
+
+
+def discard_pending() -> None:
+    """Drop the jobs queued so far in this unit of work (e.g. no emails for seeded demo history)."""
+    db.session().info.pop(PENDING_KEY, None)
+
+
+def _within(transaction, ended) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released; the unit of work is still open
     pending = session.info.pop(PENDING_KEY, None)
     if pending:
-        current_app.extensions["backline_jobs"].release(pending)
+        current_app.extensions["backline_jobs"].release([job for _, job in pending])
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+def _after_rollback(session: Session, ended) -> None:
+    pending = session.info.get(PENDING_KEY)
+    if not pending:
+        return
+    kept = [(transaction, job) for transaction, job in pending if not _within(transaction, ended)]
+    if kept and ended.nested:
+        session.info[PENDING_KEY] = kept
+    else:
+        session.info.pop(PENDING_KEY, None)
 
 
 def resolve(path: str):
@@ -123,7 +152,7 @@ def init_app(app) -> None:
     app.extensions["backline_jobs"] = InProcessDispatcher(app) if app.config["JOBS_IN_PROCESS"] else RQDispatcher(app)
     if not _installed:
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", lambda session, previous: _after_rollback(session))
+        event.listen(Session, "after_soft_rollback", _after_rollback)
         _installed = True
 
 

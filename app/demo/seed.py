@@ -103,6 +103,6 @@ def seed() -> list[str]:
             db.session.flush()
         lines.append(f"Demo agency '{spec['slug']}' ready: sign in as admin@{spec['domain']} / {DEMO_PASSWORD}")
     # The seeded history raised notifications; they stay in the app, but no email goes out for made-up events.
-    db.session.info.pop(jobs.PENDING_KEY, None)
+    jobs.discard_pending()
     db.session.commit()
     return lines

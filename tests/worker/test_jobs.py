@@ -86,12 +86,30 @@ def test_jobs_are_dropped_on_rollback(app, world):
 def test_jobs_wait_for_the_commit(app, world):
     with app.app_context():
         _invite(world, "pending@a.test")
-        pending = db.session.info.get(jobs.PENDING_KEY)
-        assert [job.path for job in pending] == ["worker.jobs.mail.send_invitation"]
+        assert [job.path for job in jobs.pending_jobs()] == ["worker.jobs.mail.send_invitation"]
         if ON_POSTGRES:
             assert _queued_job_count(app) == 0
         db.session.rollback()
-        assert not db.session.info.get(jobs.PENDING_KEY)
+        assert jobs.pending_jobs() == []
+
+
+def test_savepoints_neither_release_nor_drop_the_outer_jobs(app, world):
+    with app.app_context():
+        _invite(world, "outer@a.test")
+        with db.session.begin_nested():
+            jobs.enqueue("worker.jobs.mail.send_invitation", agency_id=world.a.agency_id, invitation_id="kept")
+        assert len(jobs.pending_jobs()) == 2  # a released SAVEPOINT is not the commit
+        try:
+            with db.session.begin_nested():
+                jobs.enqueue("worker.jobs.mail.send_invitation", agency_id=world.a.agency_id, invitation_id="dropped")
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+        assert [job.kwargs["invitation_id"] for job in jobs.pending_jobs()][1:] == ["kept"]
+        if ON_POSTGRES:
+            assert _queued_job_count(app) == 0
+        db.session.rollback()
+        assert jobs.pending_jobs() == []
 
 
 def test_a_job_runs_in_its_agency_and_is_idempotent(app, world):
@@ -116,7 +134,7 @@ def test_jobs_of_a_suspended_agency_do_nothing(app, world):
     with app.app_context():
         invitation = _invite(world, "frozen@a.test")
         invitation_id = invitation.id
-        db.session.info.pop(jobs.PENDING_KEY, None)
+        jobs.discard_pending()
         set_suspended(world.a.slug, True)
         db.session.commit()
         assert send_invitation(agency_id=str(world.a.agency_id), invitation_id=str(invitation_id)) == "skipped"

@@ -13,7 +13,6 @@ from app.catalog.models import ClientService, TaskType
 from app.clients.models import ClientStaff
 from app.core import audit
 from app.core.errors import AppError, Forbidden, ValidationFailed
-from app.core.jobs import PENDING_KEY
 from app.core.types import utcnow
 from app.extensions import db
 from app.work import recurrence
@@ -271,8 +270,6 @@ def _create_occurrence(schedule: RecurringSchedule, day: date) -> str:
     custom = {}
     if any(f.get("key") == "period" and f.get("type") == "date" for f in (task_type.custom_fields or [])):
         custom["period"] = day.isoformat()
-    session = db.session()
-    pending = list(session.info.get(PENDING_KEY, []))
     assignee_id = schedule.default_assignee_id
     for attempt in (1, 2):
         try:
@@ -284,11 +281,9 @@ def _create_occurrence(schedule: RecurringSchedule, day: date) -> str:
                     recurring_schedule_id=schedule.id, occurrence_date=day)
             return "created"
         except IntegrityError:
-            session.info[PENDING_KEY] = pending  # the other run's task stands; drop what this attempt queued
             log.info("schedule %s: occurrence %s was created by a concurrent run", schedule.id, day.isoformat())
             return "skipped"
         except AppError as error:
-            session.info[PENDING_KEY] = pending
             if attempt == 1 and assignee_id is not None and "assignee_id" in (error.fields or {}):
                 assignee_id = None  # the default assignee can no longer take it: create it unassigned
                 continue
