@@ -14,7 +14,9 @@ from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
 from app.work.access import task_for
 from app.work.models import Activity, Queue, Task
+from app.work.queries.time import task_minutes
 from app.work.services import activity, attachments, checklist, comments, tasks, watchers
+from app.work.services import time as time_services
 from tenants.lookup import get_in_tenant
 from tenants.models import Client
 
@@ -90,6 +92,8 @@ def task_context(task: Task) -> dict:
         "custom_fields": (task_type.custom_fields if task_type else []) or [],
         "max_attachment_mb": max(attachments.max_bytes() // (1024 * 1024), 1), "allowed_files": attachments.ALLOWED_LABEL,
         "accept": ",".join("." + ext for ext in attachments.ALLOWED),
+        "running_timer": time_services.running_entry(current_user.id) if current_user.is_agency_user else None,
+        "time_logged": task_minutes(task.id) if current_user.is_agency_user else None,
         "errors": {}, "error": None, "form_values": {},
     }
 
