@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.work.api.task_schemas import TaskListItemOut
 from app.work.queries.filters import TaskFilterArgs
 from app.work.services.bulk import ACTIONS, MAX_TASKS
 from app.work.services.saved_filters import VIEWS
@@ -9,25 +10,6 @@ from app.work.services.saved_filters import VIEWS
 
 class TaskListArgs(TaskFilterArgs, PageArgs):
     """Filters, sort and keyset page of GET /api/v1/tasks."""
-
-
-class TaskListItemOut(Schema):
-    """A task as it appears in a work list (agency staff view)."""
-
-    id = fields.UUID()
-    number = fields.Integer()
-    reference = fields.String()
-    title = fields.String()
-    client_id = fields.UUID()
-    task_type_id = fields.UUID()
-    queue_id = fields.UUID()
-    assignee_id = fields.UUID(allow_none=True)
-    priority = fields.String()
-    status = fields.String()
-    due_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
 
 
 class TaskListPageOut(Schema):

@@ -9,27 +9,32 @@ from app.work.models import PRIORITIES, STATUSES
 # --- task ------------------------------------------------------------------------------------
 
 
-class TaskDetailOut(Schema):
-    """One task as agency staff see it."""
+class TaskListItemOut(Schema):
+    """A task as it appears in a work list (agency staff view)."""
 
     id = fields.UUID()
     number = fields.Integer()
     reference = fields.String(metadata={"description": "The agency's human number, e.g. BK-1042."})
     title = fields.String()
-    description = fields.String(allow_none=True)
     client_id = fields.UUID()
     task_type_id = fields.UUID()
     queue_id = fields.UUID()
     assignee_id = fields.UUID(allow_none=True)
     priority = fields.String()
     status = fields.String()
-    allowed_transitions = fields.Method("_allowed", metadata={"description": "Statuses this task may move to next."})
     due_at = fields.DateTime(allow_none=True)
-    custom_values = fields.Dict()
-    created_by_id = fields.UUID(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+
+
+class TaskDetailOut(TaskListItemOut):
+    """One task as agency staff see it."""
+
+    description = fields.String(allow_none=True)
+    allowed_transitions = fields.Method("_allowed", metadata={"description": "Statuses this task may move to next."})
+    custom_values = fields.Dict()
+    created_by_id = fields.UUID(allow_none=True)
     recurring_schedule_id = fields.UUID(allow_none=True)
     occurrence_date = fields.Date(allow_none=True)
 
