@@ -190,3 +190,12 @@ def test_signed_out_visitor_is_sent_to_sign_in(client):
 def test_another_agencys_client_page_is_404(world, admin):
     assert admin.get(f"/clients/{world.b.client_id}").status_code == 404
     assert admin.get(f"/clients/{world.b.client_id}/edit").status_code == 404
+
+
+def test_staff_page_lists_staff_with_roles_and_current_assignments(world, as_user):
+    page = as_user(world.a.agency_admin).get(f"/clients/{world.a.client_id}/staff")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert world.a.staff.name in body and world.a.idle_staff.name in body and "Agency admin" in body
+    assert f'value="{world.a.staff.id}" id="staff_ids-{world.a.staff.id}" checked' in body
+    assert f'value="{world.a.idle_staff.id}" id="staff_ids-{world.a.idle_staff.id}">' in body
