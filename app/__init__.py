@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_models()
     register_tenancy(app)
     register_blueprints(app)
+    register_followers(app)
     register_errors(app)
     register_cli(app)
     return app
@@ -62,6 +63,7 @@ def register_models() -> None:
     import app.core.audit  # noqa: F401
     import app.core.idempotency  # noqa: F401
     import app.notifications.models  # noqa: F401
+    import app.sla.models  # noqa: F401
     import app.work.models  # noqa: F401
 
 
@@ -107,6 +109,13 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     apidocs.init_app(app)
     idempotency.init_app(app)
+
+
+def register_followers(app: Flask) -> None:
+    """Capabilities that follow another's changes through its signals (the SLA clocks follow the tasks)."""
+    from app import sla
+
+    sla.init_app(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -26,9 +26,10 @@ def validate_slug(slug: str) -> str:
 
 
 def create_agency(name: str, slug: str, admin_email: str, admin_name: str | None = None):
-    """Create an agency, its first admin and invitation, and its default catalog. Returns (agency, admin, invitation)."""
+    """Create an agency, its first admin and invitation, its default catalog and SLA policy. Returns (agency, admin, invitation)."""
     from app.accounts import services as accounts
     from app.catalog.services import seed_default_catalog
+    from app.sla.services import seed_default_sla
 
     name = (name or "").strip()
     if not name:
@@ -45,6 +46,7 @@ def create_agency(name: str, slug: str, admin_email: str, admin_name: str | None
             invited_by=None, send_email=False,
         )
         seed_default_catalog()
+        seed_default_sla()
         db.session.flush()
     return agency, admin, invitation
 

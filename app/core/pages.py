@@ -75,6 +75,11 @@ def navbar_context():
 def format_datetime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):  # instants kept in JSON (timeline details) are ISO strings
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)

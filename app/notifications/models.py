@@ -10,19 +10,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 
-KINDS = ("assigned", "mentioned", "client_commented", "status_changed")
+KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "sla_at_risk", "sla_breached")
 # How each kind is named and explained on the preferences page, in the API and in the emails' footer.
 KIND_LABELS = {
     "assigned": "Assigned to me",
     "mentioned": "Mentions",
     "client_commented": "Client comments",
     "status_changed": "Status changes",
+    "sla_at_risk": "SLA warnings",
+    "sla_breached": "SLA breaches",
 }
 KIND_HELP = {
     "assigned": "Someone gives you a task, or a recurring task is created with you as its assignee.",
     "mentioned": "Someone mentions you by @name in a comment.",
     "client_commented": "A client user comments on a task you watch.",
     "status_changed": "A task you watch moves to another status (started, waiting on the client, done, reopened…).",
+    "sla_at_risk": "A task assigned to you or in your queue has used most of its SLA time (first response or resolution).",
+    "sla_breached": "A task assigned to you or in your queue has missed its SLA target.",
 }
 
 

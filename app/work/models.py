@@ -61,7 +61,32 @@ class TaskCounter(TenantModel):
     next_number: Mapped[int] = mapped_column(Integer, default=1001)
 
 
-class Task(TenantModel, ClientScoped):
+class SlaClock:
+    """A task's SLA clocks, computed by `app.sla.clocks` on every relevant change and read by lists and reports.
+
+    Instants are UTC. A clock whose due instant is NULL does not run (no policy, or no target for the priority;
+    first response runs only on requests made by the client). While `sla_paused_since` is set (waiting on the
+    client, done or cancelled) the resolution clock is stopped; `sla_pauses` keeps the closed pauses as
+    `[start, end, reason]`, so a priority change can recompute from creation. Breach instants, once set, stay.
+    """
+
+    sla_policy_version_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_pauses: Mapped[list] = mapped_column(JSON, default=list)
+    sla_waiting_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Task(TenantModel, ClientScoped, SlaClock):
     """One unit of work for one client."""
 
     __tablename__ = "tasks"
@@ -85,6 +110,17 @@ class Task(TenantModel, ClientScoped):
                                     ("unassigned", (), "closed_at IS NULL AND assignee_id IS NULL"))),
         Index("ix_tasks_open_client_counts", "agency_id", "client_id", "status", "due_at",
               sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        tenant_fk("sla_policy_version_id", "sla_policy_versions"),
+        # SLA order (resolution due soonest first) for the whole agency and per queue, and the sweep's seek on
+        # the earliest instant a clock can cross (at-risk precedes due).
+        *(Index(f"ix_tasks_open_{name}_sla", "agency_id", *lead, "resolution_due_at", "priority_rank", "created_at", "id",
+                sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL"))
+          for name, lead in (("agency", ()), ("queue", ("queue_id",)), ("assignee", ("assignee_id",)))),
+        Index("ix_tasks_open_sla_resolution_risk", "agency_id", "resolution_at_risk_at",
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        Index("ix_tasks_open_sla_response_risk", "agency_id", "first_response_at_risk_at",
+              sqlite_where=text("closed_at IS NULL AND first_responded_at IS NULL"),
+              postgresql_where=text("closed_at IS NULL AND first_responded_at IS NULL")),
     )
     id_param = "task_id"
 

@@ -31,14 +31,14 @@ def make_tasks(app, world, specs) -> list:
 
 SPECS = [
     ("Low no deadline", "low", None, {}),
-    ("Normal late", "normal", -5, {}),
+    ("Normal late", "normal", -5, {"resolution_due_at": NOW - timedelta(hours=2)}),
     ("Urgent tomorrow", "urgent", 30, {}),
     ("Urgent no deadline", "urgent", None, {}),
-    ("Urgent today", "urgent", 1, {}),
-    ("High next week", "high", 24 * 6, {}),
+    ("Urgent today", "urgent", 1, {"resolution_due_at": NOW + timedelta(hours=1)}),
+    ("High next week", "high", 24 * 6, {"resolution_due_at": NOW + timedelta(days=3)}),
     ("Normal no deadline A", "normal", None, {}),
     ("Normal no deadline B", "normal", None, {}),
-    ("Normal in two days", "normal", 48, {}),
+    ("Normal in two days", "normal", 48, {"resolution_due_at": NOW + timedelta(hours=1)}),
     ("High no deadline", "high", None, {}),
     ("Done one", "urgent", 2, {"status": "done", "closed_at": NOW}),
 ]
@@ -64,6 +64,7 @@ def _expected(app, world, sort: str, status_open=True) -> list[str]:
     keys = {
         "urgency": lambda t: (t.priority_rank, t.due_at or far, t.created_at, t.id),
         "due": lambda t: (t.due_at or far, t.priority_rank, t.created_at, t.id),
+        "sla": lambda t: (t.resolution_due_at or far, t.priority_rank, t.created_at, t.id),
         "created": lambda t: (t.created_at, t.id),
         "updated": lambda t: (t.updated_at, t.id),
         "reference": lambda t: (t.number, t.id),
@@ -212,7 +213,7 @@ def test_all_clients_counts(app, world, as_user):
     counts = {i["name"]: i for i in body["items"]}
     one = counts[world.a.client_name]
     due_today = sum(1 for _, _, hours, extra in SPECS
-                    if hours is not None and not extra and (NOW + timedelta(hours=hours)).date() == NOW.date())
+                    if hours is not None and "status" not in extra and (NOW + timedelta(hours=hours)).date() == NOW.date())
     assert (one["open"], one["waiting"], one["overdue"], one["due_today"]) == (12, 1, 1, due_today)
     assert counts[world.a.other_client_name]["open"] == 1
     assert world.b.client_name not in counts

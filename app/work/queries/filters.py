@@ -1,4 +1,4 @@
-"""The filters every task list shares (client, service line, type, queue, status, priority, assignee, deadline, text).
+"""The filters every task list shares (client, service line, type, queue, status, priority, assignee, deadline, SLA, text).
 
 One schema reads them from a page's query string or an API request, so a saved filter, a CSV export and the
 API all mean the same thing by the same parameters.
@@ -18,12 +18,13 @@ from app.catalog.models import TaskType
 from app.core.types import utcnow
 from app.work.models import OPEN_STATUSES, PRIORITIES, STATUSES, Task
 from app.work.queries.keyset import DEFAULT_SORT, SORTS
+from app.work.queries.sla_state import FILTER_STATES, state_clause
 
 STATUS_CHOICES = ("open", "closed", "all", *STATUSES)
 DUE_CHOICES = ("overdue", "today", "week", "none")
 ASSIGNEE_WORDS = ("me", "none")
 FILTER_KEYS = ("client_id", "service_line_id", "task_type_id", "queue_id", "status", "priority", "assignee", "due",
-               "due_from", "due_to", "q", "sort")
+               "due_from", "due_to", "sla", "q", "sort")
 REFERENCE = re.compile(r"^(?:[A-Za-z]{1,8}-?)?(\d{1,9})$")
 
 
@@ -49,6 +50,8 @@ class TaskFilterArgs(Schema):
     due = fields.String(load_default=None, validate=validate.OneOf(DUE_CHOICES))
     due_from = fields.Date(load_default=None)
     due_to = fields.Date(load_default=None)
+    sla = fields.String(load_default=None, validate=validate.OneOf(FILTER_STATES),
+                        metadata={"description": "SLA state: on_track, at_risk, breached or paused"})
     q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "reference, number or title"})
     sort = fields.String(load_default=DEFAULT_SORT, validate=validate.OneOf(tuple(SORTS)))
 
@@ -65,6 +68,7 @@ class TaskFilters:
     due: str | None = None
     due_from: date | None = None
     due_to: date | None = None
+    sla: str | None = None
     q: str | None = None
     sort: str = DEFAULT_SORT
 
@@ -142,6 +146,8 @@ def apply_filters(stmt: Select, filters: TaskFilters, actor, now: datetime | Non
         stmt = stmt.where(Task.due_at >= _day_start(filters.due_from))
     if filters.due_to:
         stmt = stmt.where(Task.due_at < _day_start(filters.due_to) + timedelta(days=1))
+    if filters.sla:
+        stmt = stmt.where(state_clause(filters.sla, now))
     if filters.q and filters.q.strip():
         stmt = stmt.where(_search(filters.q.strip()))
     return stmt

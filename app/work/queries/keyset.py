@@ -33,6 +33,7 @@ class SortOrder:
 SORTS = {
     "urgency": SortOrder("Most urgent first", ("priority_rank", "due_at", "created_at", "id"), nullable="due_at"),
     "due": SortOrder("Deadline, soonest first", ("due_at", "priority_rank", "created_at", "id"), nullable="due_at"),
+    "sla": SortOrder("SLA due, soonest first", ("resolution_due_at", "priority_rank", "created_at", "id"), nullable="resolution_due_at"),
     "created": SortOrder("Newest first", ("created_at", "id"), descending=True),
     "updated": SortOrder("Recently updated", ("updated_at", "id"), descending=True),
     "reference": SortOrder("Reference", ("number", "id")),

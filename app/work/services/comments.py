@@ -11,7 +11,7 @@ from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.services import notify
-from app.work import access
+from app.work import access, events
 from app.work.models import Comment, Task
 from app.work.services import activity
 from app.work.services.tasks import ensure_watching, task_url, watcher_ids
@@ -88,6 +88,8 @@ def add_comment(task: Task, actor, body: str, *, client_visible: bool = False) -
                body=excerpt, url=task_url(task), task=task, actor=actor)
         return comment
     ensure_watching(task, actor)
+    if comment.client_visible:
+        events.send(task, "client_message", actor, comment.created_at)
     mentioned = [user for user in mentioned_users(body) if access.can_see(user, task)]
     if mentioned:
         notify("mentioned", mentioned, title=f"{actor.name} mentioned you on {task.reference}: {task.title}",
@@ -117,6 +119,8 @@ def edit_comment(task: Task, comment: Comment, actor, values: dict) -> Comment:
         activity.record(task, "comment_edited", actor, client_visible=comment.client_visible, comment=comment.id,
                         changed=changed, visibility="client-visible" if comment.client_visible else "internal")
         audit.record("task.comment_edited", comment, client_id=task.client_id, changed=changed)
+        if "client_visible" in changed and comment.client_visible:
+            events.send(task, "client_message", actor, comment.edited_at)
     return comment
 
 

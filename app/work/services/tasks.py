@@ -28,6 +28,7 @@ from app.work.models import (
     TaskCounter,
     Watcher,
 )
+from app.work import events
 from app.work.services import activity
 from tenants.context import current_tenant
 from tenants.lookup import get_in_tenant
@@ -159,6 +160,7 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
     activity.record(task, "created", actor, client_visible=True, reference=task.reference,
                     recurring=recurring_schedule_id is not None)
     audit.record("task.created", task, client_id=client.id, reference=task.reference)
+    events.send(task, "created", actor, task.created_at)
     if assignee is not None:
         _notify_assigned(task, assignee, actor)
     return task
@@ -240,6 +242,8 @@ def update_fields(task: Task, actor, values: dict) -> Task:
         audit.record("task.updated", task, client_id=task.client_id, fields=sorted(changes))
     if "priority" in changes:
         task.priority_rank = PRIORITY_RANK[task.priority]
+    if {"priority", "due_at"} & set(changes):
+        events.send(task, "terms", actor, utcnow(), fields=sorted({"priority", "due_at"} & set(changes)))
     if "queue_id" in changes and task.assignee_id:
         assignee = get_in_tenant(User, task.assignee_id)
         if assignee is not None and assignee.role == "staff":
@@ -296,6 +300,7 @@ def transition(task: Task, actor, to: str, *, message: str | None = None) -> Tas
     if message and message.strip():
         db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
                                body=message.strip(), client_visible=True))
+    events.send(task, "status", actor, now, old=frm, new=to)
     notify("status_changed", watcher_ids(task),
            title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}", url=task_url(task), task=task, actor=actor)
     return task
