@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from app.dashboard.views import bp as dashboard_views
     from app.notifications.api import blp as notifications_api
     from app.notifications.views import bp as notifications_views
+    from app.sla.views import bp as sla_views
     from app.work.api.lists import blp as work_api
     from app.work.api.queues import blp as queues_api
     from app.work.api.schedules import blp as schedules_api
@@ -101,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
     pages.init_app(app)
     for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
-                      time_views, schedule_views, work_views, queue_views):
+                      time_views, schedule_views, work_views, queue_views, sla_views):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, time_api, schedules_api, work_api, queues_api):
         limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key, override_defaults=False)(blueprint)

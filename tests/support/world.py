@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from types import SimpleNamespace
 
 from app.core import audit
+from app.core.types import utcnow
 from app.core.idempotency import IdempotencyKey
 from app.extensions import db
+from app.sla.models import ClientHoliday, SlaCalendar, SlaEvent, SlaPolicy, SlaPolicyVersion, SlaRule
 from app.work.models import TaskCounter
 from tenants.context import TenantContext, tenant_scope
 from tests.support import factories as f
@@ -95,12 +98,39 @@ def _work(tag, agency_id, client, other_client, staff, client_admin) -> dict:
         refs.update({f"{key}task_id": task.id, f"{key}checklist_item_id": item.id, f"{key}comment_id": internal.id,
                      f"{key}shared_comment_id": shared.id, f"{key}attachment_id": attachment.id,
                      f"{key}time_entry_id": entry.id, f"{key}schedule_id": schedule.id})
+    refs.update(_sla(tag, agency_id, client, other_client, task_type, refs))
     refs["saved_filter_id"] = f.SavedFilterFactory(agency_id=agency_id, user_id=staff.id).id
     refs["notification_id"] = f.NotificationFactory(agency_id=agency_id, user_id=staff.id, task_id=refs["task_id"]).id
     f.NotificationFactory(agency_id=agency_id, user_id=client_admin.id, client_id=client.id, task_id=refs["task_id"])
     f.NotificationPreferenceFactory(agency_id=agency_id, user_id=staff.id)
     f.NotificationPreferenceFactory(agency_id=agency_id, user_id=client_admin.id, client_id=client.id)
     db.session.add(TaskCounter(agency_id=agency_id, next_number=1001))
+    return refs
+
+
+def _sla(tag, agency_id, client, other_client, task_type, work) -> dict:
+    """A calendar, a policy (one version) applied to the second client's month-end work, holidays and events.
+
+    The rule names the second client only, so tasks other tests make for the first client run no clocks.
+    """
+    calendar = SlaCalendar(agency_id=agency_id, name=f"{tag.upper()} office", timezone="Europe/London",
+                           hours={d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}, holidays=[])
+    policy = SlaPolicy(agency_id=agency_id, name=f"{tag.upper()} standard", current_version=1)
+    db.session.add_all([calendar, policy])
+    db.session.flush()
+    version = SlaPolicyVersion(agency_id=agency_id, policy_id=policy.id, version=1, calendar_id=calendar.id, at_risk_percent=75,
+                               targets={"normal": {"first_response": 240, "resolution": 960}})
+    rule = SlaRule(agency_id=agency_id, policy_id=policy.id, client_id=other_client.id, task_type_id=task_type.id,
+                   match_key=SlaRule.key_for(other_client.id, task_type.id))
+    db.session.add_all([version, rule])
+    refs = {"calendar_id": calendar.id, "policy_id": policy.id, "policy_version_id": version.id, "rule_id": rule.id}
+    for key, owner in (("", client), ("other_", other_client)):
+        holiday = ClientHoliday(agency_id=agency_id, client_id=owner.id, day=date(2026, 12, 28), name=f"{owner.name} shutdown")
+        event = SlaEvent(agency_id=agency_id, client_id=owner.id, task_id=work[f"{key}task_id"], metric="resolution",
+                         kind="at_risk", occurred_at=utcnow())
+        db.session.add_all([holiday, event])
+        db.session.flush()
+        refs.update({f"{key}client_holiday_id": holiday.id, f"{key}sla_event_id": event.id})
     return refs
 
 

@@ -1,0 +1,1 @@
+"""SLA JSON endpoints under /api/v1/sla: settings and reports."""

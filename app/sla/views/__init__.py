@@ -1,0 +1,4 @@
+"""SLA pages: settings (calendars, policies and rules, client holidays) and reports; routes attach to `bp`."""
+from app.sla.views.blueprint import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,4 @@
+"""The SLA pages' blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("sla", __name__)
