@@ -5,4 +5,5 @@
 PERIODIC = [
     ("purge-expired", 3600, "worker.jobs.housekeeping.purge_expired"),
     ("recurring-tasks", 900, "worker.jobs.recurring.generate_recurring_tasks"),
+    ("sla-sweep", 60, "worker.jobs.sla.sweep_sla"),
 ]

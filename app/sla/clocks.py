@@ -105,6 +105,8 @@ def recompute(task: Task, version: SlaPolicyVersion | None = None, calendar: Bus
     calendar = calendar or calendar_for(version.calendar_id, task.client_id)
     start, percent = task.created_at, version.at_risk_percent
     response = version.target(task.priority, "first_response") if requested_by_client(task) else None
+    if task.status == "cancelled" and task.first_responded_at is None:
+        response = None  # cancelling stops the first-response clock too; reopening starts it again
     if response:
         task.first_response_due_at = calendar.add_business_minutes(start, response)
         task.first_response_at_risk_at = calendar.add_business_minutes(start, at_risk_minutes(response, percent))
