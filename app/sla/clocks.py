@@ -15,8 +15,8 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core.types import utcnow
 from app.extensions import db
-from app.sla.calendar import BusinessCalendar
 from app.sla import sweep
+from app.sla.calendar import BusinessCalendar
 from app.sla.models import ClientHoliday, SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRule
 from app.work.models import Task
 from tenants.context import as_agency

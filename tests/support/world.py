@@ -6,8 +6,8 @@ from datetime import date
 from types import SimpleNamespace
 
 from app.core import audit
-from app.core.types import utcnow
 from app.core.idempotency import IdempotencyKey
+from app.core.types import utcnow
 from app.extensions import db
 from app.sla.models import ClientHoliday, SlaCalendar, SlaEvent, SlaPolicy, SlaPolicyVersion, SlaRule
 from app.work.models import TaskCounter

@@ -186,10 +186,12 @@ def test_csv_export_has_the_same_filters_and_only_list_fields(app, world, as_use
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["reference", "client", "service", "type", "title", "status", "priority", "assignee", "due", "created"]
+    assert rows[0] == ["reference", "client", "service", "type", "title", "status", "priority", "assignee", "due", "created",
+                       "sla_state", "first_response_due", "resolution_due"]
     titles = [r[4] for r in rows[1:]]
     assert titles == ["Urgent today", "'=HYPERLINK(\"x\")", "Urgent tomorrow", "Urgent no deadline"]
     assert {r[6] for r in rows[1:]} == {"urgent"}
+    assert rows[1][10] == "on_track" and rows[1][12] == (NOW + timedelta(hours=1)).isoformat()  # "Urgent today"'s clock
     assert rows[1][1] == world.a.client_name and rows[1][2] == "Bookkeeping" and rows[1][3] == "Month-end close"
     assert "SECRET-DESCRIPTION" not in text and "INTERNAL" not in text
     mine = list(csv.reader(io.StringIO(as_user(world.a.staff).get("/work.csv").get_data(as_text=True))))

@@ -9,6 +9,36 @@ from app.work.models import PRIORITIES, STATUSES
 # --- task ------------------------------------------------------------------------------------
 
 
+class TaskSlaOut(Schema):
+    """A task's SLA clocks: its state now and the stored instants (UTC). NULL instants mean the clock does not run."""
+
+    state = fields.Method("_state", metadata={"description": "on_track, at_risk, breached, paused, met, stopped or none."})
+    first_response_due_at = fields.DateTime(allow_none=True)
+    first_response_at_risk_at = fields.DateTime(allow_none=True)
+    first_responded_at = fields.DateTime(allow_none=True)
+    first_response_breached_at = fields.DateTime(allow_none=True)
+    resolution_due_at = fields.DateTime(allow_none=True)
+    resolution_at_risk_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution_breached_at = fields.DateTime(allow_none=True)
+    paused_since = fields.DateTime(attribute="sla_paused_since", allow_none=True)
+    waiting_minutes = fields.Integer(attribute="sla_waiting_minutes",
+                                     metadata={"description": "Business minutes spent waiting on the client (closed pauses)."})
+
+    def _state(self, task) -> str:
+        from app.core.types import utcnow
+        from app.work.queries.sla_state import state_of
+
+        return state_of(task, utcnow())
+
+
+class _OwnFields(fields.Nested):
+    """A nested object made of the parent's own attributes (documented as its own schema)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return obj
+
+
 class TaskListItemOut(Schema):
     """A task as it appears in a work list (agency staff view)."""
 
@@ -26,6 +56,7 @@ class TaskListItemOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+    sla = _OwnFields(TaskSlaOut, metadata={"description": "The task's SLA clocks."})
 
 
 class TaskDetailOut(TaskListItemOut):

@@ -15,6 +15,7 @@ from app.work.access import visible_tasks
 from app.work.models import PRIORITIES, Queue, Task, TimeEntry
 from app.work.queries.filters import TaskFilters, apply_filters
 from app.work.queries.keyset import MAX_LIMIT, TaskPage, task_page
+from app.work.queries.sla_state import state_of
 from tenants.context import current_tenant
 from tenants.models import Client
 
@@ -138,13 +139,18 @@ def workload(actor, now: datetime | None = None) -> list[dict]:
 
 # --- CSV -------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("reference", "client", "service", "type", "title", "status", "priority", "assignee", "due", "created")
+CSV_COLUMNS = ("reference", "client", "service", "type", "title", "status", "priority", "assignee", "due", "created",
+               "sla_state", "first_response_due", "resolution_due")
 EXPORT_CHUNK = 500
 
 
 def _cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # no formulas in spreadsheets
+
+
+def _instant(value) -> str:
+    return value.isoformat() if value else ""
 
 
 def csv_lines(actor, filters: TaskFilters, **view):
@@ -155,7 +161,7 @@ def csv_lines(actor, filters: TaskFilters, **view):
         return buffer.getvalue()
 
     yield line(CSV_COLUMNS)
-    cursor = None
+    cursor, now = None, utcnow()
     while True:
         page = list_tasks(actor, filters, limit=EXPORT_CHUNK, cursor=cursor, max_limit=EXPORT_CHUNK, **view)
         labels = labels_for(page.items)
@@ -163,8 +169,8 @@ def csv_lines(actor, filters: TaskFilters, **view):
             yield line([_cell(v) for v in (
                 task.reference, labels["clients"].get(task.client_id), labels["lines"].get(task.task_type_id),
                 labels["types"].get(task.task_type_id), task.title, task.status, task.priority,
-                labels["users"].get(task.assignee_id, ""), task.due_at.isoformat() if task.due_at else "",
-                task.created_at.isoformat())])
+                labels["users"].get(task.assignee_id, ""), _instant(task.due_at), task.created_at.isoformat(),
+                state_of(task, now), _instant(task.first_response_due_at), _instant(task.resolution_due_at))])
         for task in page.items:
             db.session.expunge(task)  # keep memory flat over long exports
         if not page.next_cursor:

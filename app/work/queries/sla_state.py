@@ -21,11 +21,17 @@ def _passed(instant, now: datetime) -> bool:
     return instant is not None and instant <= now
 
 
+def _crossed(instant, stop, now: datetime) -> bool:
+    """The clock reached `instant` while running: by now, and before it stopped (the same test as the sweep's)."""
+    return _passed(instant, now) and (stop is None or instant < stop)
+
+
 def state_of(task: Task, now: datetime) -> str:
     response_open = task.first_responded_at is None
     running = task.sla_paused_since is None
     if (task.resolution_breached_at is not None or task.first_response_breached_at is not None
-            or (running and _passed(task.resolution_due_at, now)) or (response_open and _passed(task.first_response_due_at, now))):
+            or _crossed(task.resolution_due_at, task.sla_paused_since, now)
+            or _crossed(task.first_response_due_at, task.first_responded_at, now)):
         return "breached"
     if task.resolution_due_at is None and task.first_response_due_at is None:
         return "none"
@@ -44,12 +50,16 @@ def _passed_sql(column, now: datetime):
     return and_(column.is_not(None), column <= now)
 
 
+def _crossed_sql(column, stop, now: datetime):
+    return and_(_passed_sql(column, now), or_(stop.is_(None), column < stop))
+
+
 def state_clause(state: str, now: datetime):
     """Rows in `state` (one of FILTER_STATES), null-safe so NOT works as expected."""
     running, response_open = Task.sla_paused_since.is_(None), Task.first_responded_at.is_(None)
     breached = or_(Task.resolution_breached_at.is_not(None), Task.first_response_breached_at.is_not(None),
-                   and_(running, _passed_sql(Task.resolution_due_at, now)),
-                   and_(response_open, _passed_sql(Task.first_response_due_at, now)))
+                   _crossed_sql(Task.resolution_due_at, Task.sla_paused_since, now),
+                   _crossed_sql(Task.first_response_due_at, Task.first_responded_at, now))
     has_clock = or_(Task.resolution_due_at.is_not(None), Task.first_response_due_at.is_not(None))
     if state == "breached":
         return breached

@@ -16,6 +16,7 @@ from app.core.ids import new_id
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.services import notify
+from app.work import events
 from app.work.models import (
     CLOSED_STATUSES,
     PRIORITIES,
@@ -28,7 +29,6 @@ from app.work.models import (
     TaskCounter,
     Watcher,
 )
-from app.work import events
 from app.work.services import activity
 from tenants.context import current_tenant
 from tenants.lookup import get_in_tenant

@@ -23,6 +23,7 @@ from app.work.queries import lists as list_queries
 from app.work.queries import queues as queue_queries
 from app.work.queries.filters import parse_filters
 from app.work.queries.keyset import SORTS
+from app.work.queries.sla_state import FILTER_STATES, STATE_LABELS
 from app.work.services import bulk, claim, saved_filters
 from app.work.services.tasks import STATUS_LABELS, task_url
 from tenants.models import Client
@@ -57,6 +58,7 @@ def _choices() -> dict:
         "people": account_queries.active_staff(),
         "statuses": STATUS_FILTERS, "priorities": PRIORITIES, "due_labels": DUE_LABELS,
         "sorts": {name: sort.label for name, sort in SORTS.items()}, "status_labels": STATUS_LABELS,
+        "sla_labels": {state: STATE_LABELS[state] for state in FILTER_STATES},
     }
 
 
