@@ -1,4 +1,6 @@
-"""Column types shared by every model."""
+"""Column types shared by every model, and the application's clock."""
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
@@ -27,5 +29,21 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+_as_of: ContextVar[datetime | None] = ContextVar("backline_as_of", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC; inside `as_of(...)`, that instant instead."""
+    return _as_of.get() or datetime.now(UTC)
+
+
+@contextmanager
+def as_of(instant: datetime):
+    """Run a block as if it were `instant`: recorded history (the demo's) gets true timestamps and clocks."""
+    if instant.tzinfo is None:
+        raise ValueError("as_of needs an aware instant")
+    token = _as_of.set(instant.astimezone(UTC))
+    try:
+        yield instant
+    finally:
+        _as_of.reset(token)

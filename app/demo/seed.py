@@ -10,6 +10,7 @@ from app.accounts.passwords import hash_password
 from app.accounts.services import invite_user
 from app.catalog.models import ServiceLine
 from app.catalog.services import add_client_service, seed_default_catalog
+from app.demo.sla import seed_sla
 from app.clients.models import ClientStaff
 from app.core import jobs
 from app.demo.work import seed_work
@@ -93,6 +94,7 @@ def seed() -> list[str]:
                         ClientStaff.client_id == client.id, ClientStaff.user_id == staff[local].id))
                     if not exists:
                         db.session.add(ClientStaff(client_id=client.id, user_id=staff[local].id))
+            seed_sla(spec["slug"])
             made = seed_work(staff, random.Random(spec["slug"]))
             if made:
                 lines.append(f"Demo agency '{spec['slug']}': {made} tasks, with comments, files, time and schedules.")

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.catalog.models import ClientService, TaskType
 from app.clients.models import ClientStaff
-from app.core.types import utcnow
+from app.core.types import as_of, utcnow
 from app.extensions import db
+from app.sla import sweep
 from app.work.models import PRIORITIES, ChecklistItem, Queue, QueueMember, Task
 from app.work.services import activity, attachments, comments, recurrence, tasks, time
 from tenants.models import Client
@@ -89,8 +90,29 @@ def _tick_required(task: Task, actor: User) -> None:
         item.done_by_id = actor.id
 
 
+# How long ago tasks in each status were opened (hours, uniform in the range).
+AGE_HOURS = {"new": (0.5, 40), "in_progress": (2, 160), "waiting_on_client": (3, 120), "in_review": (4, 200),
+             "done": (6, 1000), "cancelled": (6, 1000)}
+
+
+class _History:
+    """A task's made-up past: each step happens a little after the last, never after now."""
+
+    def __init__(self, start, now, rng: random.Random):
+        self.at, self.now, self.rng = start, now, rng
+
+    def later(self, low_hours: float, high_hours: float):
+        step = timedelta(minutes=self.rng.randint(int(low_hours * 60), max(int(high_hours * 60), int(low_hours * 60) + 1)))
+        self.at = min(self.at + step, self.now - timedelta(minutes=1))
+        return as_of(self.at)
+
+
 def seed_work(staff: dict, rng: random.Random) -> int:
-    """Create the demo work once (an agency that has tasks already is left alone). Returns the tasks made."""
+    """Create the demo work once (an agency that has tasks already is left alone). Returns the tasks made.
+
+    Every task is played from its opening to its current status at made-up past instants (`as_of`), so its
+    SLA clocks, pauses, warnings and breaches are those a real history would have left.
+    """
     if db.session.scalar(select(func.count()).select_from(Task)):
         return 0
     _queue_members(staff)
@@ -101,20 +123,26 @@ def seed_work(staff: dict, rng: random.Random) -> int:
     for client in db.session.scalars(select(Client).where(Client.archived_at.is_(None)).order_by(Client.name)).all():
         served = [u for u in people if db.session.scalar(select(ClientStaff.id).where(
             ClientStaff.client_id == client.id, ClientStaff.user_id == u.id))]
+        requesters = list(db.session.scalars(select(User).where(User.client_id == client.id).order_by(User.email)))
         line_ids = set(db.session.scalars(select(ClientService.service_line_id).where(ClientService.client_id == client.id)))
         types = db.session.scalars(select(TaskType).where(TaskType.service_line_id.in_(line_ids), TaskType.archived_at.is_(None))
                                    .order_by(TaskType.name)).all()
         for task_type in types:
             for n in range(rng.randint(5, 9)):
-                due = now + timedelta(days=rng.randint(-10, 30), hours=rng.randint(0, 8)) if rng.random() < 0.8 else None
-                task = tasks.create_task(
-                    admin, client_id=client.id, task_type_id=task_type.id,
-                    title=f"{task_type.name} — {client.name} #{n + 1}", priority=rng.choice(PRIORITIES + ("normal", "normal")),
-                    due_at=due, description=f"{task_type.description or task_type.name} for {client.name}.",
-                    custom_values=_custom_values(task_type.custom_fields or [], rng),
-                )
-                made += 1
                 status = rng.choice(STATUS_MIX)
+                opened = now - timedelta(minutes=int(rng.uniform(*AGE_HOURS[status]) * 60))
+                history = _History(opened, now, rng)
+                due = opened + timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 8)) if rng.random() < 0.6 else None
+                # About a third of the work is asked for by the client (those requests owe a first response).
+                requester = rng.choice(requesters) if requesters and rng.random() < 0.35 else admin
+                with as_of(opened):
+                    task = tasks.create_task(
+                        requester, client_id=client.id, task_type_id=task_type.id,
+                        title=f"{task_type.name} — {client.name} #{n + 1}", priority=rng.choice(PRIORITIES + ("normal", "normal")),
+                        due_at=due, description=f"{task_type.description or task_type.name} for {client.name}.",
+                        custom_values=_custom_values(task_type.custom_fields or [], rng),
+                    )
+                made += 1
                 assignable = _eligible(task, served + [admin])
                 assignee = rng.choice(assignable) if assignable and (status != "new" or rng.random() < 0.5) else None
                 if assignee is not None:
@@ -122,21 +150,7 @@ def seed_work(staff: dict, rng: random.Random) -> int:
                     tasks.ensure_watching(task, assignee)
                     activity.record(task, "assigned", admin, assignee=assignee.id, assignee_name=assignee.name)
                 worker = assignee or admin
-                if status != "new":
-                    tasks.transition(task, worker, "in_progress")
-                if status == "waiting_on_client":
-                    tasks.transition(task, worker, "waiting_on_client", message=rng.choice(QUESTIONS))
-                elif status == "in_review":
-                    tasks.transition(task, worker, "in_review")
-                elif status == "done":
-                    _tick_required(task, worker)
-                    tasks.transition(task, worker, "done")
-                elif status == "cancelled":
-                    tasks.transition(task, admin, "cancelled")
-                if status != "new" and rng.random() < 0.5:
-                    comments.add_comment(task, worker, rng.choice(INTERNAL_NOTES))
-                if status in ("done", "in_review") and rng.random() < 0.5:
-                    comments.add_comment(task, worker, rng.choice(CLIENT_NOTES), client_visible=True)
+                _play(task, status, worker, admin, requester, history, rng)
                 if status in ("in_progress", "in_review", "done") and assignee is not None:
                     for back in range(rng.randint(1, 3)):
                         time.create_entry(assignee, task, {
@@ -149,7 +163,45 @@ def seed_work(staff: dict, rng: random.Random) -> int:
                                        client_visible=True)
     _schedules(admin, rng)
     db.session.flush()
+    sweep.record_crossings(now)  # warnings and breaches of the made-up history, each at its true time
     return made
+
+
+def _play(task: Task, status: str, worker: User, admin: User, requester: User, history: _History, rng: random.Random) -> None:
+    """Move the task from new to `status` through the steps a real one takes, each at its own past instant."""
+    if requester.is_client_user and status != "cancelled":
+        with history.later(0.2, 6):  # the first reply: sometimes quick, sometimes late
+            comments.add_comment(task, worker, rng.choice(CLIENT_NOTES[1:2] + ["Thanks, we have this and will start shortly."]),
+                                 client_visible=True)
+    if status == "cancelled":
+        with history.later(1, 48):
+            tasks.transition(task, admin, "cancelled")
+        return
+    if status == "new":
+        return
+    with history.later(0.5, 24):
+        tasks.transition(task, worker, "in_progress")
+    if status == "waiting_on_client" or (status in ("in_review", "done") and rng.random() < 0.4):
+        with history.later(1, 16):
+            tasks.transition(task, worker, "waiting_on_client", message=rng.choice(QUESTIONS))
+        if status == "waiting_on_client":
+            return
+        with history.later(2, 40):
+            comments.add_comment(task, requester if requester.is_client_user else worker, "Here you go — sent over this morning.",
+                                 client_visible=True)
+            tasks.transition(task, worker, "in_progress")
+    if rng.random() < 0.5:
+        with history.later(0.5, 8):
+            comments.add_comment(task, worker, rng.choice(INTERNAL_NOTES))
+    if status in ("in_review", "done"):
+        with history.later(2, 30):
+            tasks.transition(task, worker, "in_review")
+    if status == "done":
+        with history.later(1, 30):
+            _tick_required(task, worker)
+            if rng.random() < 0.5:
+                comments.add_comment(task, worker, rng.choice(CLIENT_NOTES), client_visible=True)
+            tasks.transition(task, worker, "done")
 
 
 def _schedules(admin: User, rng: random.Random) -> None:

@@ -10,6 +10,7 @@ import math
 from collections import OrderedDict
 from datetime import datetime
 
+from flask import g, has_app_context
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -46,8 +47,22 @@ def matching_version(client_id, task_type_id) -> SlaPolicyVersion | None:
     return next((by_key[key] for key in keys if key in by_key), None)
 
 
+def _unit_cache() -> dict:
+    """Rows and calendars read during this request or job (policy versions are immutable; edits call forget())."""
+    return g.setdefault("sla_clock_cache", {}) if has_app_context() else {}
+
+
+def forget() -> None:
+    """Drop what this request or job cached: a calendar or the client's holidays changed."""
+    if has_app_context():
+        g.pop("sla_clock_cache", None)
+
+
 def calendar_for(calendar_id, client_id) -> BusinessCalendar:
     """The calendar with the client's own holidays added; built once per calendar edit and holiday set."""
+    cache = _unit_cache()
+    if ("calendar", calendar_id, client_id) in cache:
+        return cache[("calendar", calendar_id, client_id)]
     calendar = db.session.scalar(select(SlaCalendar).where(SlaCalendar.id == calendar_id))
     days = tuple(db.session.scalars(select(ClientHoliday.day).where(ClientHoliday.client_id == client_id).order_by(ClientHoliday.day)))
     key = (calendar.id, calendar.updated_at, days)
@@ -59,13 +74,18 @@ def calendar_for(calendar_id, client_id) -> BusinessCalendar:
             _CALENDARS.popitem(last=False)
     else:
         _CALENDARS.move_to_end(key)
+    cache[("calendar", calendar_id, client_id)] = built
     return built
 
 
 def version_of(task: Task) -> SlaPolicyVersion | None:
     if task.sla_policy_version_id is None:
         return None
-    return db.session.scalar(select(SlaPolicyVersion).where(SlaPolicyVersion.id == task.sla_policy_version_id))
+    cache = _unit_cache()
+    key = ("version", task.sla_policy_version_id)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(SlaPolicyVersion).where(SlaPolicyVersion.id == task.sla_policy_version_id))
+    return cache[key]
 
 
 def calendar_of(task: Task) -> BusinessCalendar | None:
@@ -91,7 +111,11 @@ def requested_by_client(task: Task) -> bool:
     """First response is owed on requests a client made; work the agency starts itself owes no reply."""
     if task.created_by_id is None:
         return False
-    return db.session.scalar(select(User.role).where(User.id == task.created_by_id)) in ("client_admin", "client_member")
+    cache = _unit_cache()
+    key = ("role", task.created_by_id)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(User.role).where(User.id == task.created_by_id))
+    return cache[key] in ("client_admin", "client_member")
 
 
 def recompute(task: Task, version: SlaPolicyVersion | None = None, calendar: BusinessCalendar | None = None) -> None:
@@ -194,7 +218,9 @@ def _follow(task: Task, change: str, actor, now: datetime, details: dict) -> Non
         responded(task, now, calendar)
     recompute(task, version, calendar)
     # A change can make a crossing final (a late completion, a deadline moved into the past): record it now.
-    sweep.record_crossings(now=utcnow(), task_ids=[task.id])
+    current = utcnow()
+    if sweep.has_unrecorded_crossing(task, current):
+        sweep.record_crossings(now=current, task_ids=[task.id])
 
 
 def init_app(app) -> None:

@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g
+from sqlalchemy import select
 
 from app.core.types import utcnow
+from app.extensions import db
 from app.sla import clocks
+from app.sla.models import SlaCalendar, SlaPolicy
 from app.work.models import Task
 from app.work.queries.sla_state import STATE_LABELS, state_of
 
@@ -63,7 +66,11 @@ def clock_view(task: Task, now: datetime | None = None) -> ClockView:
         return ClockView(**base)
     pending_response = task.first_responded_at is None and task.first_response_due_at is not None
     if state == "breached":
-        metric = "first_response" if pending_response and task.first_response_due_at <= now else "resolution"
+        response_late = task.first_response_breached_at is not None or (
+            task.first_response_due_at is not None and task.first_response_due_at <= min(task.first_responded_at or now, now))
+        resolution_late = task.resolution_breached_at is not None or (
+            task.resolution_due_at is not None and task.resolution_due_at <= min(task.sla_paused_since or now, now))
+        metric = "resolution" if resolution_late or not response_late else "first_response"
     else:
         metric = "first_response" if pending_response and (task.resolution_due_at is None or
                                                             task.first_response_due_at <= task.resolution_due_at) else "resolution"
@@ -80,6 +87,36 @@ def clock_view(task: Task, now: datetime | None = None) -> ClockView:
     return ClockView(**base, metric=metric, due=due, minutes=minutes)
 
 
+@dataclass(frozen=True)
+class MetricView:
+    label: str
+    due: datetime | None
+    at_risk: datetime | None
+    done: datetime | None  # met (responded / resolved)
+    minutes: int | None  # business minutes it took
+    breached: datetime | None
+
+
+def sla_summary(task: Task) -> dict | None:
+    """The task page's SLA card: the policy version and each clock's instants; None when no policy applies."""
+    version = clocks.version_of(task)
+    if version is None:
+        return None
+    policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.id == version.policy_id))
+    calendar = db.session.scalar(select(SlaCalendar).where(SlaCalendar.id == version.calendar_id))
+    metrics = []
+    if task.first_response_due_at is not None or task.first_responded_at is not None:
+        metrics.append(MetricView("First response", task.first_response_due_at, task.first_response_at_risk_at,
+                                  task.first_responded_at, task.first_response_minutes, task.first_response_breached_at))
+    metrics.append(MetricView("Resolution", task.resolution_due_at, task.resolution_at_risk_at, task.resolved_at,
+                              task.resolution_minutes, task.resolution_breached_at))
+    return {"policy": policy.name, "version": version.version, "calendar": calendar.name if calendar else None,
+            "deadline_capped": task.due_at is not None and task.resolution_due_at == task.due_at,
+            "metrics": metrics, "paused_since": task.sla_paused_since, "waiting_minutes": task.sla_waiting_minutes or 0,
+            "clock": clock_view(task)}
+
+
 def init_app(app) -> None:
     app.add_template_global(clock_view, "sla_clock")
+    app.add_template_global(sla_summary, "sla_summary")
     app.add_template_filter(business_duration, "business_duration")

@@ -10,6 +10,7 @@ from app.core import audit
 from app.core.errors import Conflict, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
+from app.sla import clocks
 from app.sla.calendar import BusinessCalendar
 from app.sla.models import ClientHoliday, SlaCalendar, SlaPolicy, SlaPolicyVersion, SlaRule
 from app.work.models import PRIORITIES
@@ -88,6 +89,7 @@ def update_calendar(calendar: SlaCalendar, values: dict) -> SlaCalendar:
     if changes:
         calendar.updated_at = utcnow()
         db.session.flush()
+        clocks.forget()
         audit.record("sla_calendar.updated", calendar, fields=sorted(changes))
     return calendar
 
@@ -120,6 +122,7 @@ def add_client_holiday(client: Client, day: date, name: str) -> ClientHoliday:
     holiday = ClientHoliday(client_id=client.id, day=day, name=name[:100])
     db.session.add(holiday)
     db.session.flush()
+    clocks.forget()
     audit.record("sla_client_holiday.added", holiday, client_id=client.id, day=day.isoformat())
     return holiday
 
@@ -128,6 +131,7 @@ def remove_client_holiday(holiday: ClientHoliday) -> None:
     audit.record("sla_client_holiday.removed", holiday, client_id=holiday.client_id, day=holiday.day.isoformat())
     db.session.delete(holiday)
     db.session.flush()
+    clocks.forget()
 
 
 # --- policies ----------------------------------------------------------------------------------

@@ -47,6 +47,19 @@ CLOCKS = (
 )
 
 
+def has_unrecorded_crossing(task: Task, now: datetime) -> bool:
+    """Whether one of the task's clocks crossed an instant that has no event yet (one small query at most)."""
+    crossed = set()
+    for clock in CLOCKS:
+        instant, stop = getattr(task, clock.instant.key), getattr(task, clock.stop.key)
+        if instant is not None and instant <= now and (stop is None or instant < stop):
+            crossed.add((clock.metric, clock.kind))
+    if not crossed:
+        return False
+    recorded = set(db.session.execute(select(SlaEvent.metric, SlaEvent.kind).where(SlaEvent.task_id == task.id)).all())
+    return bool(crossed - recorded)
+
+
 def _crossed(clock: Clock, now: datetime):
     """The clock reached its instant while it was running: no later than now, and before it stopped."""
     recorded = exists().where(SlaEvent.task_id == Task.id, SlaEvent.metric == clock.metric, SlaEvent.kind == clock.kind)

@@ -36,3 +36,26 @@ def test_demo_admins_see_only_their_own_agency(app):
         names[slug] = {c["name"] for c in listed}
     assert len(names["northwind"]) == len(names["harbor"]) == 4
     assert names["northwind"].isdisjoint(names["harbor"])
+
+
+def test_demo_work_shows_every_sla_state_with_history(app):
+    from app.core.types import utcnow
+    from app.sla.models import SlaEvent
+    from app.work.models import Task
+    from app.work.queries.sla_state import state_of
+
+    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    now = utcnow()
+    with app.app_context():
+        for agency in db.session.scalars(select(Agency).order_by(Agency.slug)).all():
+            set_tenant(TenantContext(agency_id=agency.id))
+            states = {}
+            for task in db.session.scalars(select(Task)):
+                states[state_of(task, now)] = states.get(state_of(task, now), 0) + 1
+            for state in ("on_track", "at_risk", "paused", "breached", "met"):
+                assert states.get(state, 0) >= 2, (agency.slug, states)
+            kinds = set(db.session.execute(select(SlaEvent.metric, SlaEvent.kind).distinct()).all())
+            assert kinds == {("first_response", "at_risk"), ("first_response", "breached"),
+                             ("resolution", "at_risk"), ("resolution", "breached")}, agency.slug
+            # Every event is dated in the past, at the instant its clock crossed.
+            assert db.session.scalar(select(func.max(SlaEvent.occurred_at))) <= now
