@@ -10,9 +10,9 @@ from app.accounts.passwords import hash_password
 from app.accounts.services import invite_user
 from app.catalog.models import ServiceLine
 from app.catalog.services import add_client_service, seed_default_catalog
-from app.demo.sla import seed_sla
 from app.clients.models import ClientStaff
 from app.core import jobs
+from app.demo.sla import seed_sla
 from app.demo.work import seed_work
 from app.extensions import db
 from tenants.context import TenantContext, tenant_scope
