@@ -20,13 +20,23 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in"))
     if current_user.is_agency_admin:
-        return render_template("dashboard/home_admin.html", **_admin_dashboard())
+        return render_template("dashboard/home_admin.html", **_admin_dashboard(), sla=_sla_strip())
     if current_user.role == "staff":
         from app.clients import queries as client_queries
 
         page = client_queries.list_clients(current_user, status="active", limit=100)
-        return render_template("dashboard/home_staff.html", clients=page.items, more=page.next_cursor is not None)
+        return render_template("dashboard/home_staff.html", clients=page.items, more=page.next_cursor is not None, sla=_sla_strip())
     return render_template("dashboard/home_client.html", client=current_user.client)
+
+
+def _sla_strip() -> dict:
+    """The SLA state of the user's open work and (admins) of every open task, for the home page."""
+    from app.work.queries.lists import sla_counts
+
+    strip = {"mine": sla_counts(current_user, "my_work")}
+    if current_user.is_agency_admin:
+        strip["all"] = sla_counts(current_user, "tasks")
+    return strip
 
 
 def _admin_dashboard() -> dict:

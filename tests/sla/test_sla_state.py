@@ -74,3 +74,13 @@ def test_the_queue_page_shows_states_and_filters_by_them(app, world, as_user, cl
     page = admin.get(f"/queues/{world.a.queue_id}/tasks?sort=sla").get_data(as_text=True)
     body = page.split("<tbody")[1]
     assert body.index("Overdue, not yet swept") < body.index("At risk") < body.index("On track")
+
+
+def test_the_home_page_counts_open_work_by_sla_state(app, world, as_user, clocked):
+    html = as_user(world.a.agency_admin).get("/").get_data(as_text=True)
+    strip = html.split('id="sla-strip-heading"')[1].split("</section>")[0]
+    counts = [int(n) for n in __import__("re").findall(r"(\d+) across the agency", strip)]
+    assert counts == [4, 2, 1, 2]  # breached, at risk, paused, on track (open tasks only)
+    assert "/work?sla=breached" in strip
+    staff = as_user(world.a.staff).get("/").get_data(as_text=True)
+    assert "SLA — your open work" in staff and "across the agency" not in staff

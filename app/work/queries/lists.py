@@ -47,6 +47,17 @@ def list_tasks(actor, filters: TaskFilters, *, view: str = "tasks", queue_id=Non
     return task_page(stmt, filters.sort, limit=limit, cursor=cursor, max_limit=max_limit)
 
 
+def sla_counts(actor, view: str = "my_work") -> dict:
+    """Open tasks per SLA state (on track, at risk, breached, paused) in one of the actor's lists."""
+    from app.work.queries.sla_state import FILTER_STATES
+
+    counts = {}
+    for state in FILTER_STATES:
+        stmt = list_statement(actor, TaskFilters(sla=state), view=view)
+        counts[state] = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    return counts
+
+
 def labels_for(tasks) -> dict:
     """Names to show beside tasks (client, type, service line, queue, assignee), read once per page."""
     tasks = list(tasks)
