@@ -189,7 +189,7 @@ class BusinessCalendar:
             raise ValueError(f"timezone: expected an IANA zone name such as 'Europe/London', got {timezone!r}")
         try:
             self.zone = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory name such as 'America'
             raise ValueError(f"timezone: unknown IANA zone {timezone!r}") from None
         self.timezone = timezone
         self.week = _parse_hours(hours)

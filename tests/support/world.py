@@ -123,6 +123,7 @@ def _sla(tag, agency_id, client, other_client, task_type, work) -> dict:
     rule = SlaRule(agency_id=agency_id, policy_id=policy.id, client_id=other_client.id, task_type_id=task_type.id,
                    match_key=SlaRule.key_for(other_client.id, task_type.id))
     db.session.add_all([version, rule])
+    db.session.flush()
     refs = {"calendar_id": calendar.id, "policy_id": policy.id, "policy_version_id": version.id, "rule_id": rule.id}
     for key, owner in (("", client), ("other_", other_client)):
         holiday = ClientHoliday(agency_id=agency_id, client_id=owner.id, day=date(2026, 12, 28), name=f"{owner.name} shutdown")
