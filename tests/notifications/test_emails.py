@@ -9,7 +9,7 @@ from app.notifications.services import notify
 from app.work.models import Task, Watcher
 from app.work.services import comments as comment_services
 from app.work.services import tasks as task_services
-from tests.notifications.conftest import acting
+from tests.notifications.conftest import acting, in_agency
 from tests.worker.test_jobs import drain
 
 PREFERENCES_URL = "http://backline.test/notifications/preferences"
@@ -127,3 +127,32 @@ def test_turning_email_off_stops_the_email_but_keeps_the_in_app_notification(app
 def _title(app, world) -> str:
     with acting(app, world.a.agency_admin):
         return _task(world).title
+
+
+@pytest.mark.parametrize("kind, hours_to_due, intro, label, verb", [
+    ("sla_at_risk", 2, "A task is close to missing its SLA target.", "SLA warnings", "is at risk of missing its resolution target"),
+    ("sla_breached", -1, "A task has missed its SLA target.", "SLA breaches", "breached its resolution target"),
+])
+def test_sla_warning_and_breach_reach_the_assignee_and_the_queue(app, world, smtp, kind, hours_to_due, intro, label, verb):
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from app.core.types import utcnow
+    from app.sla.models import SlaEvent
+    from app.sla.sweep import record_crossings
+
+    reference = _reference(app, world)
+    now = utcnow()
+    with in_agency(app, world.a.agency_id) as session:
+        session.execute(delete(SlaEvent).where(SlaEvent.task_id == world.a.task_id))  # the world's sample event
+        task = _task(world)
+        task.resolution_due_at, task.resolution_at_risk_at = now + timedelta(hours=hours_to_due), now - timedelta(hours=3)
+    with in_agency(app, world.a.agency_id):
+        record_crossings(now)
+    message, text, html = _one_email(app, smtp, world.a.staff.email)  # the assignee, who is also the queue's member
+    # A long subject is folded right after "Subject:"; the parser keeps the fold's space, mail clients drop it.
+    assert message["Subject"].strip() == f"{reference} {verb}: {_title(app, world)}"
+    assert intro in text
+    _common(world, reference, text, html, label)
+    assert len(smtp.inbox.to(world.a.staff.email)) == 1
