@@ -100,7 +100,8 @@ def seed_catalog(app) -> dict:
 
 TASKS_SQL = """
 INSERT INTO tasks (agency_id, id, client_id, number, reference, task_type_id, queue_id, assignee_id, title, description,
-                   priority, priority_rank, status, due_at, custom_values, created_by_id, created_at, updated_at, closed_at)
+                   priority, priority_rank, status, due_at, custom_values, created_by_id, created_at, updated_at, closed_at,
+                   sla_pauses, sla_waiting_minutes)
 SELECT %(agency)s, gen_random_uuid(), (%(clients)s::uuid[])[1 + c], (1000 + i)::int,
        (ARRAY['BK','PY','RC','CP'])[1 + q] || '-' || (1000 + i), (%(types)s::uuid[])[1 + t], (%(queues)s::uuid[])[1 + q],
        CASE WHEN is_open AND (i / 10 * 31) %% 10 < 7 THEN (%(staff)s::uuid[])[1 + c %% 10 + 10 * (q %% 2)] END,
@@ -111,7 +112,8 @@ SELECT %(agency)s, gen_random_uuid(), (%(clients)s::uuid[])[1 + c], (1000 + i)::
        CASE WHEN (i * 17) %% 10 < 8 THEN date_trunc('hour', now()) + ((i * 7907) %% 40 - 10) * interval '1 day'
                                           + (i %% 24) * interval '1 hour' END,
        '{}'::json, NULL, created, created,
-       CASE WHEN NOT is_open THEN created + interval '1 day' END
+       CASE WHEN NOT is_open THEN created + interval '1 day' END,
+       '[]'::json, 0
 FROM (
   SELECT i, (i %% 200)::int AS c, ((i / 7) %% 8)::int AS t, ((i / 7) %% 8 / 2)::int AS q, i %% 10 = 0 AS is_open,
          CASE WHEN (i * 7919) %% 100 < 5 THEN 0 WHEN (i * 7919) %% 100 < 25 THEN 1 WHEN (i * 7919) %% 100 < 85 THEN 2 ELSE 3 END AS p,

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 LABELS = {"first_response": "first response", "resolution": "resolution"}
 BATCH = 500
+DIGEST_AFTER = 5  # crossings one person is told of one by one in a run; beyond that, one summary
+DIGEST_LISTED = 12
+SLA_REPORT_PATH = "/sla/reports"
 
 
 @dataclass(frozen=True)
@@ -36,34 +39,34 @@ class Clock:
     kind: str
     instant: object  # the Task column holding the crossing instant
     stop: object  # the Task column that stops the clock (NULL while it runs)
-    breached: object | None  # the Task column a breach is copied to
+    marker: object  # the Task column set to the instant when the event is recorded (the seek skips those)
 
 
 CLOCKS = (
-    Clock("first_response", "at_risk", Task.first_response_at_risk_at, Task.first_responded_at, None),
+    Clock("first_response", "at_risk", Task.first_response_at_risk_at, Task.first_responded_at, Task.first_response_warned_at),
     Clock("first_response", "breached", Task.first_response_due_at, Task.first_responded_at, Task.first_response_breached_at),
-    Clock("resolution", "at_risk", Task.resolution_at_risk_at, Task.sla_paused_since, None),
+    Clock("resolution", "at_risk", Task.resolution_at_risk_at, Task.sla_paused_since, Task.resolution_warned_at),
     Clock("resolution", "breached", Task.resolution_due_at, Task.sla_paused_since, Task.resolution_breached_at),
 )
 
 
 def has_unrecorded_crossing(task: Task, now: datetime) -> bool:
-    """Whether one of the task's clocks crossed an instant that has no event yet (one small query at most)."""
-    crossed = set()
+    """Whether one of the task's clocks crossed an instant whose event is not recorded yet (no query)."""
     for clock in CLOCKS:
         instant, stop = getattr(task, clock.instant.key), getattr(task, clock.stop.key)
-        if instant is not None and instant <= now and (stop is None or instant < stop):
-            crossed.add((clock.metric, clock.kind))
-    if not crossed:
-        return False
-    recorded = set(db.session.execute(select(SlaEvent.metric, SlaEvent.kind).where(SlaEvent.task_id == task.id)).all())
-    return bool(crossed - recorded)
+        if getattr(task, clock.marker.key) is None and instant is not None and instant <= now and (stop is None or instant < stop):
+            return True
+    return False
 
 
 def _crossed(clock: Clock, now: datetime):
-    """The clock reached its instant while it was running: no later than now, and before it stopped."""
+    """The clock reached its instant while it was running (no later than now, before it stopped), unrecorded.
+
+    The marker makes this a seek on the clock's partial index; NOT EXISTS stays as the guard of record.
+    """
     recorded = exists().where(SlaEvent.task_id == Task.id, SlaEvent.metric == clock.metric, SlaEvent.kind == clock.kind)
-    return and_(clock.instant.is_not(None), clock.instant <= now, or_(clock.stop.is_(None), clock.instant < clock.stop), ~recorded)
+    return and_(clock.marker.is_(None), clock.instant.is_not(None), clock.instant <= now,
+                or_(clock.stop.is_(None), clock.instant < clock.stop), ~recorded)
 
 
 def _insert_ignoring_duplicates(rows: list[dict]) -> list:
@@ -91,6 +94,9 @@ def record_crossings(now: datetime | None = None, task_ids=None) -> dict:
             stmt = select(Task.id, Task.client_id, clock.instant).where(Task.agency_id == agency_id, _crossed(clock, now))
             if task_ids is not None:
                 stmt = stmt.where(Task.id.in_(list(task_ids)))
+            else:
+                # Closed tasks need no sweep: closing one records what it crossed (clocks.on_task_changed).
+                stmt = stmt.where(Task.closed_at.is_(None))
             for task_id, client_id, instant in db.session.execute(stmt):
                 rows.append({"agency_id": agency_id, "id": new_id(), "client_id": client_id, "task_id": task_id,
                              "metric": clock.metric, "kind": clock.kind, "occurred_at": instant, "recorded_at": now})
@@ -100,9 +106,9 @@ def record_crossings(now: datetime | None = None, task_ids=None) -> dict:
         for clock in CLOCKS:
             ids = [task_id for task_id, metric, kind in inserted if (metric, kind) == (clock.metric, clock.kind)]
             counts[f"{clock.metric}.{clock.kind}"] = len(ids)
-            if clock.breached is not None and ids:
-                db.session.execute(update(Task).where(Task.id.in_(ids), clock.breached.is_(None))
-                                   .values({clock.breached: clock.instant}).execution_options(synchronize_session="fetch"))
+            for offset in range(0, len(ids), BATCH):
+                db.session.execute(update(Task).where(Task.id.in_(ids[offset:offset + BATCH]), clock.marker.is_(None))
+                                   .values({clock.marker: clock.instant}).execution_options(synchronize_session="fetch"))
         _announce(inserted, {(r["task_id"], r["metric"], r["kind"]): r["occurred_at"] for r in rows})
     if task_ids is None:
         log.info("sla sweep for agency %s: %s", agency_id, counts)
@@ -112,25 +118,46 @@ def record_crossings(now: datetime | None = None, task_ids=None) -> dict:
 def _announce(inserted: list, instants: dict) -> None:
     """A timeline entry per event; the assignee and queue members are told of crossings on open tasks.
 
-    A warning that a catch-up records together with its breach is logged but not sent: the breach says more.
+    A warning that a catch-up records together with its breach is logged but not sent: the breach says more. Someone
+    who would be told of more than DIGEST_AFTER crossings in one run (after downtime) gets one summary instead.
     """
-    tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_({row[0] for row in inserted})))}
+    tasks = {}
+    for offset in range(0, len(inserted), BATCH):
+        chunk = {row[0] for row in inserted[offset:offset + BATCH]}
+        tasks.update({t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(chunk)))})
     members = {}
     queue_ids = {t.queue_id for t in tasks.values()}
     for queue_id, user_id in db.session.execute(select(QueueMember.queue_id, QueueMember.user_id).where(QueueMember.queue_id.in_(queue_ids))):
         members.setdefault(queue_id, []).append(user_id)
     breached_now = {(task_id, metric) for task_id, metric, kind in inserted if kind == "breached"}
+    told: dict = {}
     for task_id, metric, kind in inserted:
         task = tasks[task_id]
-        occurred = instants[(task_id, metric, kind)]
-        activity.record(task, f"sla_{kind}", None, metric=metric, occurred_at=occurred.isoformat())
+        activity.record(task, f"sla_{kind}", None, metric=metric, occurred_at=instants[(task_id, metric, kind)].isoformat())
         if not task.is_open or (kind == "at_risk" and (task_id, metric) in breached_now):
             continue
-        verb = "breached its" if kind == "breached" else "is at risk of missing its"
-        recipients = list(dict.fromkeys([task.assignee_id, *members.get(task.queue_id, [])]))
-        notify(f"sla_{kind}", recipients, title=f"{task.reference} {verb} {LABELS[metric]} target: {task.title}",
-               body=f"{'Due' if kind == 'at_risk' else 'Was due'} {task_due(task, metric):%a %d %b %H:%M} UTC.",
-               url=task_url(task), task=task)
+        for user_id in dict.fromkeys([task.assignee_id, *members.get(task.queue_id, [])]):
+            if user_id is not None:
+                told.setdefault(user_id, []).append((task, metric, kind))
+    for user_id, crossings in told.items():
+        if len(crossings) > DIGEST_AFTER:
+            _digest(user_id, crossings)
+            continue
+        for task, metric, kind in crossings:
+            verb = "breached its" if kind == "breached" else "is at risk of missing its"
+            notify(f"sla_{kind}", [user_id], title=f"{task.reference} {verb} {LABELS[metric]} target: {task.title}",
+                   body=f"{'Due' if kind == 'at_risk' else 'Was due'} {task_due(task, metric):%a %d %b %H:%M} UTC.",
+                   url=task_url(task), task=task)
+
+
+def _digest(user_id, crossings: list) -> None:
+    breaches = [c for c in crossings if c[2] == "breached"]
+    warnings = len(crossings) - len(breaches)
+    listed = ", ".join(sorted({task.reference for task, _, _ in crossings})[:DIGEST_LISTED])
+    more = len({task.id for task, _, _ in crossings}) - DIGEST_LISTED
+    notify("sla_breached" if breaches else "sla_at_risk", [user_id],
+           title=f"SLA: {len(breaches)} breaches and {warnings} warnings recorded on tasks you work",
+           body=f"{listed}{f' and {more} more' if more > 0 else ''}.", url=SLA_REPORT_PATH)
 
 
 def task_due(task: Task, metric: str) -> datetime:

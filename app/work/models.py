@@ -68,6 +68,8 @@ class SlaClock:
     first response runs only on requests made by the client). While `sla_paused_since` is set (waiting on the
     client, done or cancelled) the resolution clock is stopped; `sla_pauses` keeps the closed pauses as
     `[start, end, reason]`, so a priority change can recompute from creation. Breach instants, once set, stay.
+    `*_warned_at` and `*_breached_at` are set by the sweep with the event they record, so it seeks only the clocks
+    that crossed and are not recorded yet.
     """
 
     sla_policy_version_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -76,11 +78,13 @@ class SlaClock:
     first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_minutes: Mapped[int | None] = mapped_column(Integer)
     first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_minutes: Mapped[int | None] = mapped_column(Integer)
     resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_pauses: Mapped[list] = mapped_column(JSON, default=list)
     sla_waiting_minutes: Mapped[int] = mapped_column(Integer, default=0)
@@ -111,16 +115,19 @@ class Task(TenantModel, ClientScoped, SlaClock):
         Index("ix_tasks_open_client_counts", "agency_id", "client_id", "status", "due_at",
               sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
         tenant_fk("sla_policy_version_id", "sla_policy_versions"),
-        # SLA order (resolution due soonest first) for the whole agency and per queue, and the sweep's seek on
-        # the earliest instant a clock can cross (at-risk precedes due).
+        # SLA order (resolution due soonest first) for the whole agency, per queue and per assignee.
         *(Index(f"ix_tasks_open_{name}_sla", "agency_id", *lead, "resolution_due_at", "priority_rank", "created_at", "id",
                 sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL"))
           for name, lead in (("agency", ()), ("queue", ("queue_id",)), ("assignee", ("assignee_id",)))),
-        Index("ix_tasks_open_sla_resolution_risk", "agency_id", "resolution_at_risk_at",
-              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
-        Index("ix_tasks_open_sla_response_risk", "agency_id", "first_response_at_risk_at",
-              sqlite_where=text("closed_at IS NULL AND first_responded_at IS NULL"),
-              postgresql_where=text("closed_at IS NULL AND first_responded_at IS NULL")),
+        # The sweep's seek, one per clock: open tasks whose crossing is not recorded yet, by the crossing instant.
+        *(Index(f"ix_tasks_sla_unrecorded_{name}", "agency_id", instant,
+                sqlite_where=text(f"closed_at IS NULL AND {marker} IS NULL"),
+                postgresql_where=text(f"closed_at IS NULL AND {marker} IS NULL"))
+          for name, instant, marker in (
+              ("response_risk", "first_response_at_risk_at", "first_response_warned_at"),
+              ("response_due", "first_response_due_at", "first_response_breached_at"),
+              ("resolution_risk", "resolution_at_risk_at", "resolution_warned_at"),
+              ("resolution_due", "resolution_due_at", "resolution_breached_at"))),
     )
     id_param = "task_id"
 

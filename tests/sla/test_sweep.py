@@ -165,3 +165,17 @@ def test_the_rq_worker_records_missed_crossings_once_across_runs(app, world, off
         assert result.returncode == 0, result.stderr
         assert recorded(app, world, task_id) == expected
     assert [kind for _, kind, _ in sla_notes(app, world)] == ["sla_breached", "sla_breached"]
+
+
+def test_a_long_catch_up_sends_each_person_one_summary(app, clock, world, office):
+    task_ids = [request_assigned_to_staff(app, world) for _ in range(4)]
+    clock.move_to(MONDAY_9 + timedelta(hours=5))
+    counts = sweep(app, world)
+    assert counts["resolution.breached"] == counts["first_response.breached"] == 4
+    [(mine, kind, title)] = sla_notes(app, world)  # eight breaches: one summary, not eight notifications
+    assert mine and kind == "sla_breached" and title == "SLA: 8 breaches and 0 warnings recorded on tasks you work"
+    with tenant_db(app, world.a.agency_id) as session:
+        rows = session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
+        # The sweep marks what it recorded, so the next run seeks only unrecorded crossings.
+        assert all(t.resolution_warned_at == MONDAY_9 + timedelta(hours=3) for t in rows)
+        assert all(t.first_response_warned_at == MONDAY_9 + timedelta(minutes=45) for t in rows)
