@@ -91,7 +91,7 @@ def _tick_required(task: Task, actor: User) -> None:
 
 
 # How long ago tasks in each status were opened (hours, uniform in the range).
-AGE_HOURS = {"new": (0.5, 40), "in_progress": (2, 160), "waiting_on_client": (3, 120), "in_review": (4, 200),
+AGE_HOURS = {"new": (0.5, 20), "in_progress": (1, 36), "waiting_on_client": (3, 120), "in_review": (2, 48),
              "done": (6, 1000), "cancelled": (6, 1000)}
 
 
@@ -105,6 +105,15 @@ class _History:
         step = timedelta(minutes=self.rng.randint(int(low_hours * 60), max(int(high_hours * 60), int(low_hours * 60) + 1)))
         self.at = min(self.at + step, self.now - timedelta(minutes=1))
         return as_of(self.at)
+
+
+def _office_hours(instant, now, rng: random.Random):
+    """Most work arrives in office hours: move an instant outside them to a weekday between 09:00 and 16:00 UTC."""
+    if instant.weekday() < 5 and 9 <= instant.hour < 16:
+        return instant
+    moved = instant - timedelta(days=max(0, instant.weekday() - 4))
+    moved = moved.replace(hour=rng.randint(9, 15), minute=rng.randint(0, 59))
+    return moved if moved <= now else instant
 
 
 def seed_work(staff: dict, rng: random.Random) -> int:
@@ -130,7 +139,7 @@ def seed_work(staff: dict, rng: random.Random) -> int:
         for task_type in types:
             for n in range(rng.randint(5, 9)):
                 status = rng.choice(STATUS_MIX)
-                opened = now - timedelta(minutes=int(rng.uniform(*AGE_HOURS[status]) * 60))
+                opened = _office_hours(now - timedelta(minutes=int(rng.uniform(*AGE_HOURS[status]) * 60)), now, rng)
                 history = _History(opened, now, rng)
                 due = opened + timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 8)) if rng.random() < 0.6 else None
                 # About a third of the work is asked for by the client (those requests owe a first response).
@@ -179,25 +188,25 @@ def _play(task: Task, status: str, worker: User, admin: User, requester: User, h
         return
     if status == "new":
         return
-    with history.later(0.5, 24):
+    with history.later(0.2, 6):
         tasks.transition(task, worker, "in_progress")
     if status == "waiting_on_client" or (status in ("in_review", "done") and rng.random() < 0.4):
-        with history.later(1, 16):
+        with history.later(0.5, 8):
             tasks.transition(task, worker, "waiting_on_client", message=rng.choice(QUESTIONS))
         if status == "waiting_on_client":
             return
-        with history.later(2, 40):
+        with history.later(1, 30):
             comments.add_comment(task, requester if requester.is_client_user else worker, "Here you go — sent over this morning.",
                                  client_visible=True)
             tasks.transition(task, worker, "in_progress")
     if rng.random() < 0.5:
-        with history.later(0.5, 8):
+        with history.later(0.2, 4):
             comments.add_comment(task, worker, rng.choice(INTERNAL_NOTES))
     if status in ("in_review", "done"):
-        with history.later(2, 30):
+        with history.later(1, 10):
             tasks.transition(task, worker, "in_review")
     if status == "done":
-        with history.later(1, 30):
+        with history.later(0.5, 8):
             _tick_required(task, worker)
             if rng.random() < 0.5:
                 comments.add_comment(task, worker, rng.choice(CLIENT_NOTES), client_visible=True)
