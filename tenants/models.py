@@ -25,10 +25,20 @@ class Agency(db.Model):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     require_staff_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Branding, set by the agency's admins (app/accounts/branding.py validates every value).
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    accent_colour: Mapped[str | None] = mapped_column(String(7))  # "#rrggbb"
+    logo_key: Mapped[str | None] = mapped_column(String(255))  # a storage key, never a path
+    logo_content_type: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
+
+    @property
+    def brand_name(self) -> str:
+        """The name shown to people: the display name when set, else the legal name."""
+        return self.display_name or self.name
 
 
 class Client(TenantModel):

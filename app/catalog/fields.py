@@ -89,3 +89,14 @@ def clean_values(definitions: list[dict], raw: dict | None, *, partial: bool = F
     except ValidationError as error:
         raise ValidationFailed("Some custom fields are not valid.", fields={"custom_values": error.messages}) from None
     return schema.dump(loaded)
+
+
+def values_from_form(form, definitions: list[dict]) -> dict:
+    """Raw custom values from a page's form (inputs named `cf_<key>`): empty ones become null; `clean_values` validates."""
+    values = {}
+    for definition in definitions:
+        raw = form.get(f"cf_{definition['key']}")
+        if raw is None:
+            continue
+        values[definition["key"]] = raw.strip() or None
+    return values

@@ -1,8 +1,10 @@
 """Helpers shared by every page blueprint: form errors, safe redirects, layout data and template filters."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 from datetime import UTC, date, datetime
 
 from flask import g, request, url_for
@@ -48,12 +50,58 @@ def parse_day(value: str | None) -> date | None:
         return None
 
 
+HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
+DARK_TEXT = "#212529"
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a `#rrggbb` colour (0 black .. 1 white)."""
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, gr, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * gr + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def accent_palette(colour: str | None) -> dict | None:
+    """CSS-safe values for an accent colour: itself, the readable text on it, and a darker hover shade.
+
+    Only a strict lowercase `#rrggbb` passes, so the values can be inlined into a <style> block.
+    """
+    colour = (colour or "").strip().lower()
+    if not HEX_COLOUR.fullmatch(colour):
+        return None
+    # White text unless dark text reads better on this colour (a light accent).
+    text = "#ffffff" if contrast_ratio(colour, "#ffffff") >= contrast_ratio(colour, DARK_TEXT) else DARK_TEXT
+    hover = "#" + "".join(f"{int(int(colour[i:i + 2], 16) * 0.85):02x}" for i in (1, 3, 5))
+    return {"accent": colour, "text": text, "hover": hover, "dark_text": text != "#ffffff"}
+
+
+def brand_of(agency) -> dict | None:
+    """What the layout shows of an agency's branding: its name, accent colours and logo URL."""
+    if agency is None or agency.is_suspended:
+        return None
+    logo_url = None
+    if agency.logo_key:
+        version = hashlib.sha256(agency.logo_key.encode()).hexdigest()[:12]  # a new upload is a new URL
+        logo_url = url_for("accounts.brand_logo", slug=agency.slug, v=version)
+    return {"name": agency.display_name or agency.name, "palette": accent_palette(agency.accent_colour),
+            "logo_url": logo_url}
+
+
 def navbar_context():
     """What the layout needs, read defensively so an error page can always render."""
     nav = {"signed_in": False}
     try:
         if current_user and current_user.is_authenticated:
             agency = g.get("agency")
+            brand = brand_of(agency)
             nav = {
                 "signed_in": True,
                 "name": current_user.name,
@@ -63,9 +111,16 @@ def navbar_context():
                 "is_agency_user": current_user.is_agency_user,
                 "is_agency_admin": current_user.is_agency_admin,
                 "is_client_admin": current_user.role == "client_admin",
-                "agency_name": agency.name if agency is not None else None,
+                "is_client_user": current_user.is_client_user,
+                "agency_name": (brand["name"] if brand else agency.name) if agency is not None else None,
                 "client_name": current_user.client.name if current_user.client is not None else None,
+                "brand": brand,
             }
+        else:
+            # A signed-out page whose workspace is known (the sign-in pages set g.brand_agency) wears its branding.
+            brand = brand_of(g.get("brand_agency"))
+            if brand:
+                nav = {"signed_in": False, "brand": brand, "agency_name": brand["name"]}
     except SQLAlchemyError:  # a failed transaction must not turn the error page into a second error
         log.warning("navbar context unavailable", exc_info=True)
         nav = {"signed_in": False}

@@ -54,3 +54,19 @@ def keyset_page(stmt: Select, sort_column, id_column, *, limit: int | None, curs
         last = rows[-1]
         next_cursor = encode_cursor([getattr(last, sort_column.key), last.id])
     return Page(rows, next_cursor)
+
+
+def id_page(stmt, model, *, limit, cursor) -> Page:
+    """Keyset pagination by id alone: ids are time-ordered (UUIDv7), so this is creation order."""
+    limit = min(max(int(limit or DEFAULT_LIMIT), 1), MAX_LIMIT)
+    if cursor:
+        try:
+            last_id = uuid.UUID(str(decode_cursor(cursor)[1]))
+        except ValueError:
+            raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) from None
+        stmt = stmt.where(model.id > last_id)
+    rows = db.session.scalars(stmt.order_by(None).order_by(model.id).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return Page(rows, None)
+    rows = rows[:limit]
+    return Page(rows, encode_cursor([rows[-1].id, rows[-1].id]))

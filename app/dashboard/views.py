@@ -26,7 +26,7 @@ def home():
 
         page = client_queries.list_clients(current_user, status="active", limit=100)
         return render_template("dashboard/home_staff.html", clients=page.items, more=page.next_cursor is not None, sla=_sla_strip())
-    return render_template("dashboard/home_client.html", client=current_user.client)
+    return redirect(url_for("portal.home"))
 
 
 def _sla_strip() -> dict:

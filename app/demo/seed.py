@@ -29,6 +29,7 @@ CLIENT_SERVICES = {
 AGENCIES = [
     {
         "slug": "northwind", "name": "Northwind Back Office", "domain": "northwind.example",
+        "display_name": "Northwind", "accent_colour": "#1f6f5c",
         "staff": [("Olivia Admin", "admin", "agency_admin"), ("Sam Ledger", "sam", "staff"),
                   ("Priya Payroll", "priya", "staff"), ("Tom Talent", "tom", "staff")],
         "clients": [
@@ -40,6 +41,7 @@ AGENCIES = [
     },
     {
         "slug": "harbor", "name": "Harbor Outsourcing", "domain": "harbor.example",
+        "display_name": "Harbor", "accent_colour": "#8a3b12",
         "staff": [("Hana Admin", "admin", "agency_admin"), ("Leo Books", "leo", "staff"),
                   ("Mia Filings", "mia", "staff"), ("Noah Hiring", "noah", "staff")],
         "clients": [
@@ -70,6 +72,9 @@ def seed() -> list[str]:
             agency = Agency(slug=spec["slug"], name=spec["name"])
             db.session.add(agency)
             db.session.flush()
+        # Only while the agency has no branding of its own, so seeding again never overrides an admin's choice.
+        if agency.display_name is None and agency.accent_colour is None:
+            agency.display_name, agency.accent_colour = spec["display_name"], spec["accent_colour"]
         with tenant_scope(TenantContext(agency_id=agency.id, role="platform")):
             seed_default_catalog()
             lines_by_code = {line.code: line for line in db.session.scalars(select(ServiceLine))}

@@ -1,8 +1,6 @@
 """JSON endpoints for one task: create, read, edit, transitions, assignment, checklist, comments, attachments, activity, watchers."""
 from __future__ import annotations
 
-import uuid
-
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -11,8 +9,7 @@ from sqlalchemy import select
 from app.accounts.auth import agency_user_required
 from app.core import storage
 from app.core.errors import ValidationFailed
-from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from app.extensions import db
+from app.core.pagination import Page, id_page
 from app.work.access import task_for
 from app.work.api.task_schemas import (
     TaskActivityPageOut,
@@ -46,22 +43,6 @@ FILE_RESPONSE = {"200": {"description": "The file, as an attachment download.",
 
 def _task(task_id):
     return task_for(current_user, task_id)
-
-
-def id_page(stmt, model, *, limit, cursor) -> Page:
-    """Keyset pagination by id alone: ids are time-ordered (UUIDv7), so this is creation order."""
-    limit = min(max(int(limit or DEFAULT_LIMIT), 1), MAX_LIMIT)
-    if cursor:
-        try:
-            last_id = uuid.UUID(str(decode_cursor(cursor)[1]))
-        except ValueError:
-            raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) from None
-        stmt = stmt.where(model.id > last_id)
-    rows = db.session.scalars(stmt.order_by(None).order_by(model.id).limit(limit + 1)).all()
-    if len(rows) <= limit:
-        return Page(rows, None)
-    rows = rows[:limit]
-    return Page(rows, encode_cursor([rows[-1].id, rows[-1].id]))
 
 
 def _page(page: Page) -> dict:

@@ -14,7 +14,7 @@ from app.notifications.services import notify
 from app.work import access, events
 from app.work.models import Comment, Task
 from app.work.services import activity
-from app.work.services.tasks import ensure_watching, task_url, watcher_ids
+from app.work.services.tasks import answered_by_client, ensure_watching, task_url, watcher_ids
 from tenants.lookup import get_or_404
 
 MAX_BODY = 10_000
@@ -86,6 +86,7 @@ def add_comment(task: Task, actor, body: str, *, client_visible: bool = False) -
     if is_client:
         notify("client_commented", watcher_ids(task), title=f"{actor.name} commented on {task.reference}: {task.title}",
                body=excerpt, url=task_url(task), task=task, actor=actor)
+        answered_by_client(task, actor)
         return comment
     ensure_watching(task, actor)
     if comment.client_visible:

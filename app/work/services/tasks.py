@@ -43,7 +43,8 @@ TRANSITIONS = {
     "done": {"in_progress"},
     "cancelled": {"new"},
 }
-# What client users may do themselves: withdraw a request nobody has started.
+# What client users may do themselves: withdraw a request nobody has started. (Their answer to a question also
+# moves the task from waiting on the client back to in progress: see `answered_by_client`.)
 CLIENT_TRANSITIONS = {("new", "cancelled")}
 STATUS_LABELS = {
     "new": "New", "in_progress": "In progress", "waiting_on_client": "Waiting on client",
@@ -263,7 +264,14 @@ def missing_required_fields(task: Task) -> list[str]:
             if d.get("required") and values.get(d["key"]) in (None, "")]
 
 
-def transition(task: Task, actor, to: str, *, message: str | None = None) -> Task:
+def answered_by_client(task: Task, actor) -> Task:
+    """A client user answered while the agency waited on them: the work resumes (and so does its SLA clock)."""
+    if task.status != "waiting_on_client" or not actor.is_client_user:
+        return task
+    return transition(task, actor, "in_progress", _answer=True)
+
+
+def transition(task: Task, actor, to: str, *, message: str | None = None, _answer: bool = False) -> Task:
     """Move a task to another status, if the move is allowed and the actor may make it.
 
     `message`, when given, is posted as a client-visible comment (the question when waiting on the client).
@@ -276,7 +284,7 @@ def transition(task: Task, actor, to: str, *, message: str | None = None) -> Tas
     if to not in TRANSITIONS[frm]:
         raise Conflict(f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
                        fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
-    if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS:
+    if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not _answer:
         raise Forbidden("Only the agency can change this task's status.")
     if to == "done":
         open_required = db.session.scalar(select(ChecklistItem.id).where(

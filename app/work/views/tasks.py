@@ -8,6 +8,7 @@ from flask import flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.catalog.fields import values_from_form
 from app.catalog.models import ClientService, ServiceLine, TaskType
 from app.clients import queries as client_queries
 from app.core.errors import AppError, ValidationFailed
@@ -38,17 +39,6 @@ def parse_deadline(raw: str | None) -> datetime | None:
     except ValueError:
         raise ValidationFailed("Enter the deadline as a date and time.", fields={"due_at": ["Use YYYY-MM-DD HH:MM."]}) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def custom_values_from(form, definitions: list[dict]) -> dict:
-    """Raw custom values from a form: empty inputs become null; the catalog's schema does the validating."""
-    values = {}
-    for definition in definitions:
-        raw = form.get(f"cf_{definition['key']}")
-        if raw is None:
-            continue
-        values[definition["key"]] = raw.strip() or None
-    return values
 
 
 @bp.route("/tasks/<uuid:task_id>")
@@ -94,7 +84,7 @@ def new():
             current_user, client_id=choices["client"].id, task_type_id=choices["task_type"].id, title=values.get("title", ""),
             description=values.get("description"), priority=values.get("priority") or None,
             assignee_id=_uuid(values.get("assignee_id")), due_at=parse_deadline(values.get("due_at")),
-            custom_values=custom_values_from(request.form, definitions))
+            custom_values=values_from_form(request.form, definitions))
     except AppError as error:
         return page("work/task_new.html", error.status, **choices, values=values, errors=error.fields, error=error.message)
     flash(f"{task.reference} created.", "success")
@@ -126,7 +116,7 @@ def custom_values(task_id):
     task_type = get_in_tenant(TaskType, task.task_type_id)
     definitions = (task_type.custom_fields if task_type else []) or []
     try:
-        tasks.update_fields(task, current_user, {"custom_values": custom_values_from(request.form, definitions)})
+        tasks.update_fields(task, current_user, {"custom_values": values_from_form(request.form, definitions)})
     except AppError as error:
         return render_task(task, error=error, section="custom", form_values=request.form.to_dict())
     flash("Details saved.", "success")

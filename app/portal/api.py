@@ -1,0 +1,102 @@
+"""The portal under /api/v1/portal for client users' tokens: their company's requests, messages and files."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from app.accounts.auth import require_roles
+from app.core.pagination import id_page
+from app.portal import queries
+from app.portal.schemas import (
+    PortalCommentIn,
+    PortalCommentOut,
+    PortalRequestArgs,
+    PortalRequestDetailOut,
+    PortalRequestIn,
+    PortalRequestOut,
+    PortalRequestPageOut,
+)
+from app.work.models import Task
+from app.work.services import comments, tasks
+
+blp = Blueprint("portal_api", __name__, url_prefix="/api/v1/portal", description="The client portal: your company's requests")
+client_user_required = require_roles("client_admin", "client_member")
+
+
+@dataclass
+class RequestView:
+    """A request and what the client may see of its conversation and files."""
+
+    task: Task
+    comments: list
+    files: list
+
+    def __getattr__(self, name):
+        return getattr(self.task, name)
+
+
+def _view(task: Task) -> RequestView:
+    shared = queries.shared_comments(task)
+    names = queries.people_names([c.author_id for c in shared])
+    said = [SimpleNamespace(id=c.id, author_name=names.get(c.author_id), mine=c.author_id == current_user.id, body=c.body,
+                            created_at=c.created_at) for c in shared]
+    return RequestView(task, said, queries.shared_files(task))
+
+
+@blp.route("/requests", methods=["GET"])
+@client_user_required
+@blp.arguments(PortalRequestArgs, location="query")
+@blp.response(200, PortalRequestPageOut)
+def list_requests(args):
+    """Your company's requests (open, closed or all), oldest first by id."""
+    stmt = select(Task).where(Task.client_id == current_user.client_id)
+    if args["state"] == "open":
+        stmt = stmt.where(Task.closed_at.is_(None))
+    elif args["state"] == "closed":
+        stmt = stmt.where(Task.closed_at.is_not(None))
+    page = id_page(stmt, Task, limit=args["limit"], cursor=args["cursor"])
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@blp.route("/requests", methods=["POST"])
+@client_user_required
+@blp.arguments(PortalRequestIn)
+@blp.response(201, PortalRequestDetailOut)
+def create_request(data):
+    """Ask for work of one of your company's services (Idempotency-Key honoured)."""
+    task_type = queries.requestable_type(current_user, data["task_type_id"])
+    task = tasks.create_task(current_user, client_id=current_user.client_id, task_type_id=task_type.id, title=data["title"],
+                             description=data.get("description"), custom_values=data["custom_values"])
+    return _view(task)
+
+
+@blp.route("/requests/<uuid:task_id>", methods=["GET"])
+@client_user_required
+@blp.response(200, PortalRequestDetailOut)
+def get_request(task_id):
+    """One request with its conversation and shared files."""
+    return _view(queries.request_for(current_user, task_id))
+
+
+@blp.route("/requests/<uuid:task_id>/comments", methods=["POST"])
+@client_user_required
+@blp.arguments(PortalCommentIn)
+@blp.response(201, PortalCommentOut)
+def add_comment(data, task_id):
+    """Write to the agency; an answer to their question moves the work back to in progress."""
+    task = queries.request_for(current_user, task_id)
+    comment = comments.add_comment(task, current_user, data["body"])
+    return SimpleNamespace(id=comment.id, author_name=current_user.name, mine=True, body=comment.body, created_at=comment.created_at)
+
+
+@blp.route("/requests/<uuid:task_id>/cancel", methods=["POST"])
+@client_user_required
+@blp.response(200, PortalRequestOut)
+def cancel_request(task_id):
+    """Withdraw a request nobody has started (403 once work has begun)."""
+    task = queries.request_for(current_user, task_id)
+    return tasks.transition(task, current_user, "cancelled")

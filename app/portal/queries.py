@@ -1,0 +1,135 @@
+"""Reads for the portal, always within the signed-in client user's own company (the tenant scope says so too)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.catalog.models import ClientService, ServiceLine, TaskType
+from app.core.errors import NotFound
+from app.core.types import utcnow
+from app.extensions import db
+from app.sla.queries import ReportScope, sla_report
+from app.work.models import Activity, Attachment, Comment, RecurringSchedule, Task
+from app.work.services import recurrence
+from tenants.context import as_agency
+from tenants.lookup import get_or_404
+
+RECENT_DAYS = 30
+UPCOMING_DAYS = 45
+# Timeline entries a client sees: what happened to their request, never who worked on it internally.
+CLIENT_TIMELINE_KINDS = ("created", "status_changed", "reopened", "commented", "attachment_added", "due_at_changed", "title_changed")
+
+
+def request_for(user, task_id) -> Task:
+    """One of the user's company's requests; 404 for anything else (another client's, another agency's, unknown)."""
+    task = get_or_404(Task, task_id)
+    if task.client_id != user.client_id:
+        raise NotFound()
+    return task
+
+
+def requests_of(user, *, state: str = "open", limit: int = 100) -> list[Task]:
+    stmt = select(Task).where(Task.client_id == user.client_id)
+    if state == "open":
+        stmt = stmt.where(Task.closed_at.is_(None)).order_by(Task.created_at.desc())
+    elif state == "closed":
+        stmt = stmt.where(Task.closed_at.is_not(None)).order_by(Task.closed_at.desc())
+    else:
+        stmt = stmt.order_by(Task.created_at.desc())
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def expected_completion(task: Task) -> datetime | None:
+    """When the agency has promised the work: the SLA resolution time, else the deadline."""
+    return task.resolution_due_at or task.due_at
+
+
+def requestable_types(user) -> list[tuple[ServiceLine, list[TaskType]]]:
+    """The task types of the services the user's company has, by service line."""
+    with as_agency():  # the catalog is the agency's; the company's services say which part of it applies
+        line_ids = set(db.session.scalars(select(ClientService.service_line_id).where(ClientService.client_id == user.client_id)))
+        lines = list(db.session.scalars(select(ServiceLine).where(ServiceLine.id.in_(line_ids), ServiceLine.archived_at.is_(None))
+                                        .order_by(ServiceLine.position, ServiceLine.name)))
+        types = list(db.session.scalars(select(TaskType).where(TaskType.service_line_id.in_(line_ids), TaskType.archived_at.is_(None))
+                                        .order_by(TaskType.name)))
+    return [(line, [t for t in types if t.service_line_id == line.id]) for line in lines if any(t.service_line_id == line.id for t in types)]
+
+
+def requestable_type(user, task_type_id) -> TaskType:
+    for _, types in requestable_types(user):
+        for task_type in types:
+            if task_type.id == task_type_id:
+                return task_type
+    raise NotFound()
+
+
+def type_of(task: Task) -> TaskType | None:
+    with as_agency():
+        return db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
+
+
+def shared_comments(task: Task) -> list[Comment]:
+    return list(db.session.scalars(select(Comment).where(Comment.task_id == task.id, Comment.client_visible.is_(True))
+                                   .order_by(Comment.created_at, Comment.id)))
+
+
+def shared_files(task: Task) -> list[Attachment]:
+    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, Attachment.client_visible.is_(True))
+                                   .order_by(Attachment.created_at)))
+
+
+def shared_timeline(task: Task) -> list[Activity]:
+    return list(db.session.scalars(select(Activity).where(Activity.task_id == task.id, Activity.client_visible.is_(True),
+                                                          Activity.kind.in_(CLIENT_TIMELINE_KINDS))
+                                   .order_by(Activity.created_at.desc()).limit(50)))
+
+
+def people_names(ids) -> dict:
+    """Names of the people behind comments and files (agency staff included: a name, nothing else)."""
+    from app.accounts.models import User
+
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    with as_agency():
+        return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def latest_question(task: Task) -> Comment | None:
+    return db.session.scalar(select(Comment).where(Comment.task_id == task.id, Comment.client_visible.is_(True))
+                             .order_by(Comment.created_at.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    title: str
+    occurrence_date: date
+    due_at: datetime
+    creates_at: datetime
+
+
+def upcoming_work(user, now: datetime | None = None) -> list[Upcoming]:
+    """The company's recurring work due in the coming weeks, soonest first."""
+    now = now or utcnow()
+    out = []
+    for schedule in db.session.scalars(select(RecurringSchedule).where(RecurringSchedule.client_id == user.client_id,
+                                                                        RecurringSchedule.paused_at.is_(None))):
+        for item in recurrence.preview(schedule, now, count=3):
+            if item["due_at"] <= now + timedelta(days=UPCOMING_DAYS) and item["task"] is None:
+                out.append(Upcoming(schedule.title, item["occurrence_date"], item["due_at"], item["creates_at"]))
+    return sorted(out, key=lambda u: u.due_at)[:8]
+
+
+def home(user, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    open_requests = requests_of(user, state="open")
+    waiting = [t for t in open_requests if t.status == "waiting_on_client"]
+    recent = [t for t in requests_of(user, state="closed", limit=20)
+              if t.status == "done" and t.closed_at and t.closed_at >= now - timedelta(days=RECENT_DAYS)][:8]
+    month_start = now.date().replace(day=1)
+    with as_agency():  # the report reads the agency's calendar of the company's tasks; the scope is the company
+        sla = sla_report(ReportScope(client_id=user.client_id), month_start, now.date(), now=now, breach_limit=5)
+    return {"waiting": [(t, latest_question(t)) for t in waiting], "open": [t for t in open_requests if t.status != "waiting_on_client"],
+            "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start}

@@ -1,0 +1,67 @@
+"""Portal output and input schemas: each lists its fields explicitly, so nothing internal reaches a client user."""
+from marshmallow import Schema, fields, validate
+
+from app.accounts.schemas import PageArgs
+
+
+class PortalCommentOut(Schema):
+    """A client-visible message on a request."""
+
+    id = fields.UUID()
+    author_name = fields.String(allow_none=True, metadata={"description": "Who wrote it (a name only)."})
+    mine = fields.Boolean(metadata={"description": "Whether the signed-in user wrote it."})
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class PortalFileOut(Schema):
+    id = fields.UUID()
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class PortalRequestOut(Schema):
+    """A request as the client's people see it: no assignee ids, time, internal notes or staff-only fields."""
+
+    id = fields.UUID()
+    reference = fields.String()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    task_type_id = fields.UUID()
+    status = fields.String()
+    waiting_on_you = fields.Function(lambda task: task.status == "waiting_on_client")
+    custom_values = fields.Dict()
+    created_at = fields.DateTime()
+    expected_completion_at = fields.Function(lambda task: task.resolution_due_at or task.due_at, allow_none=True,
+                                             metadata={"description": "The promised time: the SLA resolution time, else the deadline."})
+    completed_at = fields.Function(lambda task: task.resolved_at or (task.closed_at if task.status == "done" else None), allow_none=True)
+    can_cancel = fields.Function(lambda task: task.status == "new")
+
+
+class PortalRequestPageOut(Schema):
+    items = fields.List(fields.Nested(PortalRequestOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PortalRequestDetailOut(PortalRequestOut):
+    """A request with its conversation and shared files (read from `app.portal.api.RequestView`)."""
+
+    comments = fields.List(fields.Nested(PortalCommentOut))
+    files = fields.List(fields.Nested(PortalFileOut))
+
+
+class PortalRequestArgs(PageArgs):
+    state = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
+
+
+class PortalRequestIn(Schema):
+    task_type_id = fields.UUID(required=True, metadata={"description": "One of the task types of your company's services."})
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
+    custom_values = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class PortalCommentIn(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
