@@ -42,6 +42,21 @@ def scratch_database(host: str) -> tuple[str, str, str]:
     return name, f"postgresql://{APP}@{host}/{name}", f"postgresql://{OWNER}@{host}/{name}"
 
 
+def use_database(host: str) -> tuple[str | None, str, str]:
+    """The database a bench runs on: DATABASE_URL (and MIGRATION_DATABASE_URL) if set, else a new scratch one.
+
+    Returns (scratch name or None, application URL, owner URL) and points the application at them, jobs in-process.
+    """
+    scratch = None
+    app_url, owner_url = os.environ.get("DATABASE_URL"), os.environ.get("MIGRATION_DATABASE_URL")
+    if not app_url:
+        scratch, app_url, owner_url = scratch_database(host)
+        print(f"scratch database {scratch}")
+    os.environ["DATABASE_URL"], os.environ["MIGRATION_DATABASE_URL"] = app_url, owner_url or app_url
+    os.environ.pop("REDIS_URL", None)  # jobs run in-process, held until commit
+    return scratch, app_url, owner_url or app_url
+
+
 def drop_database(host: str, name: str) -> None:
     with psycopg.connect(f"postgresql://postgres@{host}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -195,13 +210,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    scratch = None
-    app_url, owner_url = os.environ.get("DATABASE_URL"), os.environ.get("MIGRATION_DATABASE_URL")
-    if not app_url:
-        scratch, app_url, owner_url = scratch_database(args.host)
-        print(f"scratch database {scratch}")
-    os.environ["DATABASE_URL"], os.environ["MIGRATION_DATABASE_URL"] = app_url, owner_url or app_url
-    os.environ.pop("REDIS_URL", None)
+    scratch, app_url, owner_url = use_database(args.host)
     try:
         return run(args, app_url, owner_url or app_url)
     finally:

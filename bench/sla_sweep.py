@@ -33,7 +33,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.queues import drop_database, percentiles, plain, scratch_database, seed_catalog, seed_tasks  # noqa: E402
+from bench.queues import drop_database, percentiles, plain, seed_catalog, seed_tasks, use_database  # noqa: E402
 
 TARGET_STEADY_MS = 100.0  # p95 of a steady-state sweep, per agency with 100k open tasks
 
@@ -113,13 +113,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    scratch = None
-    app_url, owner_url = os.environ.get("DATABASE_URL"), os.environ.get("MIGRATION_DATABASE_URL")
-    if not app_url:
-        scratch, app_url, owner_url = scratch_database(args.host)
-        print(f"scratch database {scratch}")
-    os.environ["DATABASE_URL"], os.environ["MIGRATION_DATABASE_URL"] = app_url, owner_url or app_url
-    os.environ.pop("REDIS_URL", None)  # jobs in-process, held until commit (and discarded before it, below)
+    scratch, app_url, owner_url = use_database(args.host)  # jobs held until commit (and discarded before it, below)
     os.environ.pop("MAIL_URL", None)
     try:
         return run(args, app_url, owner_url or app_url)

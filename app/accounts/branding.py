@@ -64,7 +64,7 @@ def _store_logo(agency: Agency, upload: LogoUpload) -> tuple[str, str]:
         raise _logo_invalid("The logo file is empty.")
     content_type = logo_content_type(head)
     try:
-        stored = storage.get_storage().save(_Rejoined(head, upload.stream), prefix=f"branding-{agency.id.hex}",
+        stored = storage.get_storage().save(storage.Rejoined(head, upload.stream), prefix=f"branding-{agency.id.hex}",
                                             max_bytes=LOGO_MAX_BYTES)
     except storage.TooLarge:
         raise _logo_invalid(f"The logo must be at most {LOGO_MAX_BYTES // 1024} KB.") from None
@@ -116,16 +116,3 @@ def public_logo(slug: str) -> tuple[Agency, bytes]:
         raise NotFound()
     with storage.get_storage().open(agency.logo_key) as stream:
         return agency, stream.read(LOGO_MAX_BYTES + 1)
-
-
-class _Rejoined:
-    """A stream whose first bytes were already read for the type check."""
-
-    def __init__(self, head: bytes, rest: BinaryIO):
-        self.head, self.rest = head, rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            chunk, self.head = (self.head, b"") if size < 0 or size >= len(self.head) else (self.head[:size], self.head[size:])
-            return chunk
-        return self.rest.read(size)

@@ -152,3 +152,16 @@ def download_response(key: str, *, filename: str, content_type: str, size_bytes:
     if sha256:
         response.headers["Digest"] = f"sha-256={base64.b64encode(bytes.fromhex(sha256)).decode()}"
     return response
+
+
+class Rejoined:
+    """A stream whose first bytes were already read (to check the file's type), read again from the start."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            chunk, self.head = (self.head, b"") if size < 0 or size >= len(self.head) else (self.head[:size], self.head[size:])
+            return chunk
+        return self.rest.read(size)

@@ -102,7 +102,7 @@ def upload(task: Task, actor, stream: BinaryIO, filename: str | None, declared_t
     head = stream.read(64)
     content_type = check_file(name, declared_type, head)
     limit = max_bytes()
-    stored = storage.get_storage().save(_Rejoined(head, stream), prefix=str(task.agency_id), max_bytes=limit)
+    stored = storage.get_storage().save(storage.Rejoined(head, stream), prefix=str(task.agency_id), max_bytes=limit)
     storage.saved_in_unit(db.session, stored.key)
     if stored.size_bytes == 0:
         raise _invalid("The file is empty.")
@@ -130,16 +130,3 @@ def delete_attachment(task: Task, row: Attachment, actor) -> None:
     storage.delete_after_commit(db.session, row.storage_key)
     db.session.delete(row)
     db.session.flush()
-
-
-class _Rejoined:
-    """A stream whose first bytes were already read for the type check."""
-
-    def __init__(self, head: bytes, rest: BinaryIO):
-        self.head, self.rest = head, rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            chunk, self.head = (self.head, b"") if size < 0 or size >= len(self.head) else (self.head[:size], self.head[size:])
-            return chunk
-        return self.rest.read(size)
