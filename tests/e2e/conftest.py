@@ -78,7 +78,8 @@ def open_page(browser, live_server):
     contexts = []
 
     def make(device: str = "desktop") -> Page:
-        context = browser.new_context(base_url=live_server, locale="en-GB", **DEVICES[device])
+        # Reduced motion turns Bootstrap's transitions off, so menus are open (and screenshots settled) at once.
+        context = browser.new_context(base_url=live_server, locale="en-GB", reduced_motion="reduce", **DEVICES[device])
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()

@@ -111,12 +111,24 @@ def sign_in(page: Page, workspace: str, email: str) -> None:
     expect(page.get_by_role("button", name="Sign out", include_hidden=True)).to_be_attached()  # in the menu on a phone
 
 
-def go_to(page: Page, link: str) -> None:
-    """Follow a link of the main navigation, opening the collapsed menu first on a narrow screen."""
-    toggle = page.get_by_role("button", name="Show menu")
-    if toggle.is_visible():
+def open_menu(page: Page) -> None:
+    """Open the main navigation where it is collapsed (below Bootstrap's lg breakpoint, as on a phone)."""
+    if page.viewport_size["width"] < 992:
+        toggle = page.get_by_role("button", name="Show menu")
         toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))  # opened, not still sliding
+
+
+def go_to(page: Page, link: str) -> None:
+    """Follow a link of the main navigation, as a person would on this screen."""
+    open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
+
+
+def detail(page: Page, term: str):
+    """The value beside `term` in a page's description list."""
+    return page.get_by_role("term").filter(has_text=term).locator("xpath=following-sibling::dd[1]")
 
 
 # --- the story, one step per function --------------------------------------------------------
@@ -127,7 +139,11 @@ def client_submits_request(flow: Flow, attachment: Path) -> None:
     expect(page.get_by_role("heading", name="Welcome, Olivia")).to_be_visible()
     expect(page.get_by_role("region", name="Waiting on you")).to_contain_text("Nothing needs you right now")
     flow.snap("home-empty")
-    go_to(page, "New request")
+    open_menu(page)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Requests")).to_be_visible()
+    if flow.device == "phone":
+        flow.snap("menu-open")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New request").click()
     page.get_by_label("What do you need?").select_option(label="Payroll run")
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Subject").fill(SUBJECT)
@@ -143,6 +159,9 @@ def client_submits_request(flow: Flow, attachment: Path) -> None:
     files = page.get_by_role("region", name="Files")
     expect(files.get_by_role("link", name=attachment.name)).to_be_visible()
     expect(page.get_by_text("New", exact=True)).to_be_visible()
+    expect(detail(page, "Pay date")).to_have_text("2026-10-31")
+    expect(detail(page, "Employees paid")).to_have_text("14")
+    expect(detail(page, "Pay frequency")).to_have_text("Monthly")
     flow.request_url = page.url
     flow.snap("request-sent")
 
