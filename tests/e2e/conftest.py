@@ -6,17 +6,18 @@ page is saved as a full-page screenshot in tests/e2e/artifacts/.
 """
 from __future__ import annotations
 
+import glob
 import os
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.support.browser import ARTIFACTS, screenshot
+
 CHROMIUM = os.environ.get("BACKLINE_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # Playwright waits this long for an element or a navigation before it fails (its default is 30 s).
 TIMEOUT_MS = 10_000
 
@@ -99,20 +100,16 @@ def phone_page(open_page) -> Page:
     return open_page("phone")
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot of `page` as tests/e2e/artifacts/<name>.png and return its path."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", item.name).strip("-")
+    if report.when == "setup":
+        for stale in ARTIFACTS.glob(f"{glob.escape(stem)}-[0-9]*.png"):  # an earlier run's failure, not this one's
+            stale.unlink()
     if report.failed and report.when in ("setup", "call") and _browser is not None:
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", item.name).strip("-")
-        pages = [page for context in _browser.contexts for page in context.pages if not page.is_closed()]
+        pages = [page for context in _browser.contexts for page in context.pages
+                 if not page.is_closed() and page.url != "about:blank"]
         lines = []
         for number, page in enumerate(pages, start=1):
             try:

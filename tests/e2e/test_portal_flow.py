@@ -14,10 +14,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.work.models import Task
-from tests.e2e.conftest import screenshot
-from tests.support import factories as f
-from tests.support.web import tenant_db
 from tenants.context import TenantContext, tenant_scope
+from tests.support import factories as f
+from tests.support.browser import screenshot
+from tests.support.web import tenant_db
 
 SUBJECT = "October payroll"
 QUESTION = "Did Jane Doe's overtime for 12 October get approved?"
@@ -75,8 +75,9 @@ def _scene(app) -> Scene:
                      "choices": ["Weekly", "Monthly"], "help": None},
                 ])
             f.ClientServiceFactory(agency_id=agency.id, client_id=client.id, service_line_id=line.id)
+            scene = Scene(agency.id, agency.slug, customer.email, staff.email)
             db.session.commit()
-        return Scene(agency.id, agency.slug, customer.email, staff.email)
+        return scene
 
 
 def _pdf(path: Path) -> Path:
