@@ -40,13 +40,18 @@ class Flow:
     client: Page
     staff: Page
     device: str
-    request_url: str = ""
+    request_url: str = ""  # the client's page of the request
+    task_url: str = ""  # the staff member's page of the same task
     step: int = 0
 
     def snap(self, what: str) -> Path:
         """Screenshot the client's page for this step (tests/e2e/artifacts/portal-<device>-<nn>-<what>.png)."""
         self.step += 1
         return screenshot(self.client, f"portal-{self.device}-{self.step:02d}-{what}")
+
+    def snap_staff(self, what: str) -> Path | None:
+        """Screenshot the staff member's page (always a desktop), once: in the desktop run."""
+        return screenshot(self.staff, f"staff-desktop-{what}") if self.device == "desktop" else None
 
 
 def _scene(app) -> Scene:
@@ -158,7 +163,9 @@ def client_submits_request(flow: Flow, attachment: Path) -> None:
     expect(page.get_by_role("alert").or_(page.get_by_role("status")).filter(has_text="sent")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(SUBJECT))).to_be_visible()
     files = page.get_by_role("region", name="Files")
-    expect(files.get_by_role("link", name=attachment.name)).to_be_visible()
+    with page.expect_download() as download:
+        files.get_by_role("link", name=attachment.name).click()
+    assert Path(download.value.path()).read_bytes() == attachment.read_bytes()
     expect(page.get_by_text("New", exact=True)).to_be_visible()
     expect(detail(page, "Pay date")).to_have_text("2026-10-31")
     expect(detail(page, "Employees paid")).to_have_text("14")
@@ -175,6 +182,7 @@ def staff_asks_question(flow: Flow, attachment: Path) -> None:
     page.get_by_role("link", name="Tasks", exact=True).click()
     page.get_by_role("row").filter(has_text=SUBJECT).get_by_role("link", name=re.compile(r"^PR-\d+$")).click()
     expect(page.get_by_role("heading", name=re.compile(SUBJECT))).to_be_visible()
+    flow.task_url = page.url
     expect(page.get_by_role("region", name="Attachments").get_by_text(attachment.name)).to_be_visible()
     page.get_by_role("button", name="Assign to me").click()
     page.get_by_role("button", name="Start work").click()
@@ -182,6 +190,7 @@ def staff_asks_question(flow: Flow, attachment: Path) -> None:
     page.get_by_label("Ask the client a question").fill(QUESTION)
     page.get_by_role("button", name="Ask and wait on the client").click()
     expect(page.get_by_role("heading", name="Status: Waiting on client")).to_be_visible()
+    flow.snap_staff("1-question-asked")
 
 
 def client_answers(flow: Flow, app) -> None:
@@ -195,7 +204,7 @@ def client_answers(flow: Flow, app) -> None:
     expect(page.get_by_role("region", name="Conversation")).to_contain_text(QUESTION)
     page.get_by_label("Your answer").fill(ANSWER)
     flow.snap("answering")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_text("Your answer is with the team")).to_be_visible()
     expect(page.get_by_role("region", name="Conversation")).to_contain_text(ANSWER)
     expect(page.get_by_text("In progress", exact=True).first).to_be_visible()
@@ -205,17 +214,18 @@ def client_answers(flow: Flow, app) -> None:
 
 def staff_completes(flow: Flow) -> None:
     page = flow.staff
-    page.reload()
+    page.goto(flow.task_url)
     expect(page.get_by_role("heading", name="Status: In progress")).to_be_visible()
     expect(page.get_by_text(ANSWER)).to_be_visible()
     page.get_by_role("button", name="Tick Check hours against timesheets").click()
     page.get_by_role("button", name="Complete").click()
     expect(page.get_by_role("heading", name="Status: Done")).to_be_visible()
+    flow.snap_staff("2-completed")
 
 
 def client_sees_it_done(flow: Flow, app) -> None:
     page = flow.client
-    page.reload()
+    page.goto(flow.request_url)
     expect(page.get_by_text("Done", exact=True).first).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Completed "))).to_be_visible()
     flow.snap("request-done")
