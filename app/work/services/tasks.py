@@ -29,6 +29,7 @@ from app.work.models import (
     TaskCounter,
     Watcher,
 )
+from app.work.queries import approvals as approval_queries
 from app.work.services import activity
 from tenants.context import current_tenant
 from tenants.lookup import get_in_tenant
@@ -286,6 +287,8 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, _answe
                        fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
     if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not _answer:
         raise Forbidden("Only the agency can change this task's status.")
+    if to == "done" and approval_queries.blocks_completion(task):
+        raise Conflict(approval_queries.APPROVAL_NEEDED, fields={"approval": [approval_queries.APPROVAL_NEEDED]})
     if to == "done":
         open_required = db.session.scalar(select(ChecklistItem.id).where(
             ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))
