@@ -136,3 +136,9 @@ def pending_for_stmt(user):
     return (select(ApprovalRequest).join(ApprovalApprover, ApprovalApprover.approval_id == ApprovalRequest.id)
             .join(Task, Task.id == ApprovalRequest.task_id)
             .where(ApprovalApprover.user_id == user.id, ApprovalRequest.status == "pending", Task.closed_at.is_(None)))
+
+
+def tasks_of(approvals: list[ApprovalRequest]) -> dict:
+    """{task id: task} for the given approval requests."""
+    ids = {a.task_id for a in approvals}
+    return {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)))} if ids else {}
