@@ -38,7 +38,7 @@ class TaskApprovalOut(Schema):
 class TaskApprovalIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "What is to be approved."})
     message = fields.String(allow_none=True, validate=validate.Length(max=10_000))
-    approver_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=50),
+    approver_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(max=50),
                                metadata={"description": "Active users of the task's client; any one of them may decide."})
     attachment_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50),
                                  metadata={"description": "Client-visible files of the task to review."})
