@@ -8,6 +8,7 @@ from app.core.errors import AppError
 from app.portal import queries
 from app.portal.views import render_request
 from app.work.services import approvals
+from app.work.services.tasks import STATUS_LABELS
 
 bp = Blueprint("portal_approvals", __name__, url_prefix="/portal")
 
@@ -19,6 +20,11 @@ def _client_users_only():
     if not current_user.is_client_user:
         abort(403)
     return None
+
+
+@bp.context_processor
+def _labels():  # the request page this blueprint re-renders uses the portal's labels
+    return {"status_labels": STATUS_LABELS, "expected_completion": queries.expected_completion}
 
 
 @bp.route("/requests/<uuid:task_id>/approvals/<uuid:approval_request_id>/decision", methods=["POST"])
