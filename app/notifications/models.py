@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 
-KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "sla_at_risk", "sla_breached")
+KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "sla_at_risk", "sla_breached", "document_requested",
+         "document_uploaded")
 # How each kind is named and explained on the preferences page, in the API and in the emails' footer.
 KIND_LABELS = {
     "assigned": "Assigned to me",
@@ -19,6 +20,8 @@ KIND_LABELS = {
     "status_changed": "Status changes",
     "sla_at_risk": "SLA warnings",
     "sla_breached": "SLA breaches",
+    "document_requested": "Document requests",
+    "document_uploaded": "Client uploads",
 }
 KIND_HELP = {
     "assigned": "Someone gives you a task, or a recurring task is created with you as its assignee.",
@@ -27,6 +30,8 @@ KIND_HELP = {
     "status_changed": "A task you watch moves to another status (started, waiting on the client, done, reopened…).",
     "sla_at_risk": "A task assigned to you or in your queue has used most of its SLA time (first response or resolution).",
     "sla_breached": "A task assigned to you or in your queue has missed its SLA target.",
+    "document_requested": "Your agency asks for documents, turns one you sent back (with the reason), or reminds you of a due date.",
+    "document_uploaded": "A client uploads a document asked for on a task you are assigned to or watch.",
 }
 
 
