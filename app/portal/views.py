@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_login import current_user
 
 from app.catalog.fields import values_from_form
-from app.core.errors import AppError
+from app.core.errors import AppError, ValidationFailed
 from app.portal import queries
 from app.work.services import attachments, comments, documents, tasks
 from app.work.services.tasks import STATUS_LABELS
@@ -117,7 +117,7 @@ def document_upload(task_id, document_item_id):
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise AppError("Choose a file to upload.", fields={"file": ["Choose a file."]}, status=422)
+            raise ValidationFailed("Choose a file to upload.", fields={"file": ["Choose a file."]})
         documents.upload(task, item, current_user, upload.stream, upload.filename, upload.mimetype)
     except AppError as error:
         return _detail(task, error.status if error.status < 500 else 422, error=error, error_item=item.id)

@@ -222,3 +222,15 @@ def test_a_form_upload_with_a_bad_file_is_refused_beside_the_item(app, world, as
         content_type="multipart/form-data")
     assert response.status_code == 422 and "cannot be attached" in response.get_data(as_text=True)
     assert _item(app, world, world.a.document_item_id).attachment_id == world.a.attachment_id
+
+
+def test_a_retried_request_with_an_idempotency_key_asks_once(app, world, client):
+    headers = {**bearer(app, world.a.staff), "Idempotency-Key": "ask-october-once"}
+    body = {"title": "October bookkeeping", "due_on": _soon(), "items": [{"name": "October bank statements"}]}
+    before = _count(app, world, DocumentRequest)
+    first = client.post(f"/api/v1/tasks/{world.a.task_id}/document-requests", headers=headers, json=body)
+    again = client.post(f"/api/v1/tasks/{world.a.task_id}/document-requests", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert _count(app, world, DocumentRequest) == before + 1
+    assert len(_notes(app, world, world.a.client_admin, "document_requested")) == 1
