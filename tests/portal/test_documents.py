@@ -247,7 +247,9 @@ def test_a_rejected_document_brings_an_email_that_says_which_and_why(app, world,
     assert message["Subject"].startswith("Please send “October bank statements” again")
     assert "Page 2 is missing." in message.get_body(preferencelist=("plain",)).get_content()
     # The staff who watch the task heard of the upload.
-    assert any("sent “October bank statements”" in m["Subject"] for m in smtp.inbox.to(world.a.staff.email))
+    [upload_email] = [m for m in smtp.inbox.to(world.a.staff.email) if "sent “October bank statements”" in m["Subject"]]
+    text = upload_email.get_body(preferencelist=("plain",)).get_content()
+    assert "A client uploaded a document you asked for." in text and f"http://backline.test/tasks/{world.a.task_id}#documents" in text
 
 
 def test_the_reminder_job_is_scheduled():
