@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from app.sla.api.settings import blp as sla_settings_api
     from app.sla.views import bp as sla_views
     from app.work.api.approvals import blp as task_approvals_api
+    from app.work.api.documents import blp as documents_api
     from app.work.api.lists import blp as work_api
     from app.work.api.queues import blp as queues_api
     from app.work.api.schedules import blp as schedules_api
@@ -112,9 +113,8 @@ def register_blueprints(app: Flask) -> None:
                       time_views, schedule_views, work_views, queue_views, sla_views, portal_views,
                       portal_approval_views):
         app.register_blueprint(blueprint)
-    for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, time_api, schedules_api, work_api, queues_api,
-                      sla_reports_api, sla_settings_api, portal_api,
-                      task_approvals_api, portal_approvals_api):
+    for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, documents_api, task_approvals_api, time_api,
+                      schedules_api, work_api, queues_api, sla_reports_api, sla_settings_api, portal_api, portal_approvals_api):
         limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key, override_defaults=False)(blueprint)
         csrf.exempt(blueprint)  # bearer tokens need no CSRF; cookie-authenticated writes are checked in auth
         api.register_blueprint(blueprint)

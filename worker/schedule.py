@@ -6,4 +6,7 @@ PERIODIC = [
     ("purge-expired", 3600, "worker.jobs.housekeeping.purge_expired"),
     ("recurring-tasks", 900, "worker.jobs.recurring.generate_recurring_tasks"),
     ("sla-sweep", 60, "worker.jobs.sla.sweep_sla"),
+    # Hourly, so each client is reminded soon after the day turns in its own time zone; a request is reminded at
+    # most once a day (its last_reminded_at says when).
+    ("document-reminders", 3600, "worker.jobs.documents.remind_document_requests"),
 ]

@@ -1,4 +1,4 @@
-"""Demo work for one agency: queue members, a few hundred tasks in every state, comments, files, time and schedules."""
+"""Demo work for one agency: queue members, a few hundred tasks in every state, comments, files, documents, time and schedules."""
 from __future__ import annotations
 
 import io
@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.catalog.models import ClientService, TaskType
 from app.clients.models import ClientStaff
 from app.core.types import as_of, utcnow
+from app.demo.documents import seed_documents
 from app.extensions import db
 from app.sla import sweep
 from app.work.models import PRIORITIES, ChecklistItem, Queue, QueueMember, Task
@@ -170,6 +171,7 @@ def seed_work(staff: dict, rng: random.Random) -> int:
                     body = f"reference,amount\n{task.reference},{rng.randint(100, 9000)}.00\n".encode()
                     attachments.upload(task, worker, io.BytesIO(body), f"{task.reference}-summary.csv", "text/csv",
                                        client_visible=True)
+    seed_documents(admin)
     _schedules(admin, rng)
     db.session.flush()
     sweep.record_crossings(now)  # warnings and breaches of the made-up history, each at its true time

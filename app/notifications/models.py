@@ -11,7 +11,7 @@ from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 
 KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "sla_at_risk", "sla_breached",
-         "approval_requested", "approval_decided")
+         "document_requested", "document_uploaded", "approval_requested", "approval_decided")
 # How each kind is named and explained on the preferences page, in the API and in the emails' footer.
 KIND_LABELS = {
     "assigned": "Assigned to me",
@@ -22,6 +22,8 @@ KIND_LABELS = {
     "sla_breached": "SLA breaches",
     "approval_requested": "Approvals asked of me",
     "approval_decided": "Approval decisions",
+    "document_requested": "Document requests",
+    "document_uploaded": "Client uploads",
 }
 KIND_HELP = {
     "assigned": "Someone gives you a task, or a recurring task is created with you as its assignee.",
@@ -32,6 +34,8 @@ KIND_HELP = {
     "sla_breached": "A task assigned to you or in your queue has missed its SLA target.",
     "approval_requested": "The agency asks you to approve something on a request (a payroll register, a shortlist, a filing draft).",
     "approval_decided": "A client approves or rejects something on a task assigned to you or that you watch.",
+    "document_requested": "Your agency asks for documents, turns one you sent back (with the reason), or reminds you of a due date.",
+    "document_uploaded": "A client uploads a document asked for on a task you are assigned to or watch.",
 }
 
 

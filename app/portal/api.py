@@ -1,4 +1,4 @@
-"""The portal under /api/v1/portal for client users' tokens: their company's requests, messages and files."""
+"""The portal under /api/v1/portal for client users' tokens: their company's requests, messages, files and documents asked for."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,11 +9,15 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.accounts.auth import require_roles
+from app.core.errors import ValidationFailed
 from app.core.pagination import id_page
 from app.portal import queries
 from app.portal.schemas import (
     PortalCommentIn,
     PortalCommentOut,
+    PortalDocumentItemOut,
+    PortalDocumentRequestOut,
+    PortalDocumentUploadFiles,
     PortalRequestArgs,
     PortalRequestDetailOut,
     PortalRequestIn,
@@ -22,7 +26,7 @@ from app.portal.schemas import (
 )
 from app.work.models import Task
 from app.work.queries import approvals as approval_queries
-from app.work.services import comments, tasks
+from app.work.services import comments, documents, tasks
 
 blp = Blueprint("portal_api", __name__, url_prefix="/api/v1/portal", description="The client portal: your company's requests")
 client_user_required = require_roles("client_admin", "client_member")
@@ -35,6 +39,7 @@ class RequestView:
     task: Task
     comments: list
     files: list
+    document_requests: list
     approvals: list = field(default_factory=list)
 
     def __getattr__(self, name):
@@ -46,7 +51,19 @@ def _view(task: Task) -> RequestView:
     names = queries.people_names([c.author_id for c in shared])
     said = [SimpleNamespace(id=c.id, author_name=names.get(c.author_id), mine=c.author_id == current_user.id, body=c.body,
                             created_at=c.created_at) for c in shared]
-    return RequestView(task, said, queries.shared_files(task), approval_queries.task_approvals(task, current_user))
+    return RequestView(task, said, queries.shared_files(task), [_documents(view) for view in queries.document_requests(task)],
+                       approval_queries.task_approvals(task, current_user))
+
+
+def _document_item(view, item) -> SimpleNamespace:
+    return SimpleNamespace(id=item.id, name=item.name, note=item.note, status=item.status,
+                           reject_reason=item.reject_reason if item.status == "rejected" else None, uploaded_at=item.uploaded_at,
+                           can_upload=view.request.is_open and item.status != "accepted", file=view.file_of(item))
+
+
+def _documents(view) -> SimpleNamespace:
+    return SimpleNamespace(id=view.id, title=view.title, message=view.message, due_on=view.due_on, status=view.status,
+                           overdue=view.overdue, missing=len(view.owed), items=[_document_item(view, item) for item in view.items])
 
 
 @blp.route("/requests", methods=["GET"])
@@ -102,3 +119,27 @@ def cancel_request(task_id):
     """Withdraw a request nobody has started (403 once work has begun)."""
     task = queries.request_for(current_user, task_id)
     return tasks.transition(task, current_user, "cancelled")
+
+
+@blp.route("/requests/<uuid:task_id>/documents", methods=["GET"])
+@client_user_required
+@blp.response(200, PortalDocumentRequestOut(many=True))
+def list_documents(task_id):
+    """The documents asked for on one of your requests, with what is still to send."""
+    return [_documents(view) for view in queries.document_requests(queries.request_for(current_user, task_id))]
+
+
+@blp.route("/requests/<uuid:task_id>/documents/<uuid:document_item_id>", methods=["POST"])
+@client_user_required
+@blp.arguments(PortalDocumentUploadFiles, location="files")
+@blp.response(201, PortalDocumentItemOut)
+def upload_document(files, task_id, document_item_id):
+    """Send the file for one document asked for (multipart/form-data, field `file`); again after it was sent back."""
+    task = queries.request_for(current_user, task_id)
+    item = documents.item_of(task, document_item_id)
+    upload = files.get("file")
+    if upload is None:
+        raise ValidationFailed("Choose a file to upload.", fields={"file": ["Required (multipart/form-data)."]})
+    documents.upload(task, item, current_user, upload.stream, upload.filename, upload.mimetype)
+    view = next(v for v in queries.document_requests(task) if v.id == item.request_id)
+    return _document_item(view, item)

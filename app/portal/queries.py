@@ -13,6 +13,7 @@ from app.extensions import db
 from app.sla.queries import ReportScope, sla_report
 from app.work.models import Activity, Attachment, Comment, RecurringSchedule, Task
 from app.work.queries import approvals as approval_queries
+from app.work.queries import documents as document_queries
 from app.work.services import recurrence
 from tenants.context import as_agency
 from tenants.lookup import get_or_404
@@ -20,7 +21,9 @@ from tenants.lookup import get_or_404
 RECENT_DAYS = 30
 UPCOMING_DAYS = 45
 # Timeline entries a client sees: what happened to their request, never who worked on it internally.
-CLIENT_TIMELINE_KINDS = ("created", "status_changed", "reopened", "commented", "attachment_added", "due_at_changed", "title_changed")
+CLIENT_TIMELINE_KINDS = ("created", "status_changed", "reopened", "commented", "attachment_added", "due_at_changed", "title_changed",
+                         "document_requested", "document_uploaded", "document_accepted", "document_rejected",
+                         "document_request_completed", "document_request_cancelled")
 
 
 def request_for(user, task_id) -> Task:
@@ -87,6 +90,16 @@ def shared_timeline(task: Task) -> list[Activity]:
                                    .order_by(Activity.created_at.desc()).limit(50)))
 
 
+def document_requests(task: Task) -> list[document_queries.RequestView]:
+    """The documents asked for on a request, with their items and files (all of it is meant for the client)."""
+    return document_queries.requests_of_task(task)
+
+
+def documents_waiting(user, now: datetime | None = None) -> list[tuple[Task, document_queries.RequestView]]:
+    """The company's open document requests that still need a file from them, soonest due first."""
+    return [(task, view) for task, view in document_queries.open_requests_of_client(user.client_id, now) if view.owed]
+
+
 def people_names(ids) -> dict:
     """Names of the people behind comments and files (agency staff included: a name, nothing else)."""
     from app.accounts.models import User
@@ -132,6 +145,7 @@ def home(user, now: datetime | None = None) -> dict:
     month_start = now.date().replace(day=1)
     with as_agency():  # the report reads the agency's calendar of the company's tasks; the scope is the company
         sla = sla_report(ReportScope(client_id=user.client_id), month_start, now.date(), now=now, breach_limit=5)
-    return {"waiting": [(t, latest_question(t)) for t in waiting], "open": [t for t in open_requests if t.status != "waiting_on_client"],
-            "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start,
-            "approvals_waiting": approval_queries.pending_for(user)}
+    return {"waiting": [(t, latest_question(t)) for t in waiting], "documents": documents_waiting(user, now),
+            "approvals_waiting": approval_queries.pending_for(user),
+            "open": [t for t in open_requests if t.status != "waiting_on_client"],
+            "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start}

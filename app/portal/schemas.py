@@ -1,4 +1,5 @@
 """Portal output and input schemas: each lists its fields explicitly, so nothing internal reaches a client user."""
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
@@ -45,12 +46,39 @@ class PortalRequestPageOut(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class PortalDocumentItemOut(Schema):
+    """One document asked of the company: no reviewer or uploader ids."""
+
+    id = fields.UUID()
+    name = fields.String()
+    note = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "missing, uploaded (being checked), accepted or rejected (send a new file)."})
+    reject_reason = fields.String(allow_none=True, metadata={"description": "Why the last file was sent back."})
+    uploaded_at = fields.DateTime(allow_none=True)
+    can_upload = fields.Boolean(metadata={"description": "Whether a file may be sent for it now."})
+    file = fields.Nested(PortalFileOut, allow_none=True, metadata={"description": "The file sent for it, if any."})
+
+
+class PortalDocumentRequestOut(Schema):
+    """Documents the agency asked for on a request, by a date."""
+
+    id = fields.UUID()
+    title = fields.String()
+    message = fields.String(allow_none=True)
+    due_on = fields.Date()
+    status = fields.String(metadata={"description": "open, closed (all received) or cancelled (no longer needed)."})
+    overdue = fields.Boolean()
+    missing = fields.Integer(metadata={"description": "Documents still to send."})
+    items = fields.List(fields.Nested(PortalDocumentItemOut))
+
+
 class PortalRequestDetailOut(PortalRequestOut):
-    """A request with its conversation and shared files (read from `app.portal.api.RequestView`)."""
+    """A request with its conversation, shared files and documents asked for (read from `app.portal.api.RequestView`)."""
 
     comments = fields.List(fields.Nested(PortalCommentOut))
     files = fields.List(fields.Nested(PortalFileOut))
     approvals = fields.List(fields.Nested(lambda: PortalApprovalOut()), metadata={"description": "Approvals asked on it, newest first."})
+    document_requests = fields.List(fields.Nested(PortalDocumentRequestOut))
 
 
 class PortalRequestArgs(PageArgs):
@@ -112,3 +140,5 @@ class PortalApprovalDecisionIn(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     comment = fields.String(allow_none=True, validate=validate.Length(max=10_000),
                             metadata={"description": "Required when rejecting: say what to put right."})
+class PortalDocumentUploadFiles(Schema):
+    file = Upload(load_default=None, metadata={"description": "The file for the document (multipart/form-data)."})

@@ -1,4 +1,4 @@
-"""Portal pages for client users: home, their company's requests, asking for work, answering, cancelling."""
+"""Portal pages for client users: home, their company's requests, asking for work, answering, sending documents, cancelling."""
 from __future__ import annotations
 
 import uuid
@@ -7,10 +7,10 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_login import current_user
 
 from app.catalog.fields import values_from_form
-from app.core.errors import AppError
+from app.core.errors import AppError, ValidationFailed
 from app.portal import queries
 from app.work.queries import approvals as approval_queries
-from app.work.services import attachments, comments, tasks
+from app.work.services import attachments, comments, documents, tasks
 from app.work.services.tasks import STATUS_LABELS
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -77,15 +77,18 @@ def new_request():
     return redirect(url_for("portal.request_detail", task_id=task.id))
 
 
-def _detail(task, status_code=200, *, error: AppError | None = None):
+def _detail(task, status_code=200, *, error: AppError | None = None, error_item=None):
     shared = queries.shared_comments(task)
     files = queries.shared_files(task)
     timeline = queries.shared_timeline(task)
+    asked = queries.document_requests(task)
     names = queries.people_names([c.author_id for c in shared] + [f.uploaded_by_id for f in files] + [e.actor_id for e in timeline]
-                                 + [task.assignee_id])
+                                 + [task.assignee_id] + [r.requested_by_id for r in asked])
     return _page("portal/request_detail.html", status_code, task=task, task_type=queries.type_of(task), comments=shared,
                  files=files, timeline=timeline, names=names, error=error, body=request.form.get("body", ""),
-                 approvals=approval_queries.task_approvals(task, current_user))
+                 approvals=approval_queries.task_approvals(task, current_user),
+                 document_requests=asked, error_item=error_item, accept=",".join("." + ext for ext in attachments.ALLOWED),
+                 allowed_files=attachments.ALLOWED_LABEL, max_attachment_mb=max(attachments.max_bytes() // (1024 * 1024), 1))
 
 
 # The request page with an action's error, for the portal's other view modules (approvals).
@@ -110,6 +113,22 @@ def comment(task_id):
         return _detail(task, error.status if error.status < 500 else 422, error=error)
     flash("Your answer is with the team; the work carries on." if was_waiting else "Message sent.", "success")
     return redirect(url_for("portal.request_detail", task_id=task.id) + "#conversation")
+
+
+@bp.route("/requests/<uuid:task_id>/documents/<uuid:document_item_id>", methods=["POST"])
+def document_upload(task_id, document_item_id):
+    """Send the file for one document asked for (again, after it was sent back)."""
+    task = queries.request_for(current_user, task_id)
+    item = documents.item_of(task, document_item_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed("Choose a file to upload.", fields={"file": ["Choose a file."]})
+        documents.upload(task, item, current_user, upload.stream, upload.filename, upload.mimetype)
+    except AppError as error:
+        return _detail(task, error.status if error.status < 500 else 422, error=error, error_item=item.id)
+    flash(f"Thank you: “{item.name}” is with {current_user.agency.name} to check.", "success")
+    return redirect(url_for("portal.request_detail", task_id=task.id) + "#documents")
 
 
 @bp.route("/requests/<uuid:task_id>/cancel", methods=["POST"])

@@ -1,4 +1,4 @@
-"""Queues, tasks and their checklist, comments, attachments, activity and watchers; saved filters."""
+"""Queues, tasks and their checklist, comments, attachments, activity, watchers and document requests; saved filters."""
 from __future__ import annotations
 
 import uuid
@@ -406,3 +406,72 @@ class ApprovalFile(TenantModel, ClientScoped):
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, sort_order=-98)
     approval_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     attachment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+DOCUMENT_REQUEST_STATUSES = ("open", "closed", "cancelled")
+DOCUMENT_ITEM_STATUSES = ("missing", "uploaded", "accepted", "rejected")
+
+
+class DocumentRequest(_TaskChild):
+    """Named documents staff ask the client for, by a due date; closes itself once every item is accepted.
+
+    `last_reminded_at` is when the client was last told about it (the request itself counts), so the reminder
+    sweep sends at most one reminder per day and never repeats one on a rerun.
+    """
+
+    __tablename__ = "document_requests"
+    __table_args__ = (
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        Index("ix_document_requests_task", "agency_id", "task_id", "created_at"),
+        # The reminder sweep's seek: open requests by due date.
+        Index("ix_document_requests_open_due", "agency_id", "due_on",
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
+    id_param = "document_request_id"
+
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class DocumentRequestItem(_TaskChild):
+    """One named document of a request: missing, uploaded (waiting for review), accepted or rejected with a reason.
+
+    The uploaded file is an Attachment of the task (client-visible); earlier rejected files stay on the task and in
+    its timeline.
+    """
+
+    __tablename__ = "document_request_items"
+    __table_args__ = (
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        tenant_fk("request_id", "document_requests", ondelete="CASCADE"),
+        tenant_fk("attachment_id", "task_attachments"),
+        Index("ix_document_request_items_request", "agency_id", "request_id", "position"),
+    )
+    id_param = "document_item_id"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="missing")
+    attachment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def client_owes(self) -> bool:
+        """The client still has to send this one (never sent, or sent and rejected)."""
+        return self.status in ("missing", "rejected")

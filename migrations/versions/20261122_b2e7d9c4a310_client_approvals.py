@@ -1,7 +1,7 @@
 """Client approvals: approval requests on tasks, the client users named to decide them, and the files to review.
 
 Revision ID: b2e7d9c4a310
-Revises: f6675fab3f80
+Revises: a1d0c5e8f201
 Create Date: 2026-11-22 16:14:16.485693
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ TENANT_TABLES = {"approval_requests": "client_id", "approval_approvers": "client
 
 
 revision = 'b2e7d9c4a310'
-down_revision = 'f6675fab3f80'
+down_revision = 'a1d0c5e8f201'
 branch_labels = None
 depends_on = None
 

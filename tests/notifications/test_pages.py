@@ -137,7 +137,7 @@ def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
     staff = as_user(world.a.staff)
     html = staff.get("/notifications/preferences").get_data(as_text=True)
     for label in ("Assigned to me", "Mentions", "Client comments", "Status changes", "SLA warnings", "SLA breaches",
-                  "Approvals asked of me", "Approval decisions"):
+                  "Approvals asked of me", "Approval decisions", "Document requests", "Client uploads"):
         assert label in html
     # The world saved status_changed as in-app only for this user.
     assert re.search(r'name="status_changed-in_app" value="y" checked', html)
@@ -149,8 +149,8 @@ def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
         rows = {r.kind: (r.in_app, r.email) for r in session.scalars(
             select(NotificationPreference).where(NotificationPreference.user_id == world.a.staff.id))}
     assert rows == {"assigned": (True, False), "mentioned": (False, True), "status_changed": (False, False),
-                    "sla_at_risk": (False, False), "sla_breached": (False, False),
-                    "approval_requested": (False, False), "approval_decided": (False, False)}
+                    "sla_at_risk": (False, False), "sla_breached": (False, False), "document_requested": (False, False),
+                    "document_uploaded": (False, False), "approval_requested": (False, False), "approval_decided": (False, False)}
 
 
 def test_client_users_have_their_own_notifications_and_preferences(app, world, as_user):

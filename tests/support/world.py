@@ -10,7 +10,7 @@ from app.core.idempotency import IdempotencyKey
 from app.core.types import utcnow
 from app.extensions import db
 from app.sla.models import ClientHoliday, SlaCalendar, SlaEvent, SlaPolicy, SlaPolicyVersion, SlaRule
-from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, TaskCounter
+from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, DocumentRequest, DocumentRequestItem, TaskCounter
 from tenants.context import TenantContext, tenant_scope
 from tests.support import factories as f
 
@@ -96,6 +96,15 @@ def _work(tag, agency_id, client, other_client, staff, client_admin) -> dict:
         f.WatcherFactory(**child, user_id=staff.id)
         entry = f.TimeEntryFactory(**child, user_id=staff.id, note=f"INTERNAL-TIME-{tag}")
         schedule = f.RecurringScheduleFactory(agency_id=agency_id, client_id=owner.id, task_type_id=task_type.id)
+        asked = DocumentRequest(**child, title=f"{tag.upper()} {owner.name} statements", due_on=date(2026, 12, 31),
+                                requested_by_id=staff.id, status="open")
+        db.session.add(asked)
+        db.session.flush()
+        document = DocumentRequestItem(**child, request_id=asked.id, name="October bank statement", status="uploaded",
+                                       attachment_id=attachment.id, uploaded_by_id=staff.id, uploaded_at=utcnow())
+        db.session.add(document)
+        db.session.flush()
+        refs.update({f"{key}document_request_id": asked.id, f"{key}document_item_id": document.id})
         refs.update({f"{key}task_id": task.id, f"{key}checklist_item_id": item.id, f"{key}comment_id": internal.id,
                      f"{key}shared_comment_id": shared.id, f"{key}attachment_id": attachment.id,
                      f"{key}time_entry_id": entry.id, f"{key}schedule_id": schedule.id})

@@ -88,13 +88,17 @@ def _sample(schema: dict, spec: dict):
     if kind == "object" or "properties" in schema:
         return {name: _sample(schema["properties"][name], spec) for name in schema.get("required", [])}
     if kind == "array":
-        return []
+        return [_sample(schema["items"], spec)] * schema.get("minItems", 0)
     if kind == "integer":
         return 1
     if kind == "boolean":
         return False
     if schema.get("format") == "uuid":
         return "00000000-0000-7000-8000-000000000000"
+    if schema.get("format") == "date":
+        return "2099-01-01"
+    if schema.get("format") == "date-time":
+        return "2099-01-01T00:00:00+00:00"
     return "probe@example.com" if schema.get("format") == "email" else "Probe"
 
 

@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.core import audit, storage
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.work.models import Attachment, Task
+from app.work.models import Attachment, DocumentRequestItem, Task
 from app.work.services import activity
 from tenants.lookup import get_or_404
 
@@ -125,8 +125,22 @@ def delete_attachment(task: Task, row: Attachment, actor) -> None:
     """Delete one's own upload (agency admins may delete any); the file goes once the deletion commits."""
     if row.uploaded_by_id != actor.id and actor.role != "agency_admin":
         raise Forbidden("You can only delete files you uploaded.")
+    _detach_from_documents(task, row, actor)
     activity.record(task, "attachment_deleted", actor, client_visible=row.client_visible, attachment=row.id, filename=row.filename)
     audit.record("task.attachment_deleted", row, client_id=task.client_id, filename=row.filename)
     storage.delete_after_commit(db.session, row.storage_key)
     db.session.delete(row)
+    db.session.flush()
+
+
+def _detach_from_documents(task: Task, row: Attachment, actor) -> None:
+    """A file sent for a document request: an item waiting for review goes back to missing; an accepted one's file stays."""
+    for item in db.session.scalars(select(DocumentRequestItem).where(DocumentRequestItem.attachment_id == row.id)):
+        if item.status == "accepted":
+            raise Conflict(f"This file was accepted as “{item.name}”; it cannot be deleted.")
+        if item.status == "uploaded":
+            item.status, item.uploaded_at, item.uploaded_by_id = "missing", None, None
+            activity.record(task, "document_file_removed", actor, client_visible=True, request=item.request_id, item=item.id,
+                            name=item.name, filename=row.filename)
+        item.attachment_id = None
     db.session.flush()

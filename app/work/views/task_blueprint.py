@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,6 +16,7 @@ from app.extensions import db
 from app.work.access import task_for
 from app.work.models import Activity, Queue, Task
 from app.work.queries import approvals as approval_queries
+from app.work.queries import documents as document_queries
 from app.work.queries.time import task_minutes
 from app.work.services import activity, approvals, attachments, checklist, comments, tasks, watchers
 from app.work.services import time as time_services
@@ -79,8 +81,11 @@ def task_context(task: Task) -> dict:
     files = attachments.attachments_of(task, current_user)
     timeline, timeline_more = _timeline_page(task)
     watching_people = watchers.watchers_of(task)
+    document_requests = document_queries.requests_of_task(task)
     people = people_by_id([task.assignee_id, task.created_by_id] + [c.author_id for c in task_comments]
-                          + [a.uploaded_by_id for a in files] + [e.actor_id for e in timeline] + [i.done_by_id for i in items])
+                          + [a.uploaded_by_id for a in files] + [e.actor_id for e in timeline] + [i.done_by_id for i in items]
+                          + [r.requested_by_id for r in document_requests]
+                          + [p for r in document_requests for i in r.items for p in (i.uploaded_by_id, i.reviewed_by_id)])
     return {
         "task": task, "client": client, "task_type": task_type, "service_line": line, "queue": queue,
         "assignee": people.get(task.assignee_id), "creator": people.get(task.created_by_id),
@@ -93,6 +98,8 @@ def task_context(task: Task) -> dict:
         "custom_fields": (task_type.custom_fields if task_type else []) or [],
         "max_attachment_mb": max(attachments.max_bytes() // (1024 * 1024), 1), "allowed_files": attachments.ALLOWED_LABEL,
         "accept": ",".join("." + ext for ext in attachments.ALLOWED),
+        "document_requests": document_requests, "documents_summary": document_queries.summary_of(document_requests),
+        "documents_default_due": document_queries.client_today(task.client_id) + timedelta(days=7),
         "running_timer": time_services.running_entry(current_user.id) if current_user.is_agency_user else None,
         "time_logged": task_minutes(task.id) if current_user.is_agency_user else None,
         "errors": {}, "error": None, "form_values": {},
