@@ -157,10 +157,10 @@ def test_client_users_have_their_own_notifications_and_preferences(app, world, a
     assert "Something happened" in html and _badge(html) == "1"
     [mine] = [n.id for n in notes_of(app, world.a.client_admin)]
     assert boss.post(f"/notifications/{mine}/read").status_code == 302
-    assert boss.post("/notifications/preferences", data={"assigned-email": "y"}).status_code == 302
+    assert boss.post("/notifications/preferences", data={"status_changed-email": "y"}).status_code == 302
     with in_agency(app, world.a.agency_id) as session:
         row = session.scalar(select(NotificationPreference).where(
-            NotificationPreference.user_id == world.a.client_admin.id, NotificationPreference.kind == "assigned"))
+            NotificationPreference.user_id == world.a.client_admin.id, NotificationPreference.kind == "status_changed"))
         assert (row.in_app, row.email, row.client_id) == (False, True, world.a.client_id)
     assert "Notifications" in as_user(world.a.client_member).get("/notifications").get_data(as_text=True)
 
