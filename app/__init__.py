@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications.api import blp as notifications_api
     from app.notifications.views import bp as notifications_views
     from app.portal.api import blp as portal_api
+    from app.portal.people import bp as people_views
     from app.portal.views import bp as portal_views
     from app.sla.api.reports import blp as sla_reports_api
     from app.sla.api.settings import blp as sla_settings_api
@@ -106,7 +107,7 @@ def register_blueprints(app: Flask) -> None:
 
     pages.init_app(app)
     for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
-                      time_views, schedule_views, work_views, queue_views, sla_views, portal_views):
+                      time_views, schedule_views, work_views, queue_views, sla_views, portal_views, people_views):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, time_api, schedules_api, work_api, queues_api,
                       sla_reports_api, sla_settings_api, portal_api):
