@@ -12,6 +12,7 @@ from app.catalog.models import ServiceLine
 from app.catalog.services import add_client_service, seed_default_catalog
 from app.clients.models import ClientStaff
 from app.core import jobs
+from app.demo.approvals import seed_approvals
 from app.demo.sla import seed_sla
 from app.demo.work import seed_work
 from app.extensions import db
@@ -101,6 +102,7 @@ def seed() -> list[str]:
                         db.session.add(ClientStaff(client_id=client.id, user_id=staff[local].id))
             seed_sla(spec["slug"])
             made = seed_work(staff, random.Random(spec["slug"]))
+            seed_approvals(staff["admin"])
             if made:
                 lines.append(f"Demo agency '{spec['slug']}': {made} tasks, with comments, files, time and schedules.")
             invitee = f"new.starter@{spec['domain']}"

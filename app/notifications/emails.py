@@ -23,6 +23,8 @@ INTROS = {
     "agency_commented": "{agency} wrote to you about one of your requests.",
     "sla_at_risk": "A task is close to missing its SLA target.",
     "sla_breached": "A task has missed its SLA target.",
+    "approval_requested": "Your approval is needed.",
+    "approval_decided": "A client approved or rejected something on a task you follow.",
 }
 CLIENT_INTROS = {
     "status_changed": "One of your company's requests with {agency} changed status.",

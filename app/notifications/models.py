@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 
-KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "agency_commented", "sla_at_risk", "sla_breached")
+KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "agency_commented", "sla_at_risk", "sla_breached",
+         "approval_requested", "approval_decided")
 # Who can receive each kind: agency staff ("staff"), client users ("client") or both. A new kind declares its
 # audience here; notify() never sends a kind to someone outside its audience and the preferences list only theirs.
 STAFF, CLIENT = "staff", "client"
@@ -22,6 +23,8 @@ AUDIENCES = {
     "agency_commented": {CLIENT},
     "sla_at_risk": {STAFF},
     "sla_breached": {STAFF},
+    "approval_requested": {CLIENT},
+    "approval_decided": {STAFF},
 }
 # How each kind is named and explained on the preferences page, in the API and in the emails' footer.
 KIND_LABELS = {
@@ -32,6 +35,8 @@ KIND_LABELS = {
     "agency_commented": "Replies from the agency",
     "sla_at_risk": "SLA warnings",
     "sla_breached": "SLA breaches",
+    "approval_requested": "Approvals asked of me",
+    "approval_decided": "Approval decisions",
 }
 KIND_HELP = {
     "assigned": "Someone gives you a task, or a recurring task is created with you as its assignee.",
@@ -41,6 +46,8 @@ KIND_HELP = {
     "agency_commented": "The agency writes to your company on one of its requests.",
     "sla_at_risk": "A task assigned to you or in your queue has used most of its SLA time (first response or resolution).",
     "sla_breached": "A task assigned to you or in your queue has missed its SLA target.",
+    "approval_requested": "The agency asks you to approve something on a request (a payroll register, a shortlist, a filing draft).",
+    "approval_decided": "A client approves or rejects something on a task assigned to you or that you watch.",
 }
 # What a kind means to a client user, where it reads differently than for staff.
 CLIENT_KIND_HELP = {

@@ -1,7 +1,7 @@
 """The portal under /api/v1/portal for client users' tokens: their company's requests, messages and files."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from flask_login import current_user
@@ -21,6 +21,7 @@ from app.portal.schemas import (
     PortalRequestPageOut,
 )
 from app.work.models import Task
+from app.work.queries import approvals as approval_queries
 from app.work.services import comments, tasks
 
 blp = Blueprint("portal_api", __name__, url_prefix="/api/v1/portal", description="The client portal: your company's requests")
@@ -34,6 +35,7 @@ class RequestView:
     task: Task
     comments: list
     files: list
+    approvals: list = field(default_factory=list)
 
     def __getattr__(self, name):
         return getattr(self.task, name)
@@ -44,7 +46,7 @@ def _view(task: Task) -> RequestView:
     names = queries.people_names([c.author_id for c in shared])
     said = [SimpleNamespace(id=c.id, author_name=names.get(c.author_id), mine=c.author_id == current_user.id, body=c.body,
                             created_at=c.created_at) for c in shared]
-    return RequestView(task, said, queries.shared_files(task))
+    return RequestView(task, said, queries.shared_files(task), approval_queries.task_approvals(task, current_user))
 
 
 @blp.route("/requests", methods=["GET"])

@@ -12,6 +12,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.sla.queries import ReportScope, sla_report
 from app.work.models import Activity, Attachment, Comment, RecurringSchedule, Task
+from app.work.queries import approvals as approval_queries
 from app.work.services import recurrence
 from tenants.context import as_agency
 from tenants.lookup import get_or_404
@@ -132,4 +133,5 @@ def home(user, now: datetime | None = None) -> dict:
     with as_agency():  # the report reads the agency's calendar of the company's tasks; the scope is the company
         sla = sla_report(ReportScope(client_id=user.client_id), month_start, now.date(), now=now, breach_limit=5)
     return {"waiting": [(t, latest_question(t)) for t in waiting], "open": [t for t in open_requests if t.status != "waiting_on_client"],
-            "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start}
+            "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start,
+            "approvals_waiting": approval_queries.pending_for(user)}

@@ -50,6 +50,7 @@ class PortalRequestDetailOut(PortalRequestOut):
 
     comments = fields.List(fields.Nested(PortalCommentOut))
     files = fields.List(fields.Nested(PortalFileOut))
+    approvals = fields.List(fields.Nested(lambda: PortalApprovalOut()), metadata={"description": "Approvals asked on it, newest first."})
 
 
 class PortalRequestArgs(PageArgs):
@@ -65,3 +66,49 @@ class PortalRequestIn(Schema):
 
 class PortalCommentIn(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+class PortalApproverOut(Schema):
+    name = fields.String()
+    mine = fields.Boolean(metadata={"description": "Whether this approver is the signed-in user."})
+
+
+class PortalApprovalOut(Schema):
+    """Something the agency asks the client to approve on a request, and its decision."""
+
+    id = fields.UUID()
+    request_id = fields.UUID(attribute="task_id")
+    title = fields.String()
+    message = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "pending, approved, rejected or withdrawn."})
+    created_at = fields.DateTime()
+    requested_by_name = fields.String(allow_none=True)
+    approvers = fields.Method("_approvers", metadata={"description": "The people named to decide; any one of them may."})
+    files = fields.List(fields.Nested(PortalFileOut), metadata={"description": "The request's files to review."})
+    can_decide = fields.Boolean(metadata={"description": "Whether the signed-in user may approve or reject it now."})
+    decided_by_name = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_comment = fields.String(allow_none=True)
+
+    def _approvers(self, view) -> list[dict]:
+        return [{"name": p.name, "mine": p.id == view.viewer_id} for p in view.approvers]
+
+
+class PortalPendingApprovalOut(PortalApprovalOut):
+    """A pending approval waiting on the signed-in user, with the request it belongs to."""
+
+    request_reference = fields.String()
+    request_title = fields.String()
+
+
+class PortalPendingApprovalPageOut(Schema):
+    items = fields.List(fields.Nested(PortalPendingApprovalOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PortalApprovalDecisionIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=10_000),
+                            metadata={"description": "Required when rejecting: say what to put right."})

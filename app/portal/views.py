@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.catalog.fields import values_from_form
 from app.core.errors import AppError
 from app.portal import queries
+from app.work.queries import approvals as approval_queries
 from app.work.services import attachments, comments, tasks
 from app.work.services.tasks import STATUS_LABELS
 
@@ -83,7 +84,12 @@ def _detail(task, status_code=200, *, error: AppError | None = None):
     names = queries.people_names([c.author_id for c in shared] + [f.uploaded_by_id for f in files] + [e.actor_id for e in timeline]
                                  + [task.assignee_id])
     return _page("portal/request_detail.html", status_code, task=task, task_type=queries.type_of(task), comments=shared,
-                 files=files, timeline=timeline, names=names, error=error, body=request.form.get("body", ""))
+                 files=files, timeline=timeline, names=names, error=error, body=request.form.get("body", ""),
+                 approvals=approval_queries.task_approvals(task, current_user))
+
+
+# The request page with an action's error, for the portal's other view modules (approvals).
+render_request = _detail
 
 
 @bp.route("/requests/<uuid:task_id>")

@@ -330,3 +330,79 @@ class RecurringSchedule(TenantModel, ClientScoped):
     ends_on: Mapped[date | None] = mapped_column(Date)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- client approvals ------------------------------------------------------------------------
+
+APPROVAL_STATUSES = ("pending", "approved", "rejected", "withdrawn")
+
+
+class ApprovalRequest(_TaskChild):
+    """Staff ask named client users to approve something on a task; one of them approves or rejects it.
+
+    At most one request per task is pending (a unique partial index). A task whose latest request is pending or
+    rejected cannot be completed; withdrawing the latest request lifts that.
+    """
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (
+        tenant_fk("task_id", "tasks", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        tenant_fk("requested_by_id", "users"),
+        tenant_fk("decided_by_id", "users"),
+        tenant_fk("withdrawn_by_id", "users"),
+        Index("ix_approval_requests_task", "agency_id", "task_id", "created_at"),
+        Index("uq_approval_requests_one_pending", "agency_id", "task_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+    id_param = "approval_request_id"
+
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+
+class ApprovalApprover(TenantModel, ClientScoped):
+    """A client user named on an approval request: any one of them may decide it."""
+
+    __tablename__ = "approval_approvers"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "approval_id", "user_id"),
+        tenant_fk("approval_id", "approval_requests", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+        Index("ix_approval_approvers_user", "agency_id", "user_id"),
+    )
+    id_param = "approval_approver_id"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, sort_order=-98)
+    approval_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class ApprovalFile(TenantModel, ClientScoped):
+    """A client-visible file of the task that an approval request asks the approvers to review."""
+
+    __tablename__ = "approval_files"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "approval_id", "attachment_id"),
+        tenant_fk("approval_id", "approval_requests", ondelete="CASCADE"),
+        tenant_fk("client_id", "clients"),
+        tenant_fk("attachment_id", "task_attachments", ondelete="CASCADE"),
+    )
+    id_param = "approval_file_id"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, sort_order=-98)
+    approval_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    attachment_id: Mapped[uuid.UUID] = mapped_column(Uuid)

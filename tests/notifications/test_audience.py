@@ -11,14 +11,14 @@ from app.notifications.models import AUDIENCES, CLIENT, KIND_HELP, KIND_LABELS, 
 from app.work.models import Task
 from tests.notifications.conftest import acting, in_agency, load, notes_of
 
-STAFF_ONLY = {"Assigned to me", "Mentions", "Client comments", "SLA warnings", "SLA breaches"}
+STAFF_ONLY = {"Assigned to me", "Mentions", "Client comments", "SLA warnings", "SLA breaches", "Approval decisions"}
 
 
 def test_every_kind_declares_its_audience_label_and_explanation():
     assert set(AUDIENCES) == set(KINDS) == set(KIND_LABELS) == set(KIND_HELP)
     for kind, audience in AUDIENCES.items():
         assert audience and audience <= {STAFF, CLIENT}, kind
-    assert {k for k, a in AUDIENCES.items() if CLIENT in a} == {"status_changed", "agency_commented"}
+    assert {k for k, a in AUDIENCES.items() if CLIENT in a} == {"status_changed", "agency_commented", "approval_requested"}
 
 
 def _labels_on(html: str) -> set[str]:
@@ -28,7 +28,7 @@ def _labels_on(html: str) -> set[str]:
 def test_client_users_choose_only_the_emails_they_can_get(app, world, as_user):
     for role in ("client_admin", "client_member"):
         html = as_user(getattr(world.a, role)).get("/notifications/preferences").get_data(as_text=True)
-        assert _labels_on(html) == {"Status changes", "Replies from the agency"}, role
+        assert _labels_on(html) == {"Status changes", "Replies from the agency", "Approvals asked of me"}, role
         assert "A request of your company moves on" in html  # explained in the client's words
     staff_html = as_user(world.a.staff).get("/notifications/preferences").get_data(as_text=True)
     assert _labels_on(staff_html) == STAFF_ONLY | {"Status changes"}
@@ -41,7 +41,7 @@ def test_a_client_users_form_cannot_set_a_staff_kind(app, world, as_user):
     with in_agency(app, world.a.agency_id) as session:
         rows = {r.kind: (r.in_app, r.email) for r in session.scalars(
             select(NotificationPreference).where(NotificationPreference.user_id == world.a.client_admin.id))}
-    assert rows == {"status_changed": (False, False), "agency_commented": (True, False)}
+    assert rows == {"status_changed": (False, False), "agency_commented": (True, False), "approval_requested": (False, False)}
 
 
 def test_the_portal_account_menu_and_account_page_lead_to_email_preferences(world, as_user):

@@ -19,7 +19,7 @@ from app.notifications.models import KIND_LABELS, KINDS
 from app.sla import services as sla_services
 from app.sla.sweep import record_crossings
 from app.work.models import Task
-from app.work.services import comments, tasks, watchers
+from app.work.services import approvals, comments, tasks, watchers
 from tests.notifications.conftest import acting, in_agency
 from tests.sla.conftest import MONDAY_9, TARGETS
 from tests.worker.test_jobs import drain
@@ -182,6 +182,31 @@ def sla_breached(app, world) -> list[Expect]:
                    request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.client_admin,))]
 
 
+def approval_requested(app, world) -> list[Expect]:
+    request = _request(app, world, by=world.a.client_member, assignee=world.a.staff)
+    _internal_note(app, world, request)
+    with acting(app, world.a.staff) as staff:
+        approvals.request_approval(_task(request.id), staff, title="October payroll register",
+                                   message="Please check the starter's pay.", approver_ids=[world.a.client_admin.id])
+    return [Expect(world.a.client_admin, f"{request.reference}: your approval is needed: October payroll register",
+                   ("Your approval is needed.", "Please check the starter&#39;s pay."), request.reference, world.a.client_name,
+                   f"/portal/requests/{request.id}", client=True, not_to=(world.a.client_member, world.a.staff))]
+
+
+def approval_decided(app, world) -> list[Expect]:
+    request = _request(app, world, by=world.a.client_member, assignee=world.a.staff)
+    with acting(app, world.a.agency_admin) as admin:
+        approval = approvals.request_approval(_task(request.id), admin, title="October payroll register",
+                                              approver_ids=[world.a.client_admin.id])
+        approval_id = approval.id
+    with acting(app, world.a.client_admin) as boss:
+        task = _task(request.id)
+        approvals.decide(task, approvals.approval_for(task, approval_id), boss, "reject", "The starter's salary is wrong.")
+    return [Expect(world.a.staff, f"{request.reference} rejected by A One Boss: October payroll register",
+                   ("A client approved or rejected something on a task you follow.", "The starter&#39;s salary is wrong."),
+                   request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.client_admin,))]
+
+
 SCENARIOS = {
     "assigned": assigned,
     "mentioned": mentioned,
@@ -190,6 +215,8 @@ SCENARIOS = {
     "agency_commented": agency_commented,
     "sla_at_risk": sla_at_risk,
     "sla_breached": sla_breached,
+    "approval_requested": approval_requested,
+    "approval_decided": approval_decided,
 }
 
 

@@ -136,8 +136,10 @@ def test_empty_state_for_a_user_without_notifications(app, world, as_user):
 def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
     staff = as_user(world.a.staff)
     html = staff.get("/notifications/preferences").get_data(as_text=True)
-    for label in ("Assigned to me", "Mentions", "Client comments", "Status changes", "SLA warnings", "SLA breaches"):
+    for label in ("Assigned to me", "Mentions", "Client comments", "Status changes", "SLA warnings", "SLA breaches",
+                  "Approval decisions"):
         assert label in html
+    assert "Approvals asked of me" not in html  # asked of client users only
     # The world saved status_changed as in-app only for this user.
     assert re.search(r'name="status_changed-in_app" value="y" checked', html)
     assert not re.search(r'name="status_changed-email" value="y" checked', html)
@@ -148,7 +150,8 @@ def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
         rows = {r.kind: (r.in_app, r.email) for r in session.scalars(
             select(NotificationPreference).where(NotificationPreference.user_id == world.a.staff.id))}
     assert rows == {"assigned": (True, False), "mentioned": (False, True), "status_changed": (False, False),
-                    "sla_at_risk": (False, False), "sla_breached": (False, False)}
+                    "sla_at_risk": (False, False), "sla_breached": (False, False),
+                    "approval_decided": (False, False)}
 
 
 def test_client_users_have_their_own_notifications_and_preferences(app, world, as_user):

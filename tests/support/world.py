@@ -10,7 +10,7 @@ from app.core.idempotency import IdempotencyKey
 from app.core.types import utcnow
 from app.extensions import db
 from app.sla.models import ClientHoliday, SlaCalendar, SlaEvent, SlaPolicy, SlaPolicyVersion, SlaRule
-from app.work.models import TaskCounter
+from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, TaskCounter
 from tenants.context import TenantContext, tenant_scope
 from tests.support import factories as f
 
@@ -58,6 +58,7 @@ def _agency(tag: str) -> SimpleNamespace:
         db.session.add(IdempotencyKey(user_id=other_client_admin.id, client_id=other_client.id, key=f"seed-{tag}",
                                       request_hash="0" * 64, status_code=201, response_body="{}"))
         work = _work(tag, agency.id, client, other_client, staff, client_admin)
+        work.update(_approvals(tag, agency.id, work, [("", client.id, client_admin), ("other_", other_client.id, other_client_admin)], staff))
         db.session.flush()
         refs = {
             "agency_id": agency.id, "slug": agency.slug, "name": agency.name,
@@ -132,6 +133,25 @@ def _sla(tag, agency_id, client, other_client, task_type, work) -> dict:
         db.session.add_all([holiday, event])
         db.session.flush()
         refs.update({f"{key}client_holiday_id": holiday.id, f"{key}sla_event_id": event.id})
+    return refs
+
+
+def _approvals(tag, agency_id, work, approvers, staff) -> dict:
+    """An approved approval request on each client's task, with its approver and a file to review.
+
+    Approved, so the world's tasks can still be completed by the tests that move them.
+    """
+    refs = {}
+    for key, client_id, approver in approvers:
+        approval = ApprovalRequest(agency_id=agency_id, client_id=client_id, task_id=work[f"{key}task_id"], title=f"{tag.upper()} register",
+                                   requested_by_id=staff.id, status="approved", decided_by_id=approver.id, decided_at=utcnow())
+        db.session.add(approval)
+        db.session.flush()
+        person = ApprovalApprover(agency_id=agency_id, client_id=client_id, approval_id=approval.id, user_id=approver.id)
+        review = ApprovalFile(agency_id=agency_id, client_id=client_id, approval_id=approval.id, attachment_id=work[f"{key}attachment_id"])
+        db.session.add_all([person, review])
+        db.session.flush()
+        refs.update({f"{key}approval_request_id": approval.id, f"{key}approval_approver_id": person.id, f"{key}approval_file_id": review.id})
     return refs
 
 

@@ -29,6 +29,7 @@ from app.work.models import (
     TaskCounter,
     Watcher,
 )
+from app.work.queries import approvals as approval_queries
 from app.work.services import activity
 from tenants.context import current_tenant
 from tenants.lookup import get_in_tenant
@@ -302,6 +303,11 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, _answe
                        fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
     if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not _answer:
         raise Forbidden("Only the agency can change this task's status.")
+    if to == "done":
+        latest = approval_queries.latest_approval(task)
+        if latest is not None and latest.status in approval_queries.BLOCKING_STATUSES:
+            raise Conflict(approval_queries.APPROVAL_NEEDED,
+                           fields={"approval": [f"The latest approval request (“{latest.title}”) is {latest.status}."]})
     if to == "done":
         open_required = db.session.scalar(select(ChecklistItem.id).where(
             ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))

@@ -14,8 +14,9 @@ from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
 from app.work.access import task_for
 from app.work.models import Activity, Queue, Task
+from app.work.queries import approvals as approval_queries
 from app.work.queries.time import task_minutes
-from app.work.services import activity, attachments, checklist, comments, tasks, watchers
+from app.work.services import activity, approvals, attachments, checklist, comments, tasks, watchers
 from app.work.services import time as time_services
 from tenants.lookup import get_in_tenant
 from tenants.models import Client
@@ -95,6 +96,8 @@ def task_context(task: Task) -> dict:
         "running_timer": time_services.running_entry(current_user.id) if current_user.is_agency_user else None,
         "time_logged": task_minutes(task.id) if current_user.is_agency_user else None,
         "errors": {}, "error": None, "form_values": {},
+        "approvals": approval_queries.task_approvals(task, current_user), "needs_approval": approval_queries.blocks_completion(task),
+        "approvers": approvals.eligible_approvers(task) if task.is_open else [], "reviewable_files": approvals.reviewable_files(task),
     }
 
 

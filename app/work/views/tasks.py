@@ -15,7 +15,10 @@ from app.core.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.work.models import PRIORITIES
 from app.work.services import tasks
-from app.work.views import task_parts  # noqa: F401  (adds the checklist, comment, attachment and watcher routes to bp)
+from app.work.views import (
+    task_approvals,  # noqa: F401  (adds the client approval routes to bp)
+    task_parts,  # noqa: F401  (adds the checklist, comment, attachment and watcher routes to bp)
+)
 from app.work.views.task_blueprint import back_to, bp, load_task, page, render_task
 from tenants.lookup import get_in_tenant
 

@@ -1,0 +1,35 @@
+"""Task page actions on client approvals: asking named client users to approve, and withdrawing the ask."""
+from __future__ import annotations
+
+from flask import flash, request
+from flask_login import current_user
+
+from app.core.errors import AppError
+from app.work.services import approvals
+from app.work.views.task_blueprint import back_to, bp, load_task, render_task
+
+
+@bp.route("/tasks/<uuid:task_id>/approvals", methods=["POST"])
+def approval_request(task_id):
+    task = load_task(task_id)
+    form = request.form
+    try:
+        approval = approvals.request_approval(task, current_user, title=form.get("title", ""), message=form.get("message"),
+                                              approver_ids=form.getlist("approver_ids"), attachment_ids=form.getlist("attachment_ids"))
+    except AppError as error:
+        values = {**form.to_dict(), "approver_ids": form.getlist("approver_ids"), "attachment_ids": form.getlist("attachment_ids")}
+        return render_task(task, error=error, section="approvals", form_values=values)
+    flash(f"Approval asked for: “{approval.title}”. The client's approvers have been told.", "success")
+    return back_to(task, "approvals")
+
+
+@bp.route("/tasks/<uuid:task_id>/approvals/<uuid:approval_request_id>/withdraw", methods=["POST"])
+def approval_withdraw(task_id, approval_request_id):
+    task = load_task(task_id)
+    approval = approvals.approval_for(task, approval_request_id)
+    try:
+        approvals.withdraw(task, approval, current_user)
+    except AppError as error:
+        return render_task(task, error=error, section="approvals")
+    flash(f"The approval request “{approval.title}” is withdrawn.", "success")
+    return back_to(task, "approvals")
