@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from app.portal.api import blp as portal_api
     from app.portal.approval_views import bp as portal_approval_views
     from app.portal.approvals_api import blp as portal_approvals_api
+    from app.portal.people import bp as people_views
     from app.portal.views import bp as portal_views
     from app.sla.api.reports import blp as sla_reports_api
     from app.sla.api.settings import blp as sla_settings_api
@@ -111,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
     pages.init_app(app)
     for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
                       time_views, schedule_views, work_views, queue_views, sla_views, portal_views,
-                      portal_approval_views):
+                      portal_approval_views, people_views):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, documents_api, task_approvals_api, time_api,
                       schedules_api, work_api, queues_api, sla_reports_api, sla_settings_api, portal_api, portal_approvals_api):

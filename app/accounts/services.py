@@ -313,9 +313,10 @@ def update_user(user: User, actor: User, *, name: str | None = None, role: str |
     if role is not None and role != user.role:
         _validate_role(role, user.client_id)
         _check_may_manage(actor, role, user.client_id)
-        if user.id == actor.id:
+        if user.id == actor.id and not actor.role == "client_admin":
             raise Forbidden("You cannot change your own role.")
         _keep_one_admin(user, losing=user.role == "agency_admin")
+        _keep_one_client_admin(user, actor, losing=user.role == "client_admin")
         audit.record("user.role_changed", user, old=user.role, new=role)
         user.role = role
         user.session_version += 1
@@ -332,13 +333,32 @@ def _keep_one_admin(user: User, losing: bool) -> None:
         raise Conflict("An agency needs at least one active admin.")
 
 
+def _keep_one_client_admin(user: User, actor: User, losing: bool) -> None:
+    """A client admin may step down or leave, but never leave their company without an active client admin."""
+    if not losing or actor.role != "client_admin":
+        return
+    others = db.session.scalar(
+        select(func.count()).select_from(User).where(
+            User.client_id == user.client_id, User.role == "client_admin", User.id != user.id,
+            User.deactivated_at.is_(None), User.password_hash.is_not(None))
+    )
+    if not others:
+        raise ValidationFailed(
+            "Your company needs at least one active client admin. Make someone else a client admin first.",
+            fields={"role": ["You are the last active client admin."]})
+
+
 def deactivate_user(user: User, actor: User) -> User:
-    """Deactivate: every session and token of the user stops working at once."""
+    """Deactivate: every session and token of the user stops working at once.
+
+    Client admins may deactivate themselves (someone leaving) while another active client admin remains.
+    """
     _check_may_manage(actor, user.role, user.client_id)
-    if user.id == actor.id:
-        raise Forbidden("You cannot deactivate yourself.")
     if user.deactivated_at is not None:
         return user
+    _keep_one_client_admin(user, actor, losing=user.role == "client_admin")
+    if user.id == actor.id and actor.role != "client_admin":
+        raise Forbidden("You cannot deactivate yourself.")
     _keep_one_admin(user, losing=user.role == "agency_admin")
     now = utcnow()
     user.deactivated_at = now

@@ -53,11 +53,11 @@ class Preferences(MethodView):
     @blp.response(200, PreferencesOut)
     def get(self):
         """Per kind: whether you get it in the app and by email (both on unless you turned them off)."""
-        return preferences_out(services.preferences_for(current_user))
+        return preferences_out(services.preferences_for(current_user), current_user)
 
     @blp.arguments(PreferencesIn)
     @blp.response(200, PreferencesOut)
     def put(self, data):
         """Change your preferences for the kinds you send; the others keep their setting."""
         choices = {kind: (value["in_app"], value["email"]) for kind, value in data.items()}
-        return preferences_out(services.set_preferences(current_user, choices))
+        return preferences_out(services.set_preferences(current_user, choices), current_user)

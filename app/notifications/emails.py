@@ -14,6 +14,28 @@ from tenants.lookup import agency_by_id, get_in_tenant
 
 # Emails are rendered by a job with no request to build URLs from; this is the preferences page's path.
 PREFERENCES_PATH = "/notifications/preferences"
+# The email's first sentence per kind; client users read some kinds in their own words. A new kind adds its line.
+INTROS = {
+    "assigned": "You have been given a task.",
+    "mentioned": "You were mentioned in a comment.",
+    "client_commented": "A client commented on a task you follow.",
+    "status_changed": "A task you follow changed status.",
+    "agency_commented": "{agency} wrote to you about one of your requests.",
+    "sla_at_risk": "A task is close to missing its SLA target.",
+    "sla_breached": "A task has missed its SLA target.",
+    "approval_requested": "Your approval is needed.",
+    "approval_decided": "A client approved or rejected something on a task you follow.",
+    "document_requested": "{agency} needs documents from you.",
+    "document_uploaded": "A client uploaded a document you asked for.",
+}
+CLIENT_INTROS = {
+    "status_changed": "One of your company's requests with {agency} changed status.",
+}
+
+
+def intro_for(note: Notification, user: User, agency_name: str) -> str:
+    intros = {**INTROS, **CLIENT_INTROS} if user.is_client_user else INTROS
+    return intros.get(note.kind, "Something happened in Backline.").format(agency=agency_name)
 
 
 def send_notification_email(notification_id) -> str:
@@ -29,6 +51,7 @@ def send_notification_email(notification_id) -> str:
     context = {
         "note": note, "user": user, "agency": agency, "url": absolute_url(note.url) if note.url else None,
         "kind_label": KIND_LABELS.get(note.kind, note.kind), "preferences_url": absolute_url(PREFERENCES_PATH),
+        "intro": intro_for(note, user, agency.brand_name),
     }
     mail.send(user.email, note.title, render_template("email/notification.txt", **context),
               render_template("email/notification.html", **context))

@@ -10,14 +10,31 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 
-KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "sla_at_risk", "sla_breached",
+KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "agency_commented", "sla_at_risk", "sla_breached",
          "document_requested", "document_uploaded", "approval_requested", "approval_decided")
+# Who can receive each kind: agency staff ("staff"), client users ("client") or both. A new kind declares its
+# audience here; notify() never sends a kind to someone outside its audience and the preferences list only theirs.
+STAFF, CLIENT = "staff", "client"
+AUDIENCES = {
+    "assigned": {STAFF},
+    "mentioned": {STAFF},
+    "client_commented": {STAFF},
+    "status_changed": {STAFF, CLIENT},
+    "agency_commented": {CLIENT},
+    "sla_at_risk": {STAFF},
+    "sla_breached": {STAFF},
+    "document_requested": {CLIENT},
+    "document_uploaded": {STAFF},
+    "approval_requested": {CLIENT},
+    "approval_decided": {STAFF},
+}
 # How each kind is named and explained on the preferences page, in the API and in the emails' footer.
 KIND_LABELS = {
     "assigned": "Assigned to me",
     "mentioned": "Mentions",
     "client_commented": "Client comments",
     "status_changed": "Status changes",
+    "agency_commented": "Replies from the agency",
     "sla_at_risk": "SLA warnings",
     "sla_breached": "SLA breaches",
     "approval_requested": "Approvals asked of me",
@@ -30,6 +47,7 @@ KIND_HELP = {
     "mentioned": "Someone mentions you by @name in a comment.",
     "client_commented": "A client user comments on a task you watch.",
     "status_changed": "A task you watch moves to another status (started, waiting on the client, done, reopened…).",
+    "agency_commented": "The agency writes to your company on one of its requests.",
     "sla_at_risk": "A task assigned to you or in your queue has used most of its SLA time (first response or resolution).",
     "sla_breached": "A task assigned to you or in your queue has missed its SLA target.",
     "approval_requested": "The agency asks you to approve something on a request (a payroll register, a shortlist, a filing draft).",
@@ -37,6 +55,25 @@ KIND_HELP = {
     "document_requested": "Your agency asks for documents, turns one you sent back (with the reason), or reminds you of a due date.",
     "document_uploaded": "A client uploads a document asked for on a task you are assigned to or watch.",
 }
+# What a kind means to a client user, where it reads differently than for staff.
+CLIENT_KIND_HELP = {
+    "status_changed": "A request of your company moves on (started, waiting on you for an answer, done, reopened…).",
+}
+
+
+def audience_of(user) -> str:
+    return CLIENT if user.is_client_user else STAFF
+
+
+def kinds_for(user) -> tuple[str, ...]:
+    """The kinds this user can receive, in KINDS order."""
+    audience = audience_of(user)
+    return tuple(kind for kind in KINDS if audience in AUDIENCES[kind])
+
+
+def kind_help_for(user) -> dict:
+    """Each kind's explanation as this user should read it."""
+    return {**KIND_HELP, **CLIENT_KIND_HELP} if user.is_client_user else dict(KIND_HELP)
 
 
 class Notification(TenantModel, ClientScoped):

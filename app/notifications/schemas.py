@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
-from app.notifications.models import KIND_HELP, KIND_LABELS, KINDS
+from app.notifications.models import KIND_LABELS, KINDS, kind_help_for
 from app.notifications.queries import SORTS
 
 
@@ -49,23 +49,16 @@ class ChannelsOut(Schema):
     email = fields.Boolean()
 
 
-class PreferencesIn(Schema):
-    """Any subset of the kinds; kinds left out keep their setting."""
-
-    assigned = fields.Nested(ChannelsIn)
-    mentioned = fields.Nested(ChannelsIn)
-    client_commented = fields.Nested(ChannelsIn)
-    status_changed = fields.Nested(ChannelsIn)
-
-
-class PreferencesOut(Schema):
-    assigned = fields.Nested(ChannelsOut)
-    mentioned = fields.Nested(ChannelsOut)
-    client_commented = fields.Nested(ChannelsOut)
-    status_changed = fields.Nested(ChannelsOut)
+# One optional field per kind, so a kind added to KINDS is in the API (and its OpenAPI document) at once.
+# Each user sees and may set only the kinds of their audience (staff or client); others are refused by the service.
+PreferencesIn = Schema.from_dict({kind: fields.Nested(ChannelsIn) for kind in KINDS}, name="PreferencesIn")
+PreferencesIn.__doc__ = "Any subset of the kinds you can receive; kinds left out keep their setting."
+PreferencesOut = Schema.from_dict({kind: fields.Nested(ChannelsOut) for kind in KINDS}, name="PreferencesOut")
+PreferencesOut.__doc__ = "Per kind you can receive: its label, what it means, and whether it comes in the app and by email."
 
 
-def preferences_out(preferences: dict) -> dict:
-    """{kind: (in_app, email)} as the API shows it, with each kind's label and explanation."""
-    return {kind: {"label": KIND_LABELS[kind], "description": KIND_HELP[kind], "in_app": in_app, "email": email}
+def preferences_out(preferences: dict, user) -> dict:
+    """{kind: (in_app, email)} as the API shows it, with each kind's label and explanation as the user reads it."""
+    help_texts = kind_help_for(user)
+    return {kind: {"label": KIND_LABELS[kind], "description": help_texts[kind], "in_app": in_app, "email": email}
             for kind, (in_app, email) in preferences.items()}

@@ -10,7 +10,7 @@ from app.core import audit, jobs
 from app.core.errors import NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
-from app.notifications.models import KINDS, Notification, NotificationPreference
+from app.notifications.models import AUDIENCES, KINDS, Notification, NotificationPreference, audience_of, kinds_for
 from tenants.context import as_agency
 from tenants.lookup import get_in_tenant, note_foreign_id
 from tenants.models import Client
@@ -30,11 +30,14 @@ def _client_name(task) -> str | None:
     return client.name if client is not None else None
 
 
-def notify(kind: str, recipients, *, title: str, body: str | None = None, url: str | None = None, task=None, actor=None) -> list[Notification]:
+def notify(kind: str, recipients, *, title: str, body: str | None = None, url: str | None = None,
+           client_url: str | None = None, task=None, actor=None) -> list[Notification]:
     """Notify each recipient (except the actor and deactivated users) once, in the app and/or by email as they prefer.
 
     `recipients` are users or user ids. Pass ids when the caller acts for a client user: staff rows lie outside a
-    client user's scope, so they are loaded here, under the agency.
+    client user's scope, so they are loaded here, under the agency. Recipients outside the kind's audience
+    (AUDIENCES) are skipped. Staff links (`url`) are never given to client users: they get `client_url` (the portal's
+    page for the same thing) or no link.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind}")
@@ -49,11 +52,12 @@ def notify(kind: str, recipients, *, title: str, body: str | None = None, url: s
         if ids:
             users += list(db.session.scalars(select(User).where(User.id.in_(ids))))
         actor_id = getattr(actor, "id", None)
-        chosen = {user.id: user for user in users if user.id != actor_id and user.deactivated_at is None}
-        return _create(kind, chosen.values(), title=title, body=body, url=url, task=task) if chosen else []
+        chosen = {user.id: user for user in users
+                  if user.id != actor_id and user.deactivated_at is None and audience_of(user) in AUDIENCES[kind]}
+        return _create(kind, chosen.values(), title=title, body=body, url=url, client_url=client_url, task=task) if chosen else []
 
 
-def _create(kind: str, users, *, title: str, body: str | None, url: str | None, task) -> list[Notification]:
+def _create(kind: str, users, *, title: str, body: str | None, url: str | None, client_url: str | None, task) -> list[Notification]:
     prefs = preferences_of([user.id for user in users])
     client_name = _client_name(task) if task is not None else None
     created = []
@@ -65,7 +69,7 @@ def _create(kind: str, users, *, title: str, body: str | None, url: str | None, 
         note = Notification(
             user_id=user.id, client_id=user.client_id, kind=kind, task_id=getattr(task, "id", None),
             task_reference=getattr(task, "reference", None), client_name=client_name,
-            title=title[:200], body=body, url=url, in_app=in_app, read_at=None if in_app else utcnow(),
+            title=title[:200], body=body, url=client_url if user.is_client_user else url, in_app=in_app, read_at=None if in_app else utcnow(),
         )
         db.session.add(note)
         db.session.flush()
@@ -111,16 +115,18 @@ def mark_all_read(user) -> int:
 # --- preferences -----------------------------------------------------------------------------
 
 def preferences_for(user) -> dict:
-    """{kind: (in_app, email)} for every kind, defaults (both on) filled in."""
+    """{kind: (in_app, email)} for every kind the user can receive, defaults (both on) filled in."""
     saved = preferences_of([user.id])
-    return {kind: saved.get((user.id, kind), (True, True)) for kind in KINDS}
+    return {kind: saved.get((user.id, kind), (True, True)) for kind in kinds_for(user)}
 
 
 def set_preferences(user, choices: dict) -> dict:
     """Save {kind: (in_app, email)} for the given kinds; kinds left out keep their setting."""
-    unknown = sorted(set(choices) - set(KINDS))
+    allowed = kinds_for(user)
+    unknown = sorted(set(choices) - set(allowed))
     if unknown:
-        raise ValidationFailed("Unknown notification kind.", fields={kind: [f"Must be one of: {', '.join(KINDS)}."] for kind in unknown})
+        raise ValidationFailed("Unknown notification kind.", fields={
+            kind: [f"You cannot receive this kind. Must be one of: {', '.join(allowed)}."] for kind in unknown})
     rows = {row.kind: row for row in db.session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
     changed = {}

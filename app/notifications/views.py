@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.errors import AppError
 from app.core.pages import safe_next
 from app.notifications import queries, services
-from app.notifications.models import KIND_HELP, KIND_LABELS, KINDS
+from app.notifications.models import KIND_LABELS, kind_help_for, kinds_for
 
 bp = Blueprint("notifications", __name__)
 log = logging.getLogger(__name__)
@@ -48,7 +48,8 @@ def _back_to_list():
 def index():
     args = request.args
     show = args.get("show") if args.get("show") in SHOW else "all"
-    kind = args.get("kind") if args.get("kind") in KINDS else None
+    kinds = kinds_for(current_user)
+    kind = args.get("kind") if args.get("kind") in kinds else None
     sort = args.get("sort") if args.get("sort") in queries.SORTS else "newest"
     try:
         page = queries.list_notifications(current_user, unread=show == "unread", kind=kind, sort=sort, cursor=args.get("cursor") or None)
@@ -56,7 +57,7 @@ def index():
         flash(error.message, "warning")
         return redirect(url_for("notifications.index", show=show, kind=kind, sort=sort))
     return _page("notifications/index.html", notifications=page.items, next_cursor=page.next_cursor, show=show, kind=kind,
-                 sort=sort, kinds=KINDS, kind_labels=KIND_LABELS, paged=bool(args.get("cursor")),
+                 sort=sort, kinds=kinds, kind_labels=KIND_LABELS, paged=bool(args.get("cursor")),
                  unread_total=queries.unread_count(current_user))
 
 
@@ -79,14 +80,16 @@ def mark_all_read():
 
 @bp.route("/notifications/preferences", methods=["GET", "POST"])
 def preferences():
+    """Only the kinds this user can receive (staff and client users hear about different things)."""
     current = services.preferences_for(current_user)
+    kinds = tuple(current)
+    shown = {"kinds": kinds, "kind_labels": KIND_LABELS, "kind_help": kind_help_for(current_user)}
     if request.method == "POST":
-        choices = {kind: (f"{kind}-in_app" in request.form, f"{kind}-email" in request.form) for kind in KINDS}
+        choices = {kind: (f"{kind}-in_app" in request.form, f"{kind}-email" in request.form) for kind in kinds}
         try:
             services.set_preferences(current_user, choices)
         except AppError as error:
-            return _page("notifications/preferences.html", error.status, preferences=choices, kinds=KINDS,
-                         kind_labels=KIND_LABELS, kind_help=KIND_HELP, error=error.message)
+            return _page("notifications/preferences.html", error.status, preferences=choices, error=error.message, **shown)
         flash("Notification preferences saved.", "success")
         return redirect(url_for("notifications.preferences"))
-    return _page("notifications/preferences.html", preferences=current, kinds=KINDS, kind_labels=KIND_LABELS, kind_help=KIND_HELP)
+    return _page("notifications/preferences.html", preferences=current, **shown)

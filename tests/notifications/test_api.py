@@ -67,7 +67,8 @@ def test_bearer_tokens_work_and_anonymous_callers_get_401(app, world, client):
 def test_preferences_get_and_put(app, world, as_user):
     staff = as_user(world.a.staff)
     prefs = staff.get("/api/v1/notifications/preferences").get_json()
-    assert set(prefs) == {"assigned", "mentioned", "client_commented", "status_changed"}
+    assert set(prefs) == {"assigned", "mentioned", "client_commented", "status_changed", "sla_at_risk", "sla_breached",
+                          "document_uploaded", "approval_decided"}
     assert prefs["status_changed"] == {"label": "Status changes", "description": prefs["status_changed"]["description"],
                                        "in_app": True, "email": False}
     assert prefs["assigned"]["in_app"] and prefs["assigned"]["email"]
@@ -94,8 +95,11 @@ def test_client_users_use_their_own_notifications_through_the_api(app, world, as
     assert [i["title"] for i in items] == ["Something happened"]
     assert boss.post(f"/api/v1/notifications/{items[0]['id']}/read").status_code == 200
     assert_error(boss.post(f"/api/v1/notifications/{world.a.notification_id}/read"), 404)  # the staff member's
-    response = boss.put("/api/v1/notifications/preferences", json={"assigned": {"in_app": False, "email": False}})
-    assert response.status_code == 200 and response.get_json()["assigned"]["email"] is False
+    response = boss.put("/api/v1/notifications/preferences", json={"agency_commented": {"in_app": False, "email": False}})
+    assert response.status_code == 200 and response.get_json()["agency_commented"]["email"] is False
+    assert set(response.get_json()) == {"status_changed", "agency_commented", "document_requested", "approval_requested"}  # a client user's kinds
+    error = assert_error(boss.put("/api/v1/notifications/preferences", json={"assigned": {"in_app": False, "email": False}}), 422)
+    assert "assigned" in error["fields"]
 
 
 def test_the_endpoints_are_in_the_openapi_document(app, client):

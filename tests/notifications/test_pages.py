@@ -137,8 +137,9 @@ def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
     staff = as_user(world.a.staff)
     html = staff.get("/notifications/preferences").get_data(as_text=True)
     for label in ("Assigned to me", "Mentions", "Client comments", "Status changes", "SLA warnings", "SLA breaches",
-                  "Approvals asked of me", "Approval decisions", "Document requests", "Client uploads"):
+                  "Approval decisions", "Client uploads"):
         assert label in html
+    assert "Approvals asked of me" not in html and "Document requests" not in html  # asked of client users only
     # The world saved status_changed as in-app only for this user.
     assert re.search(r'name="status_changed-in_app" value="y" checked', html)
     assert not re.search(r'name="status_changed-email" value="y" checked', html)
@@ -149,8 +150,8 @@ def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
         rows = {r.kind: (r.in_app, r.email) for r in session.scalars(
             select(NotificationPreference).where(NotificationPreference.user_id == world.a.staff.id))}
     assert rows == {"assigned": (True, False), "mentioned": (False, True), "status_changed": (False, False),
-                    "sla_at_risk": (False, False), "sla_breached": (False, False), "document_requested": (False, False),
-                    "document_uploaded": (False, False), "approval_requested": (False, False), "approval_decided": (False, False)}
+                    "sla_at_risk": (False, False), "sla_breached": (False, False), "document_uploaded": (False, False),
+                    "approval_decided": (False, False)}
 
 
 def test_client_users_have_their_own_notifications_and_preferences(app, world, as_user):
@@ -159,10 +160,10 @@ def test_client_users_have_their_own_notifications_and_preferences(app, world, a
     assert "Something happened" in html and _badge(html) == "1"
     [mine] = [n.id for n in notes_of(app, world.a.client_admin)]
     assert boss.post(f"/notifications/{mine}/read").status_code == 302
-    assert boss.post("/notifications/preferences", data={"assigned-email": "y"}).status_code == 302
+    assert boss.post("/notifications/preferences", data={"status_changed-email": "y"}).status_code == 302
     with in_agency(app, world.a.agency_id) as session:
         row = session.scalar(select(NotificationPreference).where(
-            NotificationPreference.user_id == world.a.client_admin.id, NotificationPreference.kind == "assigned"))
+            NotificationPreference.user_id == world.a.client_admin.id, NotificationPreference.kind == "status_changed"))
         assert (row.in_app, row.email, row.client_id) == (False, True, world.a.client_id)
     assert "Notifications" in as_user(world.a.client_member).get("/notifications").get_data(as_text=True)
 

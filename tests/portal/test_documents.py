@@ -189,7 +189,7 @@ def test_reminders_before_on_and_after_the_due_date_until_everything_is_accepted
             assert _subjects(smtp, person)[-1] == f"Reminder: 2 documents for {reference} due Fri 05 Mar"
         message = smtp.inbox.to(world.a.client_member.email)[-1]
         text = message.get_body(preferencelist=("plain",)).get_content()
-        assert "We need documents from you." in text and "October bank statements" in text and "Signed offer letter" in text
+        assert "Agency A needs documents from you." in text and "October bank statements" in text and "Signed offer letter" in text
         assert f"http://backline.test/portal/requests/{world.a.task_id}#documents" in text
         assert smtp.inbox.to(world.a.other_client_admin.email) == [] and smtp.inbox.to(world.a.staff.email) == []
 

@@ -41,6 +41,8 @@ def _as_uuid(value: str | None) -> uuid.UUID | None:
 @bp.route("/admin/users")
 @user_admin_required
 def users():
+    if current_user.role == "client_admin":  # client admins manage their people on the portal's People page
+        return redirect(url_for("people.index"))
     args = request.args
     role = args.get("role") if args.get("role") in _manageable_roles() else None
     status = args.get("status") if args.get("status") in STATUSES else None
@@ -69,6 +71,8 @@ def _invite_choices(form: InviteUserForm) -> None:
 @bp.route("/admin/users/invite", methods=["GET", "POST"])
 @user_admin_required
 def invite_user():
+    if current_user.role == "client_admin" and request.method == "GET":
+        return redirect(url_for("people.index") + "#invite")
     form = InviteUserForm()
     _invite_choices(form)
     if request.method == "GET":

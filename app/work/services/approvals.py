@@ -20,15 +20,10 @@ from app.notifications.services import notify
 from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Attachment, Task
 from app.work.queries import approvals as queries
 from app.work.services import activity
-from app.work.services.tasks import ensure_watching, task_url, watcher_ids
+from app.work.services.tasks import ensure_watching, request_url, task_url, watcher_ids
 
 MAX_MESSAGE = 10_000
 DECISIONS = {"approve": "approved", "reject": "rejected"}
-
-
-def portal_url(task: Task) -> str:
-    """Where a client user sees the task (emails are built by a job, with no request to build URLs from)."""
-    return f"/portal/requests/{task.id}"
 
 
 def eligible_approvers(task: Task) -> list[User]:
@@ -113,7 +108,7 @@ def request_approval(task: Task, actor, *, title: str, message: str | None = Non
                  task_id=task.id, title=title, approver_ids=[str(i) for i in chosen], attachment_ids=[str(i) for i in file_ids])
     ensure_watching(task, actor)
     notify("approval_requested", [eligible[i] for i in chosen], title=f"{task.reference}: your approval is needed: {title}"[:200],
-           body=message, url=portal_url(task), task=task, actor=actor)
+           body=message, client_url=request_url(task), task=task, actor=actor)
     return approval
 
 

@@ -14,7 +14,7 @@ from app.notifications.services import notify
 from app.work import access, events
 from app.work.models import Comment, Task
 from app.work.services import activity
-from app.work.services.tasks import answered_by_client, ensure_watching, task_url, watcher_ids
+from app.work.services.tasks import answered_by_client, client_people_ids, ensure_watching, request_url, task_url, watcher_ids
 from tenants.lookup import get_or_404
 
 MAX_BODY = 10_000
@@ -91,6 +91,8 @@ def add_comment(task: Task, actor, body: str, *, client_visible: bool = False) -
     ensure_watching(task, actor)
     if comment.client_visible:
         events.send(task, "client_message", actor, comment.created_at)
+        notify("agency_commented", client_people_ids(task), title=f"{actor.name} wrote on {task.reference}: {task.title}",
+               body=excerpt, client_url=request_url(task), task=task, actor=actor)
     mentioned = [user for user in mentioned_users(body) if access.can_see(user, task)]
     if mentioned:
         notify("mentioned", mentioned, title=f"{actor.name} mentioned you on {task.reference}: {task.title}",

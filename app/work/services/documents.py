@@ -6,7 +6,6 @@ from typing import BinaryIO
 
 from sqlalchemy import func, select
 
-from app.accounts.models import CLIENT_ROLES, User
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
@@ -15,16 +14,12 @@ from app.notifications.services import notify
 from app.work.models import DocumentRequest, DocumentRequestItem, Task
 from app.work.queries import documents as queries
 from app.work.services import activity, attachments
-from app.work.services.tasks import task_url, watcher_ids
+from app.work.services.tasks import client_people_ids, request_url, task_url, watcher_ids
 from tenants.lookup import get_or_404
 
 MAX_ITEMS = 50
 MAX_NAME = 200
 MAX_TEXT = 2_000
-
-
-def portal_url(task: Task) -> str:
-    return f"/portal/requests/{task.id}#documents"
 
 
 def _require_agency_user(actor) -> None:
@@ -51,12 +46,6 @@ def item_of(task: Task, document_item_id) -> DocumentRequestItem:
 def items_of(request: DocumentRequest) -> list[DocumentRequestItem]:
     return list(db.session.scalars(select(DocumentRequestItem).where(DocumentRequestItem.request_id == request.id)
                                    .order_by(DocumentRequestItem.position, DocumentRequestItem.id)))
-
-
-def client_people(task: Task) -> list[User]:
-    """The client's active people, who are asked for the documents."""
-    return list(db.session.scalars(select(User).where(User.client_id == task.client_id, User.role.in_(CLIENT_ROLES),
-                                                      User.deactivated_at.is_(None), User.password_hash.is_not(None))))
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -133,9 +122,9 @@ def create_request(task: Task, actor, *, title, due_on, items, message=None) -> 
                     due_on=due_on.isoformat(), items=[name for name, _ in names])
     audit.record("task.document_requested", request, client_id=task.client_id, items=len(names), due_on=due_on.isoformat())
     listing = "\n".join(f"• {name}" for name, _ in names)
-    notify("document_requested", client_people(task), title=f"{title}: {len(names)} document{'s' if len(names) != 1 else ''} "
+    notify("document_requested", client_people_ids(task, everyone=True), title=f"{title}: {len(names)} document{'s' if len(names) != 1 else ''} "
            f"needed by {due_on:%d %b %Y}", body=f"{request.message}\n\n{listing}" if request.message else listing,
-           url=portal_url(task), task=task, actor=actor)
+           client_url=request_url(task) + "#documents", task=task, actor=actor)
     return request
 
 
@@ -241,8 +230,8 @@ def reject(task: Task, item: DocumentRequestItem, actor, reason) -> DocumentRequ
     activity.record(task, "document_rejected", actor, client_visible=True, request=request.id, item=item.id, name=item.name,
                     attachment=item.attachment_id, reason=reason)
     audit.record("task.document_rejected", item, client_id=task.client_id, attachment_id=item.attachment_id)
-    notify("document_requested", client_people(task), title=f"Please send “{item.name}” again ({task.reference})",
-           body=f"{reason}\n\nUpload a new file for “{item.name}” by {request.due_on:%d %b %Y}.", url=portal_url(task),
+    notify("document_requested", client_people_ids(task, everyone=True), title=f"Please send “{item.name}” again ({task.reference})",
+           body=f"{reason}\n\nUpload a new file for “{item.name}” by {request.due_on:%d %b %Y}.", client_url=request_url(task) + "#documents",
            task=task, actor=actor)
     return item
 
@@ -288,8 +277,8 @@ def send_reminders(now: datetime | None = None) -> dict:
             continue
         listing = "\n".join(f"• {item.name}" + (f" (sent back: {item.reject_reason})" if item.status == "rejected" else "")
                             for item in owed)
-        notify("document_requested", client_people(task), title=title, body=f"{request.title}\n\n{listing}",
-               url=portal_url(task), task=task)
+        notify("document_requested", client_people_ids(task, everyone=True), title=title, body=f"{request.title}\n\n{listing}",
+               client_url=request_url(task) + "#documents", task=task)
         request.last_reminded_at = now
         activity.record(task, "document_reminder_sent", None, request=request.id, title=request.title, reminder=kind,
                         items=len(owed))

@@ -57,6 +57,11 @@ def task_url(task: Task) -> str:
     return f"/tasks/{task.id}"
 
 
+def request_url(task: Task) -> str:
+    """The client's view of the task: the portal's request page (client users never get staff links)."""
+    return f"/portal/requests/{task.id}"
+
+
 # --- numbering -------------------------------------------------------------------------------
 
 def allocate_number() -> int:
@@ -177,6 +182,17 @@ def _notify_assigned(task: Task, assignee: User, actor) -> None:
 def watcher_ids(task: Task) -> list:
     """Who watches the task, as ids: readable in a client user's scope too (notify() loads the users)."""
     return list(db.session.scalars(select(Watcher.user_id).where(Watcher.task_id == task.id)))
+
+
+def client_people_ids(task: Task, *, everyone: bool = False) -> list:
+    """The task's client users to tell about it: who asked for it and who follows it, or (`everyone`) every active
+    user of the client, e.g. when the agency waits on the company's answer."""
+    people = select(User.id).where(User.client_id == task.client_id, User.deactivated_at.is_(None),
+                                   User.password_hash.is_not(None))
+    if not everyone:
+        following = select(Watcher.user_id).where(Watcher.task_id == task.id)
+        people = people.where(User.id.in_(following) | (User.id == task.created_by_id))
+    return list(db.session.scalars(people))
 
 
 def watchers_of(task: Task) -> list[User]:
@@ -315,8 +331,11 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, _answe
         db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
                                body=message.strip(), client_visible=True))
     events.send(task, "status", actor, now, old=frm, new=to)
-    notify("status_changed", watcher_ids(task),
-           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}", url=task_url(task), task=task, actor=actor)
+    waiting = to == "waiting_on_client"
+    notify("status_changed", watcher_ids(task) + client_people_ids(task, everyone=waiting),
+           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
+           body=message.strip() if waiting else None,
+           url=task_url(task), client_url=request_url(task), task=task, actor=actor)
     return task
 
 
