@@ -1,12 +1,15 @@
 """A client's request from asking to done, in a real browser: the client on a desktop or a phone, staff on a desktop.
 
 Each step is what a person does on the pages: sign in, pick the service, fill its fields, attach a PDF, answer the
-agency's question, see the work completed. The client's pages are screenshotted at each step into tests/e2e/artifacts/.
+agency's question, send the documents asked for (one is sent back and sent again), approve what staff ask the client
+to approve (staff cannot complete the task before that), see the work completed. The client's pages are screenshotted
+at each step into tests/e2e/artifacts/, the staff member's in the desktop run.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,12 @@ from tests.support.web import tenant_db
 SUBJECT = "October payroll"
 QUESTION = "Did Jane Doe's overtime for 12 October get approved?"
 ANSWER = "Yes, approved by the manager on 14 October: 6 hours at time and a half."
+DOCUMENTS = "Payroll inputs"
+DOCUMENT_ITEMS = ("October timesheets", "New starter form")
+APPROVAL = "October payroll register"
+APPROVAL_COMMENT = "Checked against our rota: fine to pay."
+REJECTION = "This is September's form; please send the one signed for the October starter."
+APPROVAL_NEEDED = "This task needs the client's approval before it can be completed."
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,13 @@ def go_to(page: Page, link: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
 
 
+def document_item(card, name: str):
+    """The entry of one requested document in the Documents card (staff) or "Documents we need" (client)."""
+    page = card.page
+    return (card.get_by_role("listitem").filter(has=page.get_by_text(name, exact=True))
+            .filter(has_not=page.get_by_role("listitem")))  # the document's own entry, not its request's
+
+
 def detail(page: Page, term: str):
     """The value beside `term` in a page's description list."""
     return page.get_by_role("term").filter(has_text=term).locator("xpath=following-sibling::dd[1]")
@@ -212,6 +228,129 @@ def client_answers(flow: Flow, app) -> None:
     flow.snap("answered-in-progress")
 
 
+def staff_requests_documents_and_approval(flow: Flow, attachment: Path) -> None:
+    page = flow.staff
+    page.goto(flow.task_url)
+    expect(page.get_by_role("heading", name="Status: In progress")).to_be_visible()
+    documents = page.get_by_role("region", name="Documents")
+    expect(documents).to_contain_text("No documents asked for")
+    documents.get_by_label("What they are for").fill(DOCUMENTS)
+    documents.get_by_label("Due on").fill((date.today() + timedelta(days=5)).isoformat())
+    documents.get_by_label("Documents, one per line").fill("\n".join(DOCUMENT_ITEMS))
+    documents.get_by_role("button", name="Ask the client").click()
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).filter(has_text="Asked")).to_be_visible()
+    documents = page.get_by_role("region", name="Documents")
+    expect(documents).to_contain_text(DOCUMENTS)
+    expect(documents).to_contain_text("2 of 2 documents still missing")
+    for name in DOCUMENT_ITEMS:
+        expect(document_item(documents, name)).to_contain_text("Missing")
+
+    approval = page.get_by_role("region", name="Client approval")
+    approval.get_by_label("What is to be approved").fill(APPROVAL)
+    approval.get_by_label("Message").fill("The register for the 31 October run, with the overtime you confirmed.")
+    approval.get_by_role("checkbox", name=re.compile("Olivia Baker")).check()
+    approval.get_by_role("checkbox", name=attachment.name).check()
+    approval.get_by_role("button", name="Ask for approval").click()
+    approval = page.get_by_role("region", name="Client approval")
+    expect(approval.get_by_role("heading", name=APPROVAL)).to_be_visible()
+    expect(approval).to_contain_text("Waiting for Olivia Baker's approval")
+    expect(approval.get_by_text("Waiting for approval", exact=True)).to_be_visible()
+    expect(approval.get_by_role("link", name=attachment.name)).to_be_visible()
+    flow.snap_staff("2-documents-and-approval-asked")
+
+    # The approval guards completion: staff cannot close the task while the client has not approved.
+    page.get_by_role("button", name="Complete").click()
+    expect(page.get_by_role("alert").filter(has_text=APPROVAL_NEEDED)).to_be_visible()
+    expect(page.get_by_role("heading", name="Status: In progress")).to_be_visible()
+    flow.snap_staff("3-complete-refused")
+
+
+def client_uploads_and_approves(flow: Flow, files: dict[str, Path]) -> None:
+    page = flow.client
+    go_to(page, "Home")
+    waiting = page.get_by_role("region", name="Waiting on you")
+    expect(waiting).to_contain_text(f"Your approval is needed: {APPROVAL}")
+    expect(waiting).to_contain_text("2 of 2 documents to send")
+    flow.snap("home-documents-and-approval")
+    waiting.get_by_role("link", name="Upload", exact=True).click()
+    needed = page.get_by_role("region", name="Documents we need")
+    expect(needed).to_contain_text(DOCUMENTS)
+    expect(needed.get_by_text("2 to send")).to_be_visible()
+    for name in DOCUMENT_ITEMS:
+        item = document_item(needed, name)
+        expect(item.get_by_text("Needed", exact=True)).to_be_visible()
+        item.get_by_label("Upload the file").set_input_files(str(files[name]))
+        item.get_by_role("button", name="Send", exact=True).click()
+        expect(page.get_by_role("alert").or_(page.get_by_role("status")).filter(has_text=f"“{name}” is with")).to_be_visible()
+    needed = page.get_by_role("region", name="Documents we need")
+    for name in DOCUMENT_ITEMS:
+        item = document_item(needed, name)
+        expect(item.get_by_text("Sent, being checked", exact=True)).to_be_visible()
+        expect(item.get_by_role("link", name=files[name].name)).to_be_visible()
+        expect(item.get_by_text("Replace the file")).to_be_visible()  # folded away: nothing more is needed
+        expect(item.get_by_role("button", name="Send", exact=True)).to_be_hidden()
+    expect(needed.get_by_text("Nothing to send")).to_be_visible()
+    flow.snap("documents-sent")
+
+    decision = page.get_by_role("region", name="Your approval is needed")
+    expect(decision.get_by_role("heading", name=APPROVAL)).to_be_visible()
+    decision.get_by_label("Comment").fill(APPROVAL_COMMENT)
+    flow.snap("approving")
+    decision.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).filter(has_text=f"You approved “{APPROVAL}”")).to_be_visible()
+    approvals = page.get_by_role("region", name="Approvals")
+    expect(approvals.get_by_text("Approved", exact=True)).to_be_visible()
+    expect(approvals).to_contain_text(APPROVAL_COMMENT)
+    expect(page.get_by_role("region", name="Your approval is needed")).to_have_count(0)
+    flow.snap("approved")
+
+
+def staff_reviews_documents(flow: Flow, files: dict[str, Path], second_try: Path) -> None:
+    """Staff send one file back with a reason, the client sends another, and staff accept both."""
+    first, second = DOCUMENT_ITEMS
+    staff = flow.staff
+    staff.goto(flow.task_url)
+    documents = staff.get_by_role("region", name="Documents")
+    expect(documents.get_by_text("2 to review")).to_be_visible()
+    item = document_item(documents, second)
+    item.get_by_text("Reject with a reason").click()
+    item.get_by_label(f"Why is “{second}” rejected?").fill(REJECTION)
+    item.get_by_role("button", name="Reject and tell the client").click()
+    expect(staff.get_by_role("alert").or_(staff.get_by_role("status")).filter(has_text="sent back")).to_be_visible()
+    expect(document_item(staff.get_by_role("region", name="Documents"), second)).to_contain_text(REJECTION)
+
+    client = flow.client
+    client.goto(flow.request_url)
+    item = document_item(client.get_by_role("region", name="Documents we need"), second)
+    expect(item.get_by_text("Sent back", exact=True)).to_be_visible()
+    expect(item).to_contain_text(f"Why it was sent back: {REJECTION}")
+    flow.snap("document-sent-back")
+    item.get_by_label("Send a new file").set_input_files(str(second_try))
+    item.get_by_role("button", name="Send", exact=True).click()
+    item = document_item(client.get_by_role("region", name="Documents we need"), second)
+    expect(item.get_by_text("Sent, being checked", exact=True)).to_be_visible()
+    expect(item.get_by_role("link", name=second_try.name)).to_be_visible()
+
+    staff.goto(flow.task_url)
+    for name in (first, second):
+        document_item(staff.get_by_role("region", name="Documents"), name).get_by_role("button", name="Accept").click()
+        expect(staff.get_by_role("alert").or_(staff.get_by_role("status")).filter(has_text=f"“{name}” accepted")).to_be_visible()
+    documents = staff.get_by_role("region", name="Documents")
+    expect(documents.get_by_text("Everything received")).to_be_visible()
+    expect(documents).not_to_contain_text("missing")
+    for name in (first, second):
+        expect(document_item(documents, name).get_by_text("Accepted", exact=True)).to_be_visible()
+    approval = staff.get_by_role("region", name="Client approval")
+    expect(approval.get_by_text("Approved", exact=True)).to_be_visible()
+    expect(approval).to_contain_text(APPROVAL_COMMENT)
+    flow.snap_staff("4-documents-accepted-and-approved")
+
+    client.goto(flow.request_url)
+    needed = client.get_by_role("region", name="Documents we need")
+    expect(needed.get_by_text("All received")).to_be_visible()
+    flow.snap("documents-accepted")
+
+
 def staff_completes(flow: Flow) -> None:
     page = flow.staff
     page.goto(flow.task_url)
@@ -220,7 +359,7 @@ def staff_completes(flow: Flow) -> None:
     page.get_by_role("button", name="Tick Check hours against timesheets").click()
     page.get_by_role("button", name="Complete").click()
     expect(page.get_by_role("heading", name="Status: Done")).to_be_visible()
-    flow.snap_staff("2-completed")
+    flow.snap_staff("5-completed")
 
 
 def client_sees_it_done(flow: Flow, app) -> None:
@@ -241,8 +380,13 @@ def client_sees_it_done(flow: Flow, app) -> None:
 def test_a_client_request_from_asking_to_done(app, open_page, tmp_path, device):
     flow = Flow(_scene(app), client=open_page(device), staff=open_page("desktop"), device=device)
     attachment = _pdf(tmp_path / "october-timesheets.pdf")
+    uploads = {DOCUMENT_ITEMS[0]: _pdf(tmp_path / "timesheets-week-40-44.pdf"),
+               DOCUMENT_ITEMS[1]: _pdf(tmp_path / "starter-form-september.pdf")}
     client_submits_request(flow, attachment)
     staff_asks_question(flow, attachment)
     client_answers(flow, app)
+    staff_requests_documents_and_approval(flow, attachment)
+    client_uploads_and_approves(flow, uploads)
+    staff_reviews_documents(flow, uploads, second_try=_pdf(tmp_path / "starter-form-october.pdf"))
     staff_completes(flow)
     client_sees_it_done(flow, app)

@@ -215,6 +215,19 @@ def test_the_task_page_shows_what_is_still_missing_and_reviews_by_form(app, worl
     assert "received every document" in page  # the timeline
 
 
+def test_the_task_page_says_everything_is_received_once_the_last_document_is_accepted(app, world, as_user):
+    staff = as_user(world.a.staff)
+    page = staff.get(f"/tasks/{world.a.task_id}").get_data(as_text=True)
+    assert "1 to review" in page and "Everything received" not in page
+    accepted = staff.post(f"/tasks/{world.a.task_id}/documents/items/{world.a.document_item_id}", data={"action": "accept"})
+    assert accepted.status_code == 302
+    page = staff.get(f"/tasks/{world.a.task_id}").get_data(as_text=True)
+    assert "received every document" in page  # the request completed with its last document
+    start = page.index('id="documents-heading"')
+    header = page[start:page.index("</div>", start)]  # the Documents card's heading and its summary badge
+    assert "Everything received" in header and "still missing" not in header and "to review" not in header
+
+
 def test_a_form_upload_with_a_bad_file_is_refused_beside_the_item(app, world, as_user):
     staff = as_user(world.a.staff)
     response = staff.post(f"/tasks/{world.a.task_id}/documents/items/{world.a.document_item_id}", data={

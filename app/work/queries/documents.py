@@ -121,16 +121,19 @@ def open_requests_of_client(client_id, now: datetime | None = None) -> list[tupl
 
 @dataclass(frozen=True)
 class Summary:
-    """Over the open requests: documents the client still owes, files waiting for review, and all documents asked."""
+    """Over the open requests: documents the client still owes, files waiting for review, and all documents asked;
+    `received` counts the requests completed (every document accepted)."""
 
     missing: int
     to_review: int
     total: int
+    received: int = 0
 
 
 def summary_of(views: list[RequestView]) -> Summary:
     open_views = [v for v in views if v.request.is_open]
-    return Summary(sum(len(v.owed) for v in open_views), sum(v.to_review for v in open_views), sum(v.total for v in open_views))
+    return Summary(sum(len(v.owed) for v in open_views), sum(v.to_review for v in open_views), sum(v.total for v in open_views),
+                   sum(1 for v in views if v.request.status == "closed"))
 
 
 def due_for_reminders(now: datetime) -> list[tuple[DocumentRequest, Task]]:
