@@ -88,8 +88,8 @@ def register_blueprints(app: Flask) -> None:
     from app.dashboard.views import bp as dashboard_views
     from app.notifications.api import blp as notifications_api
     from app.notifications.views import bp as notifications_views
+    from app.portal import approval_views  # noqa: F401  (adds the approval decision to the portal's pages)
     from app.portal.api import blp as portal_api
-    from app.portal.approval_views import bp as portal_approval_views
     from app.portal.approvals_api import blp as portal_approvals_api
     from app.portal.people import bp as people_views
     from app.portal.views import bp as portal_views
@@ -112,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
     pages.init_app(app)
     for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
                       time_views, schedule_views, work_views, queue_views, sla_views, portal_views,
-                      portal_approval_views, people_views):
+                      people_views):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, documents_api, task_approvals_api, time_api,
                       schedules_api, work_api, queues_api, sla_reports_api, sla_settings_api, portal_api, portal_approvals_api):

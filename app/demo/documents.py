@@ -11,6 +11,7 @@ from app.core.types import as_of, utcnow
 from app.extensions import db
 from app.work.models import OPEN_STATUSES, Task
 from app.work.services import documents
+from tenants.models import Client
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CSV = b"date,description,amount\n2026-10-01,Opening balance,1200.00\n2026-10-03,Card sales,845.20\n"
@@ -30,20 +31,23 @@ def _file(name: str) -> tuple[bytes, str, str]:
 
 
 def seed_documents(admin: User) -> int:
-    """Ask for documents on the first open tasks of clients that have people, each step at a past instant."""
+    """Ask for documents on open tasks, each step at a past instant: the first client (the one the demo's client users
+    sign in to, by name) gets the open and the sent-back requests, another client the completed one."""
     now = utcnow()
     made = 0
-    candidates = db.session.scalars(select(Task).where(Task.status.in_(OPEN_STATUSES)).order_by(Task.created_at)).all()
-    used_clients = set()
+    first = db.session.scalar(select(Client.id).where(Client.archived_at.is_(None)).order_by(Client.name).limit(1))
+    candidates = db.session.scalars(select(Task).where(Task.status.in_(OPEN_STATUSES))
+                                    .order_by((Task.client_id != first).asc(), Task.created_at)).all()
+    per_client: dict = {}
     for task in candidates:
         if made == len(SCENARIOS):
             break
-        if task.client_id in used_clients:
+        if per_client.get(task.client_id, 0) >= (2 if task.client_id == first else 1):
             continue
         person = db.session.scalar(select(User).where(User.client_id == task.client_id, User.role == "client_admin"))
         if person is None:
             continue
-        used_clients.add(task.client_id)
+        per_client[task.client_id] = per_client.get(task.client_id, 0) + 1
         title, due_in, items = SCENARIOS[made]
         asked_at = max(task.created_at, now - timedelta(days=4))
 

@@ -1,34 +1,17 @@
-"""Portal pages' approval action: a named approver approves or rejects what the agency asks them to."""
+"""Portal pages' approval action (on the portal's blueprint): a named approver approves or rejects what the agency asks."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.core.errors import AppError
 from app.portal import queries
-from app.portal.views import render_request
+from app.portal.views import bp, render_request
 from app.work.services import approvals
-from app.work.services.tasks import STATUS_LABELS
-
-bp = Blueprint("portal_approvals", __name__, url_prefix="/portal")
-
-
-@bp.before_request
-def _client_users_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_client_user:
-        abort(403)
-    return None
-
-
-@bp.context_processor
-def _labels():  # the request page this blueprint re-renders uses the portal's labels
-    return {"status_labels": STATUS_LABELS, "expected_completion": queries.expected_completion}
 
 
 @bp.route("/requests/<uuid:task_id>/approvals/<uuid:approval_request_id>/decision", methods=["POST"])
-def decide(task_id, approval_request_id):
+def decide_approval(task_id, approval_request_id):
     task = queries.request_for(current_user, task_id)
     approval = approvals.approval_for(task, approval_request_id)
     decision = request.form.get("decision", "")

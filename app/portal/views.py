@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.catalog.fields import values_from_form
 from app.core.errors import AppError, ValidationFailed
+from app.core.types import utcnow
 from app.portal import queries
 from app.work.queries import approvals as approval_queries
 from app.work.services import attachments, comments, documents, tasks
@@ -27,7 +28,7 @@ def _client_users_only():
 
 @bp.context_processor
 def _labels():
-    return {"status_labels": STATUS_LABELS, "expected_completion": queries.expected_completion}
+    return {"status_labels": STATUS_LABELS, "expected_completion": queries.expected_completion, "now": utcnow()}
 
 
 def _page(template: str, status_code: int = 200, /, **context):
@@ -148,6 +149,4 @@ def download(task_id, attachment_id):
     row = next((f for f in queries.shared_files(task) if f.id == attachment_id), None)
     if row is None:
         abort(404)
-    from flask import send_file
-
     return send_file(attachments.open_file(row), mimetype=row.content_type, as_attachment=True, download_name=row.filename)

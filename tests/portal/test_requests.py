@@ -99,3 +99,23 @@ def test_a_request_can_be_cancelled_only_while_new(app, world, as_user):
 def test_agency_users_do_not_use_the_portal(world, as_user):
     assert as_user(world.a.staff).get("/portal").status_code == 403
     assert as_user(world.a.client_member).get("/").status_code == 302  # client users land in the portal
+
+
+def test_work_past_its_promised_time_reads_late(app, world, as_user):
+    from datetime import timedelta
+
+    from app.core.types import utcnow
+
+    boss = as_user(world.a.client_admin)
+    response = boss.post("/portal/requests/new", data={"task_type_id": str(world.a.task_type_id), "title": "Close October"})
+    task_id = uuid.UUID(re.search(r"/portal/requests/([0-9a-f-]{36})", response.headers["Location"]).group(1))
+    with tenant_db(app, world.a.agency_id) as session:
+        task = session.scalar(select(Task).where(Task.id == task_id))
+        task.resolution_due_at, task.due_at = utcnow() + timedelta(hours=3), None
+        session.commit()
+    assert "Late: expected by" not in boss.get(f"/portal/requests/{task_id}").get_data(as_text=True)
+    with tenant_db(app, world.a.agency_id) as session:
+        session.scalar(select(Task).where(Task.id == task_id)).resolution_due_at = utcnow() - timedelta(hours=3)
+        session.commit()
+    for page in (f"/portal/requests/{task_id}", "/portal", "/portal/requests"):
+        assert "Late: expected by" in boss.get(page).get_data(as_text=True), page
