@@ -55,6 +55,20 @@ class _MoneyString(fields.Decimal):
         super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
 
 
+class _Number(fields.Float):
+    """A number kept as people wrote it: 14 stays a whole number (not 14.0), 12.5 a fraction."""
+
+    @staticmethod
+    def _as_written(number):
+        return int(number) if isinstance(number, float) and number.is_integer() and abs(number) < 2**53 else number
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self._as_written(super()._deserialize(value, attr, data, **kwargs))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return self._as_written(super()._serialize(value, attr, obj, **kwargs))
+
+
 def _field_for(definition: dict) -> fields.Field:
     required = bool(definition.get("required"))
     options = {"required": required, "allow_none": not required, "metadata": {"description": definition.get("label")}}
@@ -62,7 +76,7 @@ def _field_for(definition: dict) -> fields.Field:
     if kind == "text":
         return fields.String(validate=validate.Length(max=2000), **options)
     if kind == "number":
-        return fields.Float(allow_nan=False, **options)
+        return _Number(allow_nan=False, **options)
     if kind == "money":
         return _MoneyString(validate=validate.Range(min=Decimal("-1e12"), max=Decimal("1e12")), **options)
     if kind == "date":

@@ -68,6 +68,12 @@ def test_bad_values_are_refused_naming_the_field(world, typed, values, field):
 
 def test_partial_values_for_updates_skip_required_checks():
     assert clean_values(DEFINITIONS, {"headcount": 3}, partial=True) == {"headcount": 3.0}
+
+
+def test_whole_numbers_stay_whole_and_fractions_stay_fractions():
+    for given, kept in (("14", 14), (14.0, 14), ("12.5", 12.5), (-3, -3)):
+        [value] = clean_values(DEFINITIONS, {"headcount": given}, partial=True).values()
+        assert (value, type(value)) == (kept, type(kept)), given
     assert clean_values(DEFINITIONS, {"period": date(2026, 1, 31)}) == {"period": "2026-01-31"}
 
 
