@@ -50,7 +50,8 @@ KIND_HELP = {
     "agency_commented": "The agency writes to your company on one of its requests.",
     "sla_at_risk": "A task assigned to you or in your queue has used most of its SLA time (first response or resolution).",
     "sla_breached": "A task assigned to you or in your queue has missed its SLA target.",
-    "approval_requested": "The agency asks you to approve something on a request (a payroll register, a shortlist, a filing draft).",
+    "approval_requested": ("The agency asks you to approve something on a request (a payroll register, a shortlist, a filing draft), "
+                           "or no longer needs your approval."),
     "approval_decided": "A client approves or rejects something on a task assigned to you or that you watch.",
     "document_requested": "Your agency asks for documents, turns one you sent back (with the reason), or reminds you of a due date.",
     "document_uploaded": "A client uploads a document asked for on a task you are assigned to or watch.",

@@ -23,7 +23,8 @@ UPCOMING_DAYS = 45
 # Timeline entries a client sees: what happened to their request, never who worked on it internally.
 CLIENT_TIMELINE_KINDS = ("created", "status_changed", "reopened", "commented", "attachment_added", "due_at_changed", "title_changed",
                          "document_requested", "document_uploaded", "document_accepted", "document_rejected",
-                         "document_request_completed", "document_request_cancelled")
+                         "document_request_completed", "document_request_cancelled",
+                         "approval_requested", "approval_approved", "approval_rejected", "approval_withdrawn")
 
 
 def request_for(user, task_id) -> Task:

@@ -70,6 +70,8 @@ def test_approving_from_the_page_is_recorded_and_lets_the_task_complete(app, wor
     assert (approval.status, approval.decided_by_id, approval.decision_comment) == ("approved", world.a.client_admin.id, "Looks right.")
     page = html.unescape(boss.get(f"/portal/requests/{world.a.task_id}").get_data(as_text=True))
     assert "A One Boss approved it" in page and "Your approval is needed" not in page
+    history = page[page.index("History"):]
+    assert "approved “October payroll register”" in history and "to approve “October payroll register”" in history
     with tenant_db(app, world.a.agency_id) as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "task.approval_approved"))
         assert (event.actor_id, event.actor_email, event.target_id) == (world.a.client_admin.id, world.a.client_admin.email, str(approval_id))

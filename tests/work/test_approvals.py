@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.core.audit import AuditEvent
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.types import utcnow
+from app.notifications.models import Notification
 from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, ChecklistItem, Task
 from app.work.queries.approvals import APPROVAL_NEEDED
 from app.work.services import approvals, attachments, tasks
@@ -164,6 +165,11 @@ def test_withdrawing_is_recorded(app, world):
         assert (approval.status, approval.withdrawn_by_id) == ("withdrawn", world.a.agency_admin.id)
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "task.approval_withdrawn"))
         assert event.actor_id == world.a.agency_admin.id
+        told = session.scalars(select(Notification).where(Notification.kind == "approval_requested",
+                                                          Notification.user_id == world.a.client_admin.id)).all()
+        assert sorted(n.title.split(": ", 1)[1] for n in told) == ["your approval is needed: October payroll register",
+                                                                    "your approval is no longer needed: October payroll register"]
+        assert all(n.url == f"/portal/requests/{world.a.task_id}" for n in told)
 
 
 # --- the completion guard --------------------------------------------------------------------

@@ -126,6 +126,10 @@ def withdraw(task: Task, approval: ApprovalRequest, actor) -> ApprovalRequest:
     audit.record("task.approval_withdrawn", approval, client_id=task.client_id, actor_id=actor.id, actor_email=actor.email,
                  task_id=task.id, withdrawn_at=approval.withdrawn_at.isoformat())
     db.session.flush()
+    approver_ids = list(db.session.scalars(select(ApprovalApprover.user_id).where(ApprovalApprover.approval_id == approval.id)))
+    notify("approval_requested", approver_ids, title=f"{task.reference}: your approval is no longer needed: {approval.title}"[:200],
+           body=f"{actor.name} withdrew the request; there is nothing for you to decide.", client_url=request_url(task), task=task,
+           actor=actor)
     return approval
 
 
