@@ -143,6 +143,12 @@ def format_datetime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
 
 
 def format_day(value) -> str:
+    """A date (or an ISO date string, as custom fields keep them) as people read it: 31 Oct 2026."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     return value.strftime("%d %b %Y") if value else "—"
 
 

@@ -183,7 +183,7 @@ def client_submits_request(flow: Flow, attachment: Path) -> None:
         files.get_by_role("link", name=attachment.name).click()
     assert Path(download.value.path()).read_bytes() == attachment.read_bytes()
     expect(page.get_by_text("New", exact=True)).to_be_visible()
-    expect(detail(page, "Pay date")).to_have_text("2026-10-31")
+    expect(detail(page, "Pay date")).to_have_text("31 Oct 2026")
     expect(detail(page, "Employees paid")).to_have_text("14")
     expect(detail(page, "Pay frequency")).to_have_text("Monthly")
     flow.request_url = page.url
