@@ -138,7 +138,32 @@ def handle_unexpected(error: Exception):
     return error_response(500, "internal_error", FRIENDLY[500])
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_text() -> None:
+    """Text holding a NUL character cannot be stored (PostgreSQL refuses it): 422 before anything reads it.
+
+    Query strings, form fields and JSON strings are checked; uploaded files are bytes and may hold anything.
+    """
+    texts = [*request.args.values(), *request.args.keys()]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        texts += [*request.form.values(), *request.form.keys()]
+        if request.is_json:
+            texts.append(request.get_json(silent=True))
+    if any(_has_nul(text) for text in texts):
+        raise ValidationFailed("Text may not contain NUL characters.", fields={"_text": ["Remove the NUL (\\x00) characters."]})
+
+
 def init_app(app) -> None:
+    app.before_request(refuse_nul_text)
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -154,3 +154,29 @@ def test_api_docs_page_renders(client):
     for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/users", "/api/v1/clients"):
         assert path in body
     assert "/api/v1/openapi.json" in body
+
+
+def test_text_with_a_nul_character_is_refused_with_422_and_nothing_is_stored(app, world, admin, as_user, owner_engine):
+    from sqlalchemy import text
+
+    def tokens() -> int:
+        with owner_engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM api_tokens")).scalar()
+
+    before = tokens()
+    assert_error(admin.post("/api/v1/tokens", json={"name": "laptop\x00"}), 422, "validation_failed")
+    assert_error(admin.post("/api/v1/tokens", json={"name": "ok", "extra": ["a", {"b": "\x00"}]}), 422, "validation_failed")
+    assert_error(admin.get("/api/v1/tasks?q=%00"), 422, "validation_failed")
+    page = as_user(world.a.staff).post(f"/tasks/{world.a.task_id}/comments", data={"body": "hello\x00"})
+    assert page.status_code == 422 and page.mimetype == "text/html"
+    assert "NUL" in page.get_data(as_text=True)
+    assert tokens() == before
+
+
+def test_uploaded_files_may_hold_nul_bytes(world, as_user):
+    import io
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
+    response = as_user(world.a.staff).post(f"/tasks/{world.a.task_id}/attachments", data={
+        "file": (io.BytesIO(png), "scan.png", "image/png")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.status_code
