@@ -11,7 +11,7 @@ from app.core.audit import AuditEvent
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.types import utcnow
 from app.notifications.models import Notification
-from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, ChecklistItem, Task
+from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Attachment, ChecklistItem, Task
 from app.work.queries.approvals import APPROVAL_NEEDED
 from app.work.services import approvals, attachments, tasks
 from tests.support.web import assert_error, load_user, tenant_db
@@ -333,3 +333,23 @@ def smtp(app):
         yield server
         drain(app)
 
+
+
+def test_a_file_under_approval_stays_until_the_request_is_withdrawn(app, world):
+    file_id = shared_file(app, world)
+    approval_id = ask(app, world, files=[file_id])
+    with tenant_db(app, world.a.agency_id) as session:
+        task = _task(session, world.a.task_id)
+        row = session.scalar(select(Attachment).where(Attachment.id == file_id))
+        with pytest.raises(Conflict, match="part of the approval “October payroll register”"):
+            attachments.delete_attachment(task, row, load_user(session, world.a.agency_admin))
+    with tenant_db(app, world.a.agency_id) as session:
+        task = _task(session, world.a.task_id)
+        approvals.withdraw(task, approvals.approval_for(task, approval_id), load_user(session, world.a.agency_admin))
+    with tenant_db(app, world.a.agency_id) as session:
+        task = _task(session, world.a.task_id)
+        attachments.delete_attachment(task, session.scalar(select(Attachment).where(Attachment.id == file_id)),
+                                      load_user(session, world.a.agency_admin))
+    with tenant_db(app, world.a.agency_id) as session:
+        assert session.scalar(select(Attachment).where(Attachment.id == file_id)) is None
+        assert session.scalars(select(ApprovalFile).where(ApprovalFile.attachment_id == file_id)).all() == []

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.core import audit, storage
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.work.models import Attachment, DocumentRequestItem, Task
+from app.work.models import ApprovalFile, ApprovalRequest, Attachment, DocumentRequestItem, Task
 from app.work.services import activity
 from tenants.lookup import get_or_404
 
@@ -125,12 +125,21 @@ def delete_attachment(task: Task, row: Attachment, actor) -> None:
     """Delete one's own upload (agency admins may delete any); the file goes once the deletion commits."""
     if row.uploaded_by_id != actor.id and actor.role != "agency_admin":
         raise Forbidden("You can only delete files you uploaded.")
+    _keep_approval_evidence(row)
     _detach_from_documents(task, row, actor)
     activity.record(task, "attachment_deleted", actor, client_visible=row.client_visible, attachment=row.id, filename=row.filename)
     audit.record("task.attachment_deleted", row, client_id=task.client_id, filename=row.filename)
     storage.delete_after_commit(db.session, row.storage_key)
     db.session.delete(row)
     db.session.flush()
+
+
+def _keep_approval_evidence(row: Attachment) -> None:
+    """A file the client is asked to approve, or approved or rejected, is the record of that decision: it stays."""
+    title = db.session.scalar(select(ApprovalRequest.title).join(ApprovalFile, ApprovalFile.approval_id == ApprovalRequest.id)
+                              .where(ApprovalFile.attachment_id == row.id, ApprovalRequest.status != "withdrawn").limit(1))
+    if title is not None:
+        raise Conflict(f"This file is part of the approval “{title}”; it cannot be deleted.")
 
 
 def _detach_from_documents(task: Task, row: Attachment, actor) -> None:
