@@ -82,6 +82,18 @@ def _clean_state(app, owner_engine):
 
 
 @pytest.fixture
+def smtp(app):
+    """A real SMTP server on loopback that the app mails to; emails still queued are delivered while it listens."""
+    from tests.support.smtp import SMTPServer
+    from tests.worker.test_jobs import drain
+
+    with SMTPServer() as server:
+        app.config["MAIL_URL"] = server.url
+        yield server
+        drain(app)
+
+
+@pytest.fixture
 def ctx(app):
     """An app context for the test body; the session is closed afterwards."""
     from app.extensions import db

@@ -1,21 +1,12 @@
 """Account emails travel over real SMTP, and their links work."""
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.extensions import db
 from tenants.context import TenantContext, set_tenant
-from tests.support.smtp import SMTPServer
 from tests.worker.test_jobs import drain
-
-
-@pytest.fixture
-def smtp(app):
-    with SMTPServer() as server:
-        app.config["MAIL_URL"] = server.url
-        yield server
 
 
 def _body(message) -> tuple[str, str]:

@@ -1,9 +1,8 @@
-"""Fixtures for the notification tests: a loopback SMTP server and acting as a user in their tenant context."""
+"""Fixtures for the notification tests: acting as a user in their tenant context (the SMTP server is the suite's `smtp`)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import select
 
 from app.accounts.auth import context_for
@@ -11,16 +10,6 @@ from app.accounts.models import User
 from app.extensions import db
 from app.notifications.models import Notification
 from tenants.context import TenantContext, set_tenant, tenant_scope
-from tests.support.smtp import SMTPServer
-from tests.worker.test_jobs import drain
-
-
-@pytest.fixture
-def smtp(app):
-    with SMTPServer() as server:
-        app.config["MAIL_URL"] = server.url
-        yield server
-        drain(app)  # emails still queued are delivered while the server listens
 
 
 def load(ref) -> User:

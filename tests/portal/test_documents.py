@@ -11,7 +11,6 @@ from sqlalchemy import select, update
 
 from app.work.models import DocumentRequest, DocumentRequestItem, Task
 from app.work.services import documents
-from tests.support.smtp import SMTPServer
 from tests.support.web import assert_error, bearer, load_user, tenant_db
 from tests.worker.test_jobs import drain
 
@@ -145,14 +144,6 @@ def test_bad_files_are_refused_with_422_beside_the_item(app, world, as_user, cli
 
 MONDAY = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # London is on UTC in early March
 DUE_FRIDAY = date(2027, 3, 5)
-
-
-@pytest.fixture
-def smtp(app):
-    with SMTPServer() as server:
-        app.config["MAIL_URL"] = server.url
-        yield server
-        drain(app)
 
 
 def _run_reminders(app, world) -> dict:

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from app.accounts.models import Invitation, User
 from app.core.audit import AuditEvent
-from tests.notifications.conftest import smtp  # noqa: F401  (the loopback SMTP server fixture)
 from tests.support.web import tenant_db
 from tests.worker.test_jobs import drain
 

@@ -323,17 +323,6 @@ def test_approvers_and_then_the_assignee_are_emailed(app, world, smtp):
     assert "Approval decisions" in text
 
 
-@pytest.fixture
-def smtp(app):
-    from tests.support.smtp import SMTPServer
-    from tests.worker.test_jobs import drain
-
-    with SMTPServer() as server:
-        app.config["MAIL_URL"] = server.url
-        yield server
-        drain(app)
-
-
 
 def test_a_file_under_approval_stays_until_the_request_is_withdrawn(app, world):
     file_id = shared_file(app, world)

@@ -1,17 +1,12 @@
 """Marshmallow input and output schemas for a task's client approvals (agency staff view)."""
 from marshmallow import Schema, fields, validate
 
+from app.work.api.task_schemas import TaskAttachmentOut
+
 
 class TaskApproverOut(Schema):
     id = fields.UUID()
     name = fields.String()
-
-
-class TaskApprovalFileOut(Schema):
-    id = fields.UUID()
-    filename = fields.String()
-    content_type = fields.String()
-    size_bytes = fields.Integer()
 
 
 class TaskApprovalOut(Schema):
@@ -26,7 +21,7 @@ class TaskApprovalOut(Schema):
     requested_by_id = fields.UUID(allow_none=True)
     requested_by_name = fields.String(allow_none=True)
     approvers = fields.List(fields.Nested(TaskApproverOut))
-    files = fields.List(fields.Nested(TaskApprovalFileOut), metadata={"description": "Client-visible files of the task to review."})
+    files = fields.List(fields.Nested(TaskAttachmentOut), metadata={"description": "Client-visible files of the task to review."})
     decided_by_id = fields.UUID(allow_none=True)
     decided_by_name = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
