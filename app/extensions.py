@@ -1,4 +1,7 @@
 """Flask extensions, created unbound; this module imports nothing from the app."""
+import json
+
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -23,10 +26,24 @@ class Base(DeclarativeBase):
 
 
 class BacklineApi(Api):
-    """flask-smorest, with errors left to the application's own handlers (one JSON error shape)."""
+    """flask-smorest, with errors left to the application's own handlers (one JSON error shape).
+
+    The served document is `finish(spec)`: app.core.apidocs sets it to complete what every operation shares.
+    """
+
+    DEFAULT_ERROR_RESPONSE_NAME = None  # no generic "default" error: each operation lists its own statuses
 
     def _register_error_handlers(self):
         return None
+
+    def finish(self, spec: dict) -> dict:
+        return spec
+
+    def document(self) -> dict:
+        return self.finish(self.spec.to_dict())
+
+    def _openapi_json(self):
+        return current_app.response_class(json.dumps(self.document(), indent=2), mimetype="application/json")
 
 
 db = SQLAlchemy(model_class=Base)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts import credentials, queries, services
 from app.accounts.auth import require_roles, signed_in_required
@@ -20,7 +19,8 @@ from app.accounts.schemas import (
     UserPageOut,
     UserUpdateIn,
 )
-from app.core.errors import ErrorOut
+from app.core.api import Blueprint
+from app.core.errors import ErrorResponse
 from app.extensions import limiter
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Sign-in tokens, the caller, and users")
@@ -36,8 +36,9 @@ def _page(page) -> dict:
                deduct_when=lambda response: response.status_code >= 400)
 @blp.arguments(TokenRequestIn)
 @blp.response(201, NewApiTokenOut)
-@blp.alt_response(401, schema=ErrorOut, description="Wrong credentials, or a second factor is required")
-@blp.alt_response(429, schema=ErrorOut, description="Too many failed attempts")
+@blp.alt_response(401, schema=ErrorResponse, description="Wrong credentials, or a second factor is required")
+@blp.alt_response(429, schema=ErrorResponse, description="Too many failed attempts")
+@blp.doc(security=[])
 def issue_token(data):
     """Exchange workspace, email, password (and a TOTP code when enabled) for a bearer token."""
     token, raw = credentials.issue_token_for_credentials(

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_admin_required, agency_user_required
 from app.catalog import queries, services
@@ -21,6 +20,7 @@ from app.catalog.schemas import (
     TaskTypeUpdateIn,
 )
 from app.clients.queries import client_for
+from app.core.api import Blueprint
 
 blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Service catalog: service lines, task types, client services")
 

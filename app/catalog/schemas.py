@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
 from app.catalog.models import FIELD_TYPES, PRIORITIES
+from app.core.api import computed
 
 STATUSES = ("active", "archived", "all")
 
@@ -15,7 +16,7 @@ class ServiceLineOut(Schema):
     code = fields.String()
     description = fields.String(allow_none=True)
     position = fields.Integer()
-    archived = fields.Function(lambda line: line.archived_at is not None)
+    archived = computed(fields.Boolean(), lambda line: line.archived_at is not None)
     archived_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
@@ -70,7 +71,7 @@ class TaskTypeOut(Schema):
     expected_minutes = fields.Integer(allow_none=True)
     checklist_template = fields.List(fields.Nested(ChecklistItemTemplate))
     custom_fields = fields.List(fields.Nested(CustomFieldDefinition))
-    archived = fields.Function(lambda task_type: task_type.archived_at is not None)
+    archived = computed(fields.Boolean(), lambda task_type: task_type.archived_at is not None)
     archived_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_admin_required, signed_in_required
 from app.clients import queries, services
 from app.clients.schemas import ClientFilterArgs, ClientIn, ClientOut, ClientPageOut, ClientStaffIn, ClientUpdateIn, StaffRefOut
+from app.core.api import Blueprint
 
 blp = Blueprint("clients_api", __name__, url_prefix="/api/v1/clients", description="Client companies")
 

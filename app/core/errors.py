@@ -50,15 +50,16 @@ class Conflict(AppError):
 
 
 class ErrorBody(Schema):
-    code = fields.String()
-    message = fields.String()
-    fields = fields.Dict()
+    code = fields.String(required=True, metadata={"description": "Stable, machine-readable: not_found, validation_failed, conflict..."})
+    message = fields.String(required=True, metadata={"description": "A sentence for people."})
+    fields = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "Messages by field name: a list of strings, or an object for nested fields; empty when none."})
 
 
-class ErrorOut(Schema):
-    """The one error shape of the JSON API."""
+class ErrorResponse(Schema):
+    """The one error shape of the JSON API: {"error": {"code", "message", "fields"}}."""
 
-    error = fields.Nested(ErrorBody)
+    error = fields.Nested(ErrorBody, required=True)
 
 
 HTTP_CODES = {

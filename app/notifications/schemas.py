@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.core.api import computed
 from app.notifications.models import KIND_LABELS, KINDS, kind_help_for
 from app.notifications.queries import SORTS
 
@@ -15,7 +16,7 @@ class NotificationOut(Schema):
     task_id = fields.UUID(allow_none=True)
     task_reference = fields.String(allow_none=True)
     client_name = fields.String(allow_none=True)
-    read = fields.Function(lambda note: note.read_at is not None)
+    read = computed(fields.Boolean(), lambda note: note.read_at is not None)
     read_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 

@@ -5,11 +5,10 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.accounts.auth import require_roles
-from app.core.errors import ValidationFailed
+from app.core.api import Blueprint
 from app.core.pagination import id_page
 from app.portal import queries
 from app.portal.schemas import (
@@ -131,15 +130,13 @@ def list_documents(task_id):
 
 @blp.route("/requests/<uuid:task_id>/documents/<uuid:document_item_id>", methods=["POST"])
 @client_user_required
-@blp.arguments(PortalDocumentUploadFiles, location="files")
+@blp.arguments(PortalDocumentUploadFiles, location="multipart")
 @blp.response(201, PortalDocumentItemOut)
 def upload_document(files, task_id, document_item_id):
     """Send the file for one document asked for (multipart/form-data, field `file`); again after it was sent back."""
     task = queries.request_for(current_user, task_id)
     item = documents.item_of(task, document_item_id)
-    upload = files.get("file")
-    if upload is None:
-        raise ValidationFailed("Choose a file to upload.", fields={"file": ["Required (multipart/form-data)."]})
+    upload = files["file"]
     documents.upload(task, item, current_user, upload.stream, upload.filename, upload.mimetype)
     view = next(v for v in queries.document_requests(task) if v.id == item.request_id)
     return _document_item(view, item)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import require_roles
 from app.accounts.schemas import PageArgs
+from app.core.api import Blueprint
 from app.core.pagination import id_page
 from app.portal import queries
 from app.portal.schemas import PortalApprovalDecisionIn, PortalApprovalOut, PortalPendingApprovalPageOut

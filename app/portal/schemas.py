@@ -3,6 +3,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.core.api import computed
 
 
 class PortalCommentOut(Schema):
@@ -32,13 +33,15 @@ class PortalRequestOut(Schema):
     description = fields.String(allow_none=True)
     task_type_id = fields.UUID()
     status = fields.String()
-    waiting_on_you = fields.Function(lambda task: task.status == "waiting_on_client")
+    waiting_on_you = computed(fields.Boolean(), lambda task: task.status == "waiting_on_client")
     custom_values = fields.Dict()
     created_at = fields.DateTime()
-    expected_completion_at = fields.Function(lambda task: task.resolution_due_at or task.due_at, allow_none=True,
-                                             metadata={"description": "The promised time: the SLA resolution time, else the deadline."})
-    completed_at = fields.Function(lambda task: task.resolved_at or (task.closed_at if task.status == "done" else None), allow_none=True)
-    can_cancel = fields.Function(lambda task: task.status == "new")
+    expected_completion_at = computed(
+        fields.DateTime(allow_none=True, metadata={"description": "The promised time: the SLA resolution time, else the deadline."}),
+        lambda task: task.resolution_due_at or task.due_at)
+    completed_at = computed(fields.DateTime(allow_none=True),
+                            lambda task: task.resolved_at or (task.closed_at if task.status == "done" else None))
+    can_cancel = computed(fields.Boolean(), lambda task: task.status == "new")
 
 
 class PortalRequestPageOut(Schema):
@@ -103,6 +106,7 @@ class PortalApproverOut(Schema):
     mine = fields.Boolean(metadata={"description": "Whether this approver is the signed-in user."})
 
 
+
 class PortalApprovalOut(Schema):
     """Something the agency asks the client to approve on a request, and its decision."""
 
@@ -113,15 +117,13 @@ class PortalApprovalOut(Schema):
     status = fields.String(metadata={"description": "pending, approved, rejected or withdrawn."})
     created_at = fields.DateTime()
     requested_by_name = fields.String(allow_none=True)
-    approvers = fields.Method("_approvers", metadata={"description": "The people named to decide; any one of them may."})
+    approvers = computed(fields.List(fields.Nested(PortalApproverOut), metadata={"description": "The people named to decide; any one of them may."}),
+                         lambda view: [{"name": p.name, "mine": p.id == view.viewer_id} for p in view.approvers])
     files = fields.List(fields.Nested(PortalFileOut), metadata={"description": "The request's files to review."})
     can_decide = fields.Boolean(metadata={"description": "Whether the signed-in user may approve or reject it now."})
     decided_by_name = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     decision_comment = fields.String(allow_none=True)
-
-    def _approvers(self, view) -> list[dict]:
-        return [{"name": p.name, "mine": p.id == view.viewer_id} for p in view.approvers]
 
 
 class PortalPendingApprovalOut(PortalApprovalOut):
@@ -141,4 +143,4 @@ class PortalApprovalDecisionIn(Schema):
     comment = fields.String(allow_none=True, validate=validate.Length(max=10_000),
                             metadata={"description": "Required when rejecting: say what to put right."})
 class PortalDocumentUploadFiles(Schema):
-    file = Upload(load_default=None, metadata={"description": "The file for the document (multipart/form-data)."})
+    file = Upload(required=True, metadata={"description": "The file for the document."})

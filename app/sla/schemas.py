@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.core.api import computed
 from app.sla.services import MAX_TARGET_MINUTES
 from app.work.models import PRIORITIES
 
@@ -85,7 +86,7 @@ class SlaCalendarOut(Schema):
     holidays = fields.List(fields.String(), metadata={"description": "Custom holiday dates (ISO)."})
     country = fields.String(allow_none=True, metadata={"description": "Public holidays of this country (ISO code)."})
     subdivision = fields.String(allow_none=True)
-    archived = fields.Function(lambda calendar: calendar.archived_at is not None)
+    archived = computed(fields.Boolean(), lambda calendar: calendar.archived_at is not None)
     archived_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

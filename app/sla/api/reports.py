@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_user_required
 from app.accounts.models import User
 from app.catalog.models import ServiceLine
+from app.core.api import Blueprint
 from app.core.errors import NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.sla import queries

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_admin_required, agency_user_required
 from app.clients.queries import client_for
+from app.core.api import Blueprint
 from app.core.errors import ValidationFailed
 from app.sla import services
 from app.sla import settings_queries as queries

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_user_required
+from app.core.api import Blueprint
 from app.work.access import task_for
 from app.work.api.approval_schemas import TaskApprovalIn, TaskApprovalOut
 from app.work.queries import approvals as approval_queries

@@ -2,6 +2,8 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from app.core.api import computed
+
 
 class DocumentItemOut(Schema):
     id = fields.UUID()
@@ -30,7 +32,7 @@ class DocumentRequestOut(Schema):
     closed_at = fields.DateTime(allow_none=True)
     last_reminded_at = fields.DateTime(allow_none=True, metadata={"description": "When the client was last told about it."})
     overdue = fields.Boolean(metadata={"description": "Open, past its due date, and the client still owes a document."})
-    missing = fields.Function(lambda view: len(view.owed), metadata={"description": "Documents the client still has to send."})
+    missing = computed(fields.Integer(metadata={"description": "Documents the client still has to send."}), lambda view: len(view.owed))
     items = fields.List(fields.Nested(DocumentItemOut))
 
 
@@ -53,4 +55,4 @@ class DocumentRejectIn(Schema):
 
 
 class DocumentUploadFiles(Schema):
-    file = Upload(load_default=None, metadata={"description": "The file (multipart/form-data)."})
+    file = Upload(required=True, metadata={"description": "The file."})

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_user_required
-from app.core.errors import ValidationFailed
+from app.core.api import Blueprint
 from app.work.access import task_for
 from app.work.api.document_schemas import (
     DocumentItemIn,
@@ -86,15 +85,13 @@ def reject_item(data, task_id, document_item_id):
 
 @blp.route("/<uuid:task_id>/document-items/<uuid:document_item_id>/file", methods=["POST"])
 @agency_user_required
-@blp.arguments(DocumentUploadFiles, location="files")
+@blp.arguments(DocumentUploadFiles, location="multipart")
 @blp.response(201, DocumentItemOut)
 def upload_item(files, task_id, document_item_id):
     """Upload the file for a document on the client's behalf (multipart/form-data, field `file`)."""
     task = _task(task_id)
     item = documents.item_of(task, document_item_id)
-    upload = files.get("file")
-    if upload is None:
-        raise ValidationFailed("Choose a file to upload.", fields={"file": ["Required (multipart/form-data)."]})
+    upload = files["file"]
     return documents.upload(task, item, current_user, upload.stream, upload.filename, upload.mimetype)
 
 

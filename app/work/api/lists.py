@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_user_required
 from app.clients import queries as client_queries
+from app.core.api import Blueprint
 from app.core.pagination import keyset_page
 from app.work.api.list_schemas import (
     BulkIn,

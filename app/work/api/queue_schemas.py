@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.core.api import computed
 
 
 class QueueArgs(PageArgs):
@@ -13,7 +14,7 @@ class QueueOut(Schema):
     name = fields.String()
     description = fields.String(allow_none=True)
     service_line_id = fields.UUID(allow_none=True)
-    archived = fields.Method("_archived")
+    archived = computed(fields.Boolean(), lambda queue: queue.archived_at is not None)
     archived_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 

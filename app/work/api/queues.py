@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_admin_required, agency_user_required
+from app.core.api import Blueprint
 from app.core.pagination import keyset_page
 from app.work.api.queue_schemas import QueueArgs, QueueIn, QueueMemberOut, QueueMembersIn, QueueOut, QueuePageOut, QueueUpdateIn
 from app.work.models import Queue

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.core.api import computed
 from app.work.models import FREQUENCIES, PRIORITIES
 from app.work.queries.schedules import STATUSES
 
@@ -24,7 +25,7 @@ class ScheduleOut(Schema):
     priority = fields.String(allow_none=True)
     starts_on = fields.Date()
     ends_on = fields.Date(allow_none=True)
-    paused = fields.Function(lambda s: s.paused_at is not None)
+    paused = computed(fields.Boolean(), lambda s: s.paused_at is not None)
     paused_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
@@ -85,7 +86,7 @@ class OccurrenceOut(Schema):
     due_at = fields.DateTime()
     creates_at = fields.DateTime()
     created = fields.Boolean()
-    task_id = fields.Function(lambda o: o["task"].id if o["task"] is not None else None, allow_none=True)
+    task_id = computed(fields.UUID(allow_none=True), lambda o: o["task"].id if o["task"] is not None else None)
 
 
 class PreviewOut(Schema):

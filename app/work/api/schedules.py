@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.accounts.auth import agency_user_required
+from app.core.api import Blueprint
 from app.work.api.schedule_schemas import (
     PreviewOut,
     ScheduleFilterArgs,

@@ -4,15 +4,29 @@ from marshmallow import Schema, fields, validate
 from marshmallow.validate import OneOf
 
 from app.accounts.schemas import PageArgs
+from app.core.api import computed
 from app.work.models import PRIORITIES, STATUSES
 
 # --- task ------------------------------------------------------------------------------------
 
 
+def _sla_state(task) -> str:
+    from app.core.types import utcnow
+    from app.work.queries.sla_state import state_of
+
+    return state_of(task, utcnow())
+
+
+def _allowed(task) -> list[str]:
+    from app.work.services.tasks import TRANSITIONS
+
+    return sorted(TRANSITIONS[task.status])
+
+
 class TaskSlaOut(Schema):
     """A task's SLA clocks: its state now and the stored instants (UTC). NULL instants mean the clock does not run."""
 
-    state = fields.Method("_state", metadata={"description": "on_track, at_risk, breached, paused, met, stopped or none."})
+    state = computed(fields.String(metadata={"description": "on_track, at_risk, breached, paused, met, stopped or none."}), _sla_state)
     first_response_due_at = fields.DateTime(allow_none=True)
     first_response_at_risk_at = fields.DateTime(allow_none=True)
     first_responded_at = fields.DateTime(allow_none=True)
@@ -24,12 +38,6 @@ class TaskSlaOut(Schema):
     paused_since = fields.DateTime(attribute="sla_paused_since", allow_none=True)
     waiting_minutes = fields.Integer(attribute="sla_waiting_minutes",
                                      metadata={"description": "Business minutes spent waiting on the client (closed pauses)."})
-
-    def _state(self, task) -> str:
-        from app.core.types import utcnow
-        from app.work.queries.sla_state import state_of
-
-        return state_of(task, utcnow())
 
 
 class _OwnFields(fields.Nested):
@@ -63,16 +71,11 @@ class TaskDetailOut(TaskListItemOut):
     """One task as agency staff see it."""
 
     description = fields.String(allow_none=True)
-    allowed_transitions = fields.Method("_allowed", metadata={"description": "Statuses this task may move to next."})
+    allowed_transitions = computed(fields.List(fields.String(), metadata={"description": "Statuses this task may move to next."}), _allowed)
     custom_values = fields.Dict()
     created_by_id = fields.UUID(allow_none=True)
     recurring_schedule_id = fields.UUID(allow_none=True)
     occurrence_date = fields.Date(allow_none=True)
-
-    def _allowed(self, task) -> list[str]:
-        from app.work.services.tasks import TRANSITIONS
-
-        return sorted(TRANSITIONS[task.status])
 
 
 class TaskCreateIn(Schema):
@@ -115,7 +118,7 @@ class TaskChecklistItemOut(Schema):
     position = fields.Integer()
     title = fields.String()
     required = fields.Boolean()
-    done = fields.Function(lambda item: item.done_at is not None, dump_only=True)
+    done = computed(fields.Boolean(), lambda item: item.done_at is not None)
     done_at = fields.DateTime(allow_none=True)
     done_by_id = fields.UUID(allow_none=True)
 
@@ -199,11 +202,10 @@ class TaskWatchersOut(Schema):
     watchers = fields.List(fields.Nested(TaskWatcherRef))
 
 
-class TaskAttachmentUploadFiles(Schema):
-    file = Upload(load_default=None, metadata={"description": "The file (multipart/form-data)."})
+class TaskAttachmentUploadIn(Schema):
+    """A multipart/form-data upload: the file and whether the client sees it."""
 
-
-class TaskAttachmentUploadForm(Schema):
+    file = Upload(required=True, metadata={"description": "The file."})
     client_visible = fields.Boolean(load_default=False)
 
 

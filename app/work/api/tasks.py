@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.accounts.auth import agency_user_required
 from app.core import storage
-from app.core.errors import ValidationFailed
+from app.core.api import Blueprint
 from app.core.pagination import Page, id_page
 from app.work.access import task_for
 from app.work.api.task_schemas import (
@@ -16,8 +15,7 @@ from app.work.api.task_schemas import (
     TaskAssignIn,
     TaskAttachmentOut,
     TaskAttachmentPageOut,
-    TaskAttachmentUploadFiles,
-    TaskAttachmentUploadForm,
+    TaskAttachmentUploadIn,
     TaskChecklistItemIn,
     TaskChecklistItemOut,
     TaskChecklistItemUpdateIn,
@@ -192,17 +190,14 @@ class Attachments(MethodView):
             stmt = stmt.where(Attachment.client_visible.is_(True))
         return _page(id_page(stmt, Attachment, **args))
 
-    @blp.arguments(TaskAttachmentUploadFiles, location="files")
-    @blp.arguments(TaskAttachmentUploadForm, location="form")
+    @blp.arguments(TaskAttachmentUploadIn, location="multipart")
     @blp.response(201, TaskAttachmentOut)
-    def post(self, files, form, task_id):
+    def post(self, data, task_id):
         """Upload a file (multipart/form-data, field `file`): size and type limited, stored outside the web root."""
         task = _task(task_id)
-        upload = files.get("file")
-        if upload is None:
-            raise ValidationFailed("Choose a file to upload.", fields={"file": ["Required (multipart/form-data)."]})
+        upload = data["file"]
         return attachments.upload(task, current_user, upload.stream, upload.filename, upload.mimetype,
-                                  client_visible=form["client_visible"])
+                                  client_visible=data["client_visible"])
 
 
 @blp.route("/<uuid:task_id>/attachments/<uuid:attachment_id>")

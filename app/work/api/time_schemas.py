@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.accounts.schemas import PageArgs
+from app.core.api import computed
 from app.work.queries.time import GROUPS
 
 
@@ -13,7 +14,7 @@ class TimeEntryOut(Schema):
     started_at = fields.DateTime()
     ended_at = fields.DateTime(allow_none=True, metadata={"description": "Empty while the timer runs."})
     minutes = fields.Integer(allow_none=True)
-    running = fields.Function(lambda entry: entry.ended_at is None)
+    running = computed(fields.Boolean(), lambda entry: entry.ended_at is None)
     billable = fields.Boolean()
     note = fields.String(allow_none=True)
     billed_at = fields.DateTime(allow_none=True)
