@@ -151,7 +151,7 @@ def contract(spec: dict) -> dict:
             for status in _error_statuses(method, op, public, path_params):
                 responses.setdefault(status, _error(status))
             op["responses"] = dict(sorted(responses.items()))
-            if method == "post" and "201" in responses:
+            if method == "post" and "201" in responses and not public:
                 op.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
             _refs(op.get("requestBody"), inputs)
             _refs(op.get("parameters"), inputs)
