@@ -95,10 +95,10 @@ class TaskTypeUpdateIn(Schema):
     default_queue_id = fields.UUID(allow_none=True)
     default_priority = fields.String(validate=validate.OneOf(PRIORITIES))
     expected_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
-    # Raw lists: the services validate them and name the item and field at fault.
-    checklist_template = fields.List(fields.Raw(), validate=validate.Length(max=100),
+    # Lists of objects: the services validate each and name the item and field at fault.
+    checklist_template = fields.List(fields.Dict(), validate=validate.Length(max=100),
                                      metadata={"description": "[{title, required}]"})
-    custom_fields = fields.List(fields.Raw(), validate=validate.Length(max=50),
+    custom_fields = fields.List(fields.Dict(), validate=validate.Length(max=50),
                                 metadata={"description": "[{key, label, type, required, choices, help}]"})
 
 

@@ -6,7 +6,7 @@ from functools import wraps
 from flask import request
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from app.core.errors import ValidationFailed
 
@@ -17,7 +17,9 @@ class ApiParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "multipart": None}
 
     def load_multipart(self, req, schema):
-        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+        # A part without a usable name is unknown: keep it (named "") so the schema refuses it rather than crash on None.
+        merged = CombinedMultiDict([req.files, req.form])
+        return self._makeproxy(MultiDict([(key or "", value) for key, value in merged.items(multi=True)]), schema)
 
 
 ApiParser.__location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
@@ -72,3 +74,13 @@ def computed(field, func):
     field.get_value = lambda obj, attr, accessor=None, default=None: func(obj)
     field.dump_only = True
     return field
+
+
+# Output schemas whose fields are not all sent every time (the contract leaves them without `required`).
+PARTIAL_OUTPUTS: set[str] = set()
+
+
+def partial_output(schema_class):
+    """Mark an output schema some of whose fields may be absent from a response."""
+    PARTIAL_OUTPUTS.add(schema_class.__name__.removesuffix("Schema"))
+    return schema_class

@@ -10,7 +10,9 @@ import re
 
 from flask import Blueprint, render_template
 
+from app.core.api import PARTIAL_OUTPUTS
 from app.core.errors import ErrorResponse
+from app.core.idempotency import KEY_PATTERN
 from app.extensions import api
 
 bp = Blueprint("apidocs", __name__)
@@ -32,7 +34,7 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "Any unique string (a UUID): a retry with the same key and request replays the first response "
                    "(header Idempotent-Replayed: true) for 24 hours; the same key with another request gets 422.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[!-~]([ -~]*[!-~])?$"},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
 }
 # A POST to one of these final path segments acts on the record before it; the operationId says what it does.
 ACTIONS = {"archive": "archive", "restore": "restore", "deactivate": "deactivate", "reactivate": "reactivate",
@@ -85,14 +87,17 @@ def _error(status: str, description: str | None = None) -> dict:
 def _error_statuses(method: str, op: dict, public: bool, has_path_params: bool) -> list[str]:
     has_body = "requestBody" in op
     has_input = has_body or any(p.get("in") != "path" for p in op.get("parameters", []))
+    has_key = any(p.get("name") == IDEMPOTENCY_KEY["name"] for p in op.get("parameters", []))
     statuses = ["429"]
     if has_body:
         statuses += ["400", "413"]
+    elif has_key:
+        statuses.append("400")
     if has_input:
         statuses.append("422")
     if not public:
         statuses += ["401", "403"]
-        if has_path_params:
+        if has_path_params or has_input:  # a path id, or an id in the query or body, may name nothing you can see
             statuses.append("404")
         if method != "get":
             statuses.append("409")
@@ -141,6 +146,8 @@ def contract(spec: dict) -> dict:
                 raise ValueError(f"operationId {op['operationId']} of {method.upper()} {path} is also {seen_ids[op['operationId']]}")
             seen_ids[op["operationId"]] = f"{method.upper()} {path}"
             public = op.get("security") == []
+            if method == "post" and "201" in op.get("responses", {}) and not public:
+                op.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
             responses = op.setdefault("responses", {})
             responses.pop("default", None)
             for status in list(responses):
@@ -151,8 +158,6 @@ def contract(spec: dict) -> dict:
             for status in _error_statuses(method, op, public, path_params):
                 responses.setdefault(status, _error(status))
             op["responses"] = dict(sorted(responses.items()))
-            if method == "post" and "201" in responses and not public:
-                op.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
             _refs(op.get("requestBody"), inputs)
             _refs(op.get("parameters"), inputs)
             _refs({s: r for s, r in responses.items() if s.startswith("2")}, outputs)
@@ -160,7 +165,7 @@ def contract(spec: dict) -> dict:
     for unused in ("Error", "PaginationMetadata"):
         schemas.pop(unused, None)
     # Output schemas: every field is sent (null when empty), so each is required; a generated client can rely on it.
-    for name in _closure(outputs, schemas) - _closure(inputs, schemas):
+    for name in _closure(outputs, schemas) - _closure(inputs, schemas) - PARTIAL_OUTPUTS:
         properties = schemas[name].get("properties", {})
         required = [key for key, prop in properties.items() if not prop.get("writeOnly")]
         if required:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -16,6 +17,8 @@ from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 
 HEADER = "Idempotency-Key"
+# Printable ASCII, 1 to 255 characters, no space at either end (as the OpenAPI document declares).
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
 KEEP_FOR = timedelta(hours=24)
 
 
@@ -46,16 +49,17 @@ def _request_hash() -> str:
 
 
 def _applies() -> bool:
-    return request.method == "POST" and request.path.startswith("/api/") and bool(request.headers.get(HEADER))
+    return request.method == "POST" and request.path.startswith("/api/") and HEADER in request.headers
 
 
 def replay_or_remember():
     """Before the view: answer a repeated key from the stored response, or remember the key."""
     if not _applies() or not current_user.is_authenticated:
         return None
-    key = request.headers[HEADER].strip()
-    if not key or len(key) > 255:
-        return error_response(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 characters.")
+    key = request.headers[HEADER]
+    if not re.fullmatch(KEY_PATTERN, key):
+        return error_response(400, "bad_idempotency_key",
+                              "Idempotency-Key must be 1 to 255 printable ASCII characters, without spaces at either end.")
     row = db.session.scalar(select(IdempotencyKey).where(
         IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key,
         IdempotencyKey.created_at > utcnow() - KEEP_FOR))

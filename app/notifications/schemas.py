@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
-from app.core.api import computed
+from app.core.api import computed, partial_output
 from app.notifications.models import KIND_LABELS, KINDS, kind_help_for
 from app.notifications.queries import SORTS
 
@@ -56,6 +56,7 @@ PreferencesIn = Schema.from_dict({kind: fields.Nested(ChannelsIn) for kind in KI
 PreferencesIn.__doc__ = "Any subset of the kinds you can receive; kinds left out keep their setting."
 PreferencesOut = Schema.from_dict({kind: fields.Nested(ChannelsOut) for kind in KINDS}, name="PreferencesOut")
 PreferencesOut.__doc__ = "Per kind you can receive: its label, what it means, and whether it comes in the app and by email."
+partial_output(PreferencesOut)  # only the kinds the user's role can receive are sent
 
 
 def preferences_out(preferences: dict, user) -> dict:

@@ -9,7 +9,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.accounts.schemas import PageArgs
 from app.core.api import computed
 from app.sla.services import MAX_TARGET_MINUTES
-from app.work.models import PRIORITIES
 
 STATUSES = ("active", "archived", "all")
 TIME = r"^\d{2}:\d{2}$"
@@ -128,10 +127,18 @@ class SlaTargetPair(Schema):
                                 metadata={"description": "Business minutes to resolution; null for no clock."})
 
 
+class SlaTargets(Schema):
+    """Targets per priority; a priority left out has no clock."""
+
+    urgent = fields.Nested(SlaTargetPair)
+    high = fields.Nested(SlaTargetPair)
+    normal = fields.Nested(SlaTargetPair)
+    low = fields.Nested(SlaTargetPair)
+
+
 def _targets(**kwargs):
-    return fields.Dict(keys=fields.String(validate=validate.OneOf(PRIORITIES)), values=fields.Nested(SlaTargetPair),
-                       metadata={"description": "Per priority (urgent, high, normal, low): first_response and resolution "
-                                                "in business minutes."}, **kwargs)
+    return fields.Nested(SlaTargets, metadata={"description": "Per priority (urgent, high, normal, low): first_response and "
+                                                              "resolution in business minutes."}, **kwargs)
 
 
 class SlaPolicyVersionOut(Schema):

@@ -45,7 +45,7 @@ def list_tasks(args):
 
 @blp.route("/tasks/claim-next", methods=["POST"])
 @agency_user_required
-@blp.arguments(ClaimNextIn)
+@blp.arguments(ClaimNextIn, required=False)  # no body: claim from any of your queues
 @blp.response(200, ClaimNextOut)
 def claim_next(data):
     """Assign yourself the most urgent unassigned open task you may take (optionally from one queue).

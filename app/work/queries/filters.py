@@ -46,7 +46,9 @@ class TaskFilterArgs(Schema):
     queue_id = fields.UUID(load_default=None)
     status = fields.String(load_default="open", validate=validate.OneOf(STATUS_CHOICES))
     priority = fields.String(load_default=None, validate=validate.OneOf(PRIORITIES))
-    assignee = fields.String(load_default=None, validate=_assignee, metadata={"description": "me, none (unassigned) or a user id"})
+    assignee = fields.String(load_default=None, validate=_assignee, metadata={
+        "description": "me, none (unassigned) or a user id",
+        "pattern": "^(me|none|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"})
     due = fields.String(load_default=None, validate=validate.OneOf(DUE_CHOICES))
     due_from = fields.Date(load_default=None)
     due_to = fields.Date(load_default=None)
