@@ -100,7 +100,7 @@ def error_response(status: int, code: str, message: str, field_errors: dict | No
 
 def _flatten_webargs(messages) -> dict:
     # webargs nests messages by location ({"json": {...}, "query": {...}}).
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "files", "headers", "view_args"}:
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "files", "multipart", "headers", "view_args"}:
         merged = {}
         for value in messages.values():
             if isinstance(value, dict):
