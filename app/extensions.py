@@ -1,4 +1,5 @@
 """Flask extensions, created unbound; this module imports nothing from the app."""
+import copy
 import json
 
 from flask import current_app
@@ -40,7 +41,7 @@ class BacklineApi(Api):
         return spec
 
     def document(self) -> dict:
-        return self.finish(self.spec.to_dict())
+        return self.finish(copy.deepcopy(self.spec.to_dict()))  # apispec hands out its own dicts: finish a copy
 
     def _openapi_json(self):
         return current_app.response_class(json.dumps(self.document(), indent=2), mimetype="application/json")

@@ -146,8 +146,11 @@ def contract(spec: dict) -> dict:
                 raise ValueError(f"operationId {op['operationId']} of {method.upper()} {path} is also {seen_ids[op['operationId']]}")
             seen_ids[op["operationId"]] = f"{method.upper()} {path}"
             public = op.get("security") == []
-            if method == "post" and "201" in op.get("responses", {}) and not public:
-                op.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
+            parameters = op.setdefault("parameters", [])
+            if method == "post" and "201" in op.get("responses", {}) and not public and IDEMPOTENCY_KEY not in parameters:
+                parameters.append(dict(IDEMPOTENCY_KEY))
+            if not parameters:
+                del op["parameters"]
             responses = op.setdefault("responses", {})
             responses.pop("default", None)
             for status in list(responses):
