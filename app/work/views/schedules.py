@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts import queries as account_queries
 from app.catalog.models import TaskType
 from app.clients import queries as client_queries
+from app.core import dates
 from app.core.errors import AppError, Forbidden
 from app.core.pages import apply_form_errors
 from app.core.types import utcnow
@@ -73,8 +74,8 @@ class ScheduleForm(FlaskForm):
                              description="Days before it is due.")
     default_assignee_id = SelectField("Assign to", default="")
     priority = SelectField("Priority", choices=[("", "The task type's default")] + [(p, p.capitalize()) for p in PRIORITIES], default="")
-    starts_on = DateField("Starts on", validators=[DataRequired("Give the first date the schedule may fall on.")])
-    ends_on = DateField("Ends on", validators=[Optional()])
+    starts_on = DateField("Starts on", validators=[DataRequired("Give the first date the schedule may fall on."), dates.form_range])
+    ends_on = DateField("Ends on", validators=[Optional(), dates.form_range])
 
 
 def _form(schedule=None, client_id: str | None = None) -> ScheduleForm:

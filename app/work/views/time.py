@@ -12,6 +12,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import queries as account_queries
+from app.core import dates
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.pages import apply_form_errors, parse_day, safe_next
 from app.core.types import utcnow
@@ -59,7 +60,7 @@ def parse_duration(text: str | None) -> int | None:
 
 class TimeEntryForm(FlaskForm):
     task_id = SelectField("Task", validators=[DataRequired("Choose a task.")])
-    work_date = DateField("Date", validators=[DataRequired("Give the day worked.")], default=lambda: utcnow().date())
+    work_date = DateField("Date", validators=[DataRequired("Give the day worked."), dates.form_range], default=lambda: utcnow().date())
     duration = StringField("Time spent", validators=[Optional(), Length(max=16)],
                            description="Such as 1:30, 1h30, 90 or 1.5h. Or give a start and an end instead.")
     start_time = TimeField("Start (UTC)", validators=[Optional()])
