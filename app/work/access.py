@@ -40,6 +40,21 @@ def can_see(actor, task: Task) -> bool:
     return True
 
 
+def audience(task: Task, user_ids) -> list:
+    """Of these users (ids), those the task may be shown to, in order: the one reach rule for every audience.
+
+    Staff must reach the task (queue and client, or assignee); admins and the task's own client's people may.
+    """
+    from app.accounts.models import User
+
+    wanted = [user_id for user_id in dict.fromkeys(user_ids) if user_id is not None]
+    if not wanted:
+        return []
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    return [user_id for user_id in wanted if user_id in users and can_see(users[user_id], task)
+            and (users[user_id].client_id is None or users[user_id].client_id == task.client_id)]
+
+
 def task_for(actor, task_id) -> Task:
     """The task with this id if the actor may see it; 404 otherwise (logging probes of other tenants)."""
     task = get_or_404(Task, task_id)

@@ -118,7 +118,8 @@ def timesheet():
     user = time_queries.timesheet_user(current_user, request.args.get("user"))
     sheet = time_queries.timesheet(user, monday)
     people = account_queries.active_staff() if current_user.is_agency_admin else []
-    tasks = time_queries.tasks_by_id(e.task_id for e in sheet.entries)
+    # Time logged on a task now outside the viewer's reach still counts, but its number, title and link are not shown.
+    tasks = time_queries.tasks_by_id((e.task_id for e in sheet.entries), viewer=current_user)
     return _page("work/time/timesheet.html", sheet=sheet, user=user, people=people, tasks=tasks, today=today,
                  prev_week=time_queries.week_label(monday - timedelta(days=7)),
                  next_week=time_queries.week_label(monday + timedelta(days=7)),
