@@ -54,11 +54,6 @@ def notify(kind: str, recipients, *, title: str, body: str | None = None, url: s
         actor_id = getattr(actor, "id", None)
         chosen = {user.id: user for user in users
                   if user.id != actor_id and user.deactivated_at is None and audience_of(user) in AUDIENCES[kind]}
-        if task is not None and chosen:
-            # The task's number, title and link go only to those who can open it (the lists' reach rule).
-            from app.work.access import audience
-
-            chosen = {user_id: chosen[user_id] for user_id in audience(task, list(chosen))}
         return _create(kind, chosen.values(), title=title, body=body, url=url, client_url=client_url, task=task) if chosen else []
 
 

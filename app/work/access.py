@@ -7,6 +7,7 @@ from app.clients.models import ClientStaff
 from app.core.errors import NotFound
 from app.extensions import db
 from app.work.models import QueueMember, Task
+from tenants.context import as_agency
 from tenants.lookup import get_or_404, note_foreign_id
 
 
@@ -50,9 +51,10 @@ def audience(task: Task, user_ids) -> list:
     wanted = [user_id for user_id in dict.fromkeys(user_ids) if user_id is not None]
     if not wanted:
         return []
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
-    return [user_id for user_id in wanted if user_id in users and can_see(users[user_id], task)
-            and (users[user_id].client_id is None or users[user_id].client_id == task.client_id)]
+    with as_agency():  # a client user's action may notify staff, whose rows and reach lie outside the client's scope
+        users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+        return [user_id for user_id in wanted if user_id in users and can_see(users[user_id], task)
+                and (users[user_id].client_id is None or users[user_id].client_id == task.client_id)]
 
 
 def task_for(actor, task_id) -> Task:

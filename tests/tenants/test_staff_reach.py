@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.notifications.models import Notification
-from app.notifications.services import notify
+from app.work.access import audience
 from app.work.models import Task
-from tenants.context import TenantContext, tenant_scope
+from app.work.services.tasks import watcher_ids
 from tests.support import factories as f
 from tests.support.web import tenant_db
 
@@ -61,12 +60,12 @@ def test_no_page_shows_a_staff_member_a_task_outside_their_reach(app, world, as_
     assert OUT_TITLE in as_user(world.a.agency_admin).get(f"/schedules/{world.a.schedule_id}").get_data(as_text=True)
 
 
-def test_notifications_about_a_task_go_only_to_staff_who_reach_it(app, world, out_of_reach):
+def test_notification_audiences_keep_to_staff_who_reach_the_task(app, world, out_of_reach):
     _, task_id = out_of_reach
     with tenant_db(app, world.a.agency_id) as session:
         task = session.scalar(select(Task).where(Task.id == task_id))
-        with tenant_scope(TenantContext(agency_id=world.a.agency_id)):
-            sent = notify("sla_breached", [world.a.staff.id, world.a.agency_admin.id], title=f"{task.reference} breached", task=task)
-        assert {note.user_id for note in sent} == {world.a.agency_admin.id}
-        assert session.scalar(select(Notification.id).where(Notification.user_id == world.a.staff.id,
-                                                            Notification.task_id == task_id)) is None
+        assert audience(task, [world.a.staff.id, world.a.agency_admin.id, None]) == [world.a.agency_admin.id]
+        # The world's staff member watches client two's task, which he no longer reaches: watchers are told only in reach.
+        other = session.scalar(select(Task).where(Task.id == world.a.other_task_id))
+        assert world.a.staff.id not in watcher_ids(other)
+        assert world.a.staff.id in watcher_ids(session.scalar(select(Task).where(Task.id == world.a.task_id)))

@@ -48,7 +48,7 @@ def _day(args, name: str, errors: list) -> date | None:
             day = date.fromisoformat(raw)
             if dates.in_range(day):
                 return day
-            errors.append(f"{raw}: {dates.MESSAGE}")
+            errors.append(f"Dates must fall between {dates.EARLIEST.isoformat()} and {dates.LATEST.isoformat()}.")
             return None
     except ValueError:
         pass
