@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Boolean, String, UniqueConstraint, Uuid
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.ids import new_id
@@ -28,6 +29,8 @@ class Agency(db.Model):
     # Branding, set by the agency's admins (app/accounts/branding.py validates every value).
     display_name: Mapped[str | None] = mapped_column(String(100))
     accent_colour: Mapped[str | None] = mapped_column(String(7))  # "#rrggbb"
+    # Whether the portal names the staff member handling a request (and staff in its history), or says the agency.
+    show_handler_to_clients: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     logo_key: Mapped[str | None] = mapped_column(String(255))  # a storage key, never a path
     logo_content_type: Mapped[str | None] = mapped_column(String(64))
 

@@ -73,7 +73,7 @@ def _store_logo(agency: Agency, upload: LogoUpload) -> tuple[str, str]:
 
 
 def update_branding(agency: Agency, *, display_name: str | None, accent_colour: str | None,
-                    logo: LogoUpload | None = None, remove_logo: bool = False) -> list[str]:
+                    logo: LogoUpload | None = None, remove_logo: bool = False, show_handler: bool | None = None) -> list[str]:
     """Validate everything first, then change the agency; returns the names of what changed (audited once)."""
     name = clean_display_name(display_name)
     colour = clean_accent_colour(accent_colour)
@@ -86,6 +86,9 @@ def update_branding(agency: Agency, *, display_name: str | None, accent_colour: 
     if colour != agency.accent_colour:
         agency.accent_colour = colour
         changed.append("accent_colour")
+    if show_handler is not None and show_handler != agency.show_handler_to_clients:
+        agency.show_handler_to_clients = show_handler
+        changed.append("show_handler_to_clients")
     if new_logo is not None or (remove_logo and agency.logo_key):
         if agency.logo_key:
             storage.delete_after_commit(db.session, agency.logo_key)  # the old file goes once this commits
@@ -94,7 +97,7 @@ def update_branding(agency: Agency, *, display_name: str | None, accent_colour: 
     if changed:
         db.session.flush()
         audit.record("agency.branding_updated", agency, changed=changed, display_name=agency.display_name,
-                     accent_colour=agency.accent_colour)
+                     accent_colour=agency.accent_colour, show_handler_to_clients=agency.show_handler_to_clients)
     return changed
 
 

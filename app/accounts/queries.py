@@ -7,7 +7,8 @@ from app.accounts.models import ApiToken, User
 from app.core.errors import Forbidden
 from app.core.pagination import keyset_page
 from app.extensions import db
-from tenants.lookup import get_or_404
+from tenants.context import as_agency, current_tenant
+from tenants.lookup import agency_by_id, get_or_404
 
 
 def visible_users(actor: User) -> Select:
@@ -66,3 +67,18 @@ def token_for(actor: User, token_id) -> ApiToken:
 
         raise NotFound()
     return token
+
+
+def names_for_clients(ids) -> dict:
+    """Names of people as a client user may see them: their own company's people by name, agency staff by name only
+    when the agency shows the handler's name to clients (else as the agency's display name)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    with as_agency():  # staff are outside a client user's scope: their names only
+        rows = db.session.execute(select(User.id, User.name, User.client_id).where(User.id.in_(ids))).all()
+    agency = agency_by_id(current_tenant().agency_id)
+    if agency is None or agency.show_handler_to_clients:
+        return {user_id: name for user_id, name, _ in rows}
+    label = agency.display_name or agency.name
+    return {user_id: name if client_id is not None else label for user_id, name, client_id in rows}

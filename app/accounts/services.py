@@ -19,7 +19,7 @@ from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationF
 from app.core.types import utcnow
 from app.extensions import db
 from tenants import security
-from tenants.context import TenantContext, set_tenant
+from tenants.context import TenantContext, as_agency, set_tenant
 from tenants.lookup import agency_by_slug, get_in_tenant
 from tenants.models import Client
 
@@ -178,7 +178,11 @@ def invite_user(*, email: str, name: str, role: str, client_id=None, invited_by:
     client_uuid = _active_client(client_id).id if client_id else None
     _validate_role(role, client_uuid)
     _check_may_manage(invited_by, role, client_uuid)
-    if db.session.scalar(select(User.id).where(User.email == email)):
+    # Emails are unique across the agency: look beyond a client admin's own company (staff, other clients), and
+    # answer the same whoever holds it, so the reply reveals nothing about who else is in the workspace.
+    with as_agency():
+        taken = db.session.scalar(select(User.id).where(User.email == email))
+    if taken:
         raise Conflict("Someone in this workspace already uses that email.", fields={"email": ["Already in use."]})
     user = User(email=email, name=name[:200], role=role, client_id=client_uuid)
     db.session.add(user)

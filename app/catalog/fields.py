@@ -7,6 +7,7 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.catalog.models import FIELD_TYPES
+from app.core import dates
 from app.core.errors import ValidationFailed
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -80,7 +81,7 @@ def _field_for(definition: dict) -> fields.Field:
     if kind == "money":
         return _MoneyString(validate=validate.Range(min=Decimal("-1e12"), max=Decimal("1e12")), **options)
     if kind == "date":
-        return fields.Date(**options)
+        return dates.Date(**options)
     if kind == "choice":
         return fields.String(validate=validate.OneOf(definition["choices"]), **options)
     if kind == "yes_no":

@@ -5,6 +5,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from marshmallow import Schema, fields
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,15 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, code, message, field_errors, headers)
 
 
+def handle_integrity_error(error: IntegrityError):
+    """A duplicate key met while flushing (a concurrent request saved it first) is a 409, not a 500."""
+    from app.core import uow
+
+    if uow.is_unique_violation(error):
+        return uow.conflict_response(error)
+    return handle_unexpected(error)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal_error", FRIENDLY[500])
@@ -167,4 +177,5 @@ def init_app(app) -> None:
     app.before_request(refuse_nul_text)
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -71,8 +71,24 @@ def replay_or_remember():
         response = Response(row.response_body, status=row.status_code, mimetype="application/json")
         response.headers["Idempotent-Replayed"] = "true"
         return response
-    g.idempotency = (key, request_hash)
+    g.idempotency = g.idempotency_sent = (key, request_hash)
     return None
+
+
+def replay_after_conflict():
+    """After a duplicate-key rollback: the response of a concurrent twin with this key that committed first, if any."""
+    sent = g.pop("idempotency_sent", None)
+    if sent is None or not current_user.is_authenticated:
+        return None
+    key, request_hash = sent
+    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key))
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        return error_response(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request.")
+    response = Response(row.response_body, status=row.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def store_first_response(response):

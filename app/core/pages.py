@@ -11,6 +11,7 @@ from flask import g, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core import dates
 from app.core.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,10 @@ def parse_day(value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         return None
+    return day if dates.in_range(day) else None
 
 
 HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")

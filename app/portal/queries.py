@@ -102,14 +102,10 @@ def documents_waiting(user, now: datetime | None = None) -> list[tuple[Task, doc
 
 
 def people_names(ids) -> dict:
-    """Names of the people behind comments and files (agency staff included: a name, nothing else)."""
-    from app.accounts.models import User
+    """Names of the people behind comments, files and history (staff as the agency chose: see names_for_clients)."""
+    from app.accounts.queries import names_for_clients
 
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    with as_agency():
-        return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    return names_for_clients(ids)
 
 
 def latest_question(task: Task) -> Comment | None:

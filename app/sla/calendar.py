@@ -6,6 +6,12 @@ date's opening intervals are turned into UTC spans once (daylight-saving gaps an
 cached, the spans of a range of dates are laid end to end with running totals, and every question is
 answered by binary search over them.
 
+A question about instants far apart (a deadline decades away) does not lay every date in between end to end:
+the dates strictly inside the range are summed arithmetically (business minutes per full week, holidays
+counted by range with running totals, and only the few dates next to a change of UTC offset computed from
+their spans), so its cost does not grow with the distance beyond a few cached lookups per year. Finding
+those changes samples the offset once a week: zones never change offset twice within a week.
+
 Minutes are counted on a grid anchored at the start instant: for a start with seconds, the n-th business
 minute is the n-th grid minute [start + k min, start + (k+1) min) whose beginning is business time. A
 span of time counts complete grid minutes only. Zone offsets with seconds (local mean time before about
@@ -32,6 +38,10 @@ _DAY = 1440  # minutes
 _SAMPLE = 180  # offsets are sampled every 3 hours; zones never change offset twice within that
 _CHUNK_DAYS = 400  # dates added to the running timeline at a time
 _MARGIN_DAYS = 2  # a UTC instant's local date is within a day of its UTC date in every zone
+_FAR_DAYS = 2 * _CHUNK_DAYS  # ranges longer than this are summed date by date arithmetically, not laid out
+_WEEK_DAYS = 7  # offset samples when looking for zone changes across a far range
+_BLOCK_DAYS = 52 * _WEEK_DAYS  # zone changes are looked up (and cached) per block of this many days
+_HORIZON_DAYS = 200 * 366  # add_business_minutes gives up beyond this
 
 
 def _parse_time(value: object, *, closing: bool, where: str) -> int:
@@ -200,6 +210,13 @@ class BusinessCalendar:
         self._offsets: dict[int, int] = {}
         self._timeline: _Timeline | None = None
         self._lock = threading.Lock()
+        # For far ranges: business minutes of each weekday, holidays as sorted day numbers with running totals
+        # of the weekday minutes they remove, and per block of days the corrections near zone changes.
+        self._week_minutes = tuple(sum(closes - opens for opens, closes in day) for day in self.week)
+        self._holiday_years: frozenset[int] = frozenset()
+        self._holiday_days: tuple[int, ...] = ()
+        self._holiday_totals: tuple[int, ...] = (0,)
+        self._blocks: dict[int, dict[int, int]] = {}
 
     @classmethod
     def from_spec(cls, spec: Mapping) -> BusinessCalendar:
@@ -229,7 +246,7 @@ class BusinessCalendar:
         """UTC offset in seconds at an epoch minute."""
         offset = self._offsets.get(minute)
         if offset is None:
-            offset = int(_from_grid(minute, 0).astimezone(self.zone).utcoffset().total_seconds())
+            offset = int(datetime.fromtimestamp(minute * 60, self.zone).utcoffset().total_seconds())
             self._offsets[minute] = offset
         return offset
 
@@ -289,7 +306,8 @@ class BusinessCalendar:
                 return timeline
             need_first = lo // _DAY - _MARGIN_DAYS - 1  # so that the timeline's lo <= lo
             need_end = hi // _DAY + _MARGIN_DAYS + 1  # so that the timeline's hi >= hi
-            if timeline is None:
+            if timeline is None or need_first > timeline.end_day + _CHUNK_DAYS or need_end < timeline.first_day - _CHUNK_DAYS:
+                # Nothing cached, or the cached dates are far away: start afresh rather than fill the gap.
                 first, end = need_first - 31, max(need_end, need_first + _CHUNK_DAYS)
             else:
                 first, end = timeline.first_day, timeline.end_day
@@ -310,21 +328,118 @@ class BusinessCalendar:
         """The epoch minute ending the ``count``-th business minute at or after ``minute`` (count > 0)."""
         timeline = self._covering(minute, minute)
         horizon = minute
-        while True:
+        while timeline.hi - minute <= _FAR_DAYS * _DAY:
             end = timeline.locate(timeline.before(minute) + count)
             if end is not None:
                 return end
-            if timeline.hi - minute > 200 * 366 * _DAY:
-                raise ValueError(f"no {count} business minutes within 200 years of the start in this calendar")
             horizon = max(horizon, timeline.hi) + _CHUNK_DAYS * _DAY
             timeline = self._covering(minute, horizon)
+        return self._advance_far(minute, count)
+
+    def _advance_far(self, minute: int, count: int) -> int:
+        """:meth:`_advance` for an end far away: find its UTC day by binary search over counts, then lay out that day."""
+        first = minute // _DAY + 1
+        last = min(minute // _DAY + _HORIZON_DAYS, date.max.toordinal() - _EPOCH_ORDINAL - 2 * _MARGIN_DAYS)
+        if last < first or self._count(minute, last * _DAY) < count:
+            raise ValueError(f"no {count} business minutes within 200 years of the start in this calendar")
+        while first < last:  # the first day boundary by which ``count`` business minutes have passed
+            middle = (first + last) // 2
+            if self._count(minute, middle * _DAY) >= count:
+                last = middle
+            else:
+                first = middle + 1
+        base = max(minute, (first - 1) * _DAY)
+        rest = count - self._count(minute, base)
+        timeline = self._covering(base, first * _DAY)
+        end = timeline.locate(timeline.before(base) + rest)
+        if end is None:  # cannot happen: ``rest`` business minutes begin before the day boundary found above
+            raise ValueError("business-minute arithmetic out of step")
+        return end
 
     def _count(self, lo: int, hi: int) -> int:
         """Business minutes beginning in epoch minutes [lo, hi)."""
         if hi <= lo:
             return 0
+        if hi - lo > _FAR_DAYS * _DAY:
+            return self._count_far(lo, hi)
         timeline = self._covering(lo, hi)
         return timeline.before(hi) - timeline.before(lo)
+
+    # --- far ranges ----------------------------------------------------------------------------
+
+    def _count_far(self, lo: int, hi: int) -> int:
+        """Business minutes beginning in epoch minutes [lo, hi), summing the local dates inside arithmetically.
+
+        A local date's instants lie within UTC days [d - 1, d + 2), so dates from lo's UTC day + 2 to hi's UTC
+        day - 2 lie wholly inside the range; the few dates at either end are intersected with it span by span.
+        """
+        inner_first, inner_end = lo // _DAY + _MARGIN_DAYS, hi // _DAY - _MARGIN_DAYS
+        total = self._date_minutes(inner_first, inner_end)
+        for day in [*range(lo // _DAY - 1, inner_first), *range(inner_end, hi // _DAY + 2)]:
+            total += sum(max(0, min(end, hi) - max(start, lo)) for start, end in self._day_spans(day))
+        return total
+
+    def _date_minutes(self, first: int, end: int) -> int:
+        """Business minutes of local dates [first, end) (days since the epoch): weeks, holidays, zone changes."""
+        if end <= first:
+            return 0
+        weeks, rest = divmod(end - first, 7)
+        weekday = (first + 3) % 7  # 1970-01-01 was a Thursday
+        total = weeks * sum(self._week_minutes) + sum(self._week_minutes[(weekday + i) % 7] for i in range(rest))
+        self._load_holidays(first, end)
+        days, totals = self._holiday_days, self._holiday_totals
+        total -= totals[bisect_left(days, end)] - totals[bisect_left(days, first)]
+        corrections: dict[int, int] = {}
+        for block in range((first - _MARGIN_DAYS - 1) // _BLOCK_DAYS, (end + _MARGIN_DAYS + 1) // _BLOCK_DAYS + 1):
+            corrections.update(self._block_corrections(block))
+        return total + sum(value for day, value in corrections.items() if first <= day < end)
+
+    def _nominal(self, day: int) -> int:
+        """Business minutes of local date ``day`` when the UTC offset does not change around it."""
+        return 0 if self.is_holiday(date.fromordinal(day + _EPOCH_ORDINAL)) else self._week_minutes[(day + 3) % 7]
+
+    def _load_holidays(self, first: int, end: int) -> None:
+        """Make sure the sorted holiday days cover the years of local dates [first, end)."""
+        years = range(date.fromordinal(first + _EPOCH_ORDINAL).year, date.fromordinal(end - 1 + _EPOCH_ORDINAL).year + 1)
+        if self._holiday_years and (self._public is None or all(year in self._holiday_years for year in years)):
+            return
+        with self._lock:
+            self._index_holidays(frozenset(self._holiday_years) | frozenset(years))
+
+    def _index_holidays(self, years: frozenset[int]) -> None:
+        public: set[date] = set()
+        if self._public is not None:
+            for year in sorted(years):
+                date(year, 1, 1) in self._public  # noqa: B015 - membership fills in the year's public holidays
+            public = {day for day in list(self._public) if day.year in years}
+        days = sorted(day.toordinal() - _EPOCH_ORDINAL for day in self.holidays | public)
+        totals = [0]
+        for day in days:
+            totals.append(totals[-1] + self._week_minutes[(day + 3) % 7])
+        self._holiday_days, self._holiday_totals, self._holiday_years = tuple(days), tuple(totals), years
+
+    def _block_corrections(self, block: int) -> dict[int, int]:
+        """For dates next to a change of UTC offset in a block of days: actual minus nominal business minutes."""
+        found = self._blocks.get(block)
+        if found is not None:
+            return found
+        lo = block * _BLOCK_DAYS * _DAY
+        points = [lo + i * _WEEK_DAYS * _DAY for i in range(_BLOCK_DAYS // _WEEK_DAYS + 1)]
+        found = {}
+        for left, right in zip(points, points[1:], strict=False):
+            if self._offset(left) == self._offset(right):
+                continue
+            before = self._offset(left)
+            while right - left > 1:  # the single change in (left, right]: its first minute
+                middle = (left + right) // 2
+                if self._offset(middle) == before:
+                    left = middle
+                else:
+                    right = middle
+            for day in range(right // _DAY - _MARGIN_DAYS, right // _DAY + _MARGIN_DAYS + 1):
+                found[day] = sum(end - begin for begin, end in self._day_spans(day)) - self._nominal(day)
+        self._blocks[block] = found
+        return found
 
     # --- public arithmetic ---------------------------------------------------------------------
 

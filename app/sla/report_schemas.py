@@ -1,13 +1,14 @@
 """Marshmallow schemas of the SLA report API: the query (range and scope) and the report it answers with."""
 from marshmallow import Schema, fields, validate
 
+from app.core import dates
 from app.sla.queries import MAX_DAYS
 
 
 class SlaReportArgs(Schema):
-    start = fields.Date(data_key="from", load_default=None,
+    start = dates.Date(data_key="from", load_default=None,
                         metadata={"description": "First UTC day of the range (YYYY-MM-DD); default: Monday four weeks ago."})
-    end = fields.Date(data_key="to", load_default=None,
+    end = dates.Date(data_key="to", load_default=None,
                       metadata={"description": f"Last UTC day, inclusive; default: this coming Sunday. At most {MAX_DAYS} days in all."})
     client_id = fields.UUID(load_default=None)
     queue_id = fields.UUID(load_default=None)

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.core import dates
 from app.core.api import computed
 from app.sla.services import MAX_TARGET_MINUTES
 
@@ -105,7 +106,7 @@ class SlaCalendarUpdateIn(Schema):
     timezone = fields.String(validate=[validate.Length(min=1, max=64), _known_timezone],
                              metadata={"description": "An IANA zone such as Europe/London."})
     hours = HoursField(metadata=HOURS_DOC)
-    holidays = fields.List(fields.Date(), validate=validate.Length(max=1000), metadata={"description": "Custom holiday dates."})
+    holidays = fields.List(dates.Date(), validate=validate.Length(max=1000), metadata={"description": "Custom holiday dates."})
     country = fields.String(allow_none=True, validate=validate.Length(max=8),
                             metadata={"description": "ISO country code for public holidays (GB, US, DE...); null for none."})
     subdivision = fields.String(allow_none=True, validate=validate.Length(max=16),
@@ -234,11 +235,11 @@ class SlaClientHolidayPageOut(Schema):
 
 
 class SlaClientHolidayArgs(PageArgs):
-    date_from = fields.Date(load_default=None, data_key="from")
-    date_to = fields.Date(load_default=None, data_key="to")
+    date_from = dates.Date(load_default=None, data_key="from")
+    date_to = dates.Date(load_default=None, data_key="to")
 
 
 class SlaClientHolidayIn(Schema):
     # `day` is required by the service (a 422 naming it): left optional here so an unknown client answers 404 first.
-    day = fields.Date(metadata={"description": "The day the client is closed (required)."})
+    day = dates.Date(metadata={"description": "The day the client is closed (required)."})
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))

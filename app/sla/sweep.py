@@ -19,6 +19,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.services import notify
 from app.sla.models import SlaEvent
+from app.work.access import audience
 from app.work.models import QueueMember, Task
 from app.work.services import activity
 from app.work.services.tasks import task_url
@@ -136,9 +137,9 @@ def _announce(inserted: list, instants: dict) -> None:
         activity.record(task, f"sla_{kind}", None, metric=metric, occurred_at=instants[(task_id, metric, kind)].isoformat())
         if not task.is_open or (kind == "at_risk" and (task_id, metric) in breached_now):
             continue
-        for user_id in dict.fromkeys([task.assignee_id, *members.get(task.queue_id, [])]):
-            if user_id is not None:
-                told.setdefault(user_id, []).append((task, metric, kind))
+        # Queue members who do not serve the task's client are not told (nor listed its number in a digest).
+        for user_id in audience(task, [task.assignee_id, *members.get(task.queue_id, [])]):
+            told.setdefault(user_id, []).append((task, metric, kind))
     for user_id, crossings in told.items():
         if len(crossings) > DIGEST_AFTER:
             _digest(user_id, crossings)

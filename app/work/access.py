@@ -7,6 +7,7 @@ from app.clients.models import ClientStaff
 from app.core.errors import NotFound
 from app.extensions import db
 from app.work.models import QueueMember, Task
+from tenants.context import as_agency
 from tenants.lookup import get_or_404, note_foreign_id
 
 
@@ -38,6 +39,22 @@ def can_see(actor, task: Task) -> bool:
     if actor.role == "staff":
         return db.session.scalar(staff_reach(select(Task.id).where(Task.id == task.id), actor.id)) is not None
     return True
+
+
+def audience(task: Task, user_ids) -> list:
+    """Of these users (ids), those the task may be shown to, in order: the one reach rule for every audience.
+
+    Staff must reach the task (queue and client, or assignee); admins and the task's own client's people may.
+    """
+    from app.accounts.models import User
+
+    wanted = [user_id for user_id in dict.fromkeys(user_ids) if user_id is not None]
+    if not wanted:
+        return []
+    with as_agency():  # a client user's action may notify staff, whose rows and reach lie outside the client's scope
+        users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+        return [user_id for user_id in wanted if user_id in users and can_see(users[user_id], task)
+                and (users[user_id].client_id is None or users[user_id].client_id == task.client_id)]
 
 
 def task_for(actor, task_id) -> Task:

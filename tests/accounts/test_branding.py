@@ -46,8 +46,10 @@ def branding_events(app, agency_id) -> list[AuditEvent]:
     return rows
 
 
-def post_branding(client, display_name="Agency A", accent_colour="", logo=None, remove_logo=False):
+def post_branding(client, display_name="Agency A", accent_colour="", logo=None, remove_logo=False, show_handler=True):
     data = {"display_name": display_name, "accent_colour": accent_colour}
+    if show_handler:  # the page shows the box ticked by default, so a browser sends it
+        data["show_handler"] = "y"
     if logo is not None:
         data["logo"] = (io.BytesIO(logo[0]), logo[1], logo[2] if len(logo) > 2 else "application/octet-stream")
     if remove_logo:

@@ -7,6 +7,7 @@ task; neither, nor a staff-only field of the portal API, may reach a client user
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -76,3 +77,34 @@ def test_the_portal_api_request_detail_carries_documents_and_approvals_without_s
     assert [item["name"] for item in asked["items"]] == ["October bank statement"]
     assert detail["approvals"] and not (_keys(detail) & STAFF_ONLY_KEYS)
     assert "INTERNAL" not in json.dumps(detail)
+
+
+def _portal_texts(app, world, as_user, client):
+    """Every portal page and portal API response a client admin opens, as text."""
+    person = world.a.client_admin
+    pages, headers = as_user(person), bearer(app, person)
+    for _rule, path, is_portal in _get_routes(app, world):
+        if is_portal:
+            response = client.get(path, headers=headers) if path.startswith("/api/") else pages.get(path)
+            if response.status_code == 200:
+                yield path, response.get_data(as_text=True)
+
+
+def test_the_handlers_name_is_an_agency_setting(app, world, as_user, client):
+    staff_name = world.a.staff.name
+    detail = as_user(world.a.client_admin).get(f"/portal/requests/{world.a.task_id}").get_data(as_text=True)
+    assert f"<dt>Handled by</dt><dd>{staff_name}</dd>" in detail  # the default: clients see who handles their request
+    admin = as_user(world.a.agency_admin)
+    box = re.search(r'<input[^>]*name="show_handler"[^>]*>', admin.get("/admin/branding").get_data(as_text=True))
+    assert box and "checked" in box.group(0)
+    assert admin.post("/admin/branding", data={"display_name": "Agency A"}).status_code == 302  # the box left unticked
+    opened = 0
+    for path, text in _portal_texts(app, world, as_user, client):
+        opened += 1
+        for name in (staff_name, world.a.agency_admin.name, world.a.idle_staff.name):
+            assert name not in text, (path, name)
+    assert opened >= 5
+    detail = as_user(world.a.client_admin).get(f"/portal/requests/{world.a.task_id}").get_data(as_text=True)
+    assert "<dt>Handled by</dt><dd>Agency A</dd>" in detail
+    shared = client.get(f"/api/v1/portal/requests/{world.a.task_id}", headers=bearer(app, world.a.client_admin)).get_json()
+    assert {comment["author_name"] for comment in shared["comments"]} == {"Agency A"}

@@ -191,3 +191,29 @@ def test_the_people_page_needs_the_csrf_token(app, world, as_user):
     app.config["WTF_CSRF_ENABLED"] = True
     assert boss.post(f"{PEOPLE}/{world.a.client_member.id}/deactivate").status_code == 400
     assert _user(app, world, world.a.client_member.id).status == "active"
+
+
+TAKEN = ["clerk@a-one.test", "staff@a.test", "admin@a.test", "boss@a-two.test", "invited@a-two.test"]
+
+
+@pytest.mark.parametrize("email", TAKEN)
+def test_an_email_used_anywhere_in_the_agency_gets_the_same_answer_whoever_holds_it(app, world, as_user, email):
+    boss = as_user(world.a.client_admin)
+    page = boss.post(f"{PEOPLE}/invite", data={"name": "Someone", "email": email.upper()})
+    assert page.status_code == 409, page.get_data(as_text=True)[-3000:]
+    assert "Someone in this workspace already uses that email." in page.get_data(as_text=True)
+    api = boss.post("/api/v1/users", json={"name": "Someone", "email": email, "role": "client_member",
+                                                "client_id": str(world.a.client_id)})
+    assert api.status_code == 409, api.get_json()
+    assert api.get_json()["error"] == {"code": "conflict", "message": "Someone in this workspace already uses that email.",
+                                       "fields": {"email": ["Already in use."]}}
+    admin = as_user(world.a.agency_admin)
+    staff_invite = admin.post("/api/v1/users", json={"name": "Someone", "email": email, "role": "staff"})
+    assert staff_invite.status_code == 409 and staff_invite.get_json() == api.get_json()
+    with tenant_db(app, world.a.agency_id) as session:
+        assert session.query(User).filter(User.email == email).count() == 1
+
+
+def test_an_email_of_another_agency_is_free_to_invite(app, world, as_user):
+    boss = as_user(world.a.client_admin)
+    assert boss.post(f"{PEOPLE}/invite", data={"name": "Shared", "email": "staff@b.test"}).status_code == 302

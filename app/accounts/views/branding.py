@@ -33,6 +33,9 @@ class BrandingForm(FlaskForm):
                                          "A wide logo about 64 pixels high looks best.",
                      render_kw={"accept": "image/png,image/jpeg"})
     remove_logo = BooleanField("Remove the current logo")
+    show_handler = BooleanField("Show the handler's name to clients",
+                                description="When off, the portal names your agency instead of the staff member handling "
+                                            "a request, in its details and its history.")
 
 
 def _page(agency, form, status: int = 200, error: str | None = None):
@@ -46,7 +49,7 @@ def branding_settings():
     agency = agency_by_id(current_user.agency_id)
     if request.method == "GET":
         form = BrandingForm(formdata=None, display_name=agency.display_name or agency.name,
-                            accent_colour=agency.accent_colour or "")
+                            accent_colour=agency.accent_colour or "", show_handler=agency.show_handler_to_clients)
         return _page(agency, form)
     form = BrandingForm()
     if not form.validate_on_submit():
@@ -55,7 +58,8 @@ def branding_settings():
     logo = branding.LogoUpload(upload.stream) if upload is not None and upload.filename else None
     try:
         changed = branding.update_branding(agency, display_name=form.display_name.data, accent_colour=form.accent_colour.data,
-                                           logo=logo, remove_logo=bool(form.remove_logo.data))
+                                           logo=logo, remove_logo=bool(form.remove_logo.data),
+                                           show_handler=bool(form.show_handler.data))
     except AppError as error:
         apply_form_errors(form, error)
         return _page(agency, form, error.status, error=error.message)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from app.accounts.auth import agency_user_required
 from app.accounts.models import User
 from app.catalog.models import ServiceLine
+from app.core import dates
 from app.core.errors import NotFound
 from app.core.types import utcnow
 from app.sla import queries
@@ -44,7 +45,11 @@ def _day(args, name: str, errors: list) -> date | None:
         return None
     try:
         if DAY.fullmatch(raw):
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
+            if dates.in_range(day):
+                return day
+            errors.append(f"Dates must fall between {dates.EARLIEST.isoformat()} and {dates.LATEST.isoformat()}.")
+            return None
     except ValueError:
         pass
     errors.append(f"“{raw[:40]}” is not a date: use YYYY-MM-DD.")

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core import dates
 from app.sla.schemas import public_holiday_errors, timezone_error
 from app.sla.services import DEFAULT_HOURS, MAX_TARGET_MINUTES, METRICS, WEEKDAYS
 from app.work.models import PRIORITIES
@@ -61,9 +62,10 @@ def holiday_lines(text: str | None) -> list[str]:
 
 def _iso_date(value: str) -> date | None:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if dates.in_range(day) else None
 
 
 def calendar_values(form: CalendarForm, hours) -> dict:
@@ -223,5 +225,5 @@ def rule_choices(form: RuleForm, clients, task_types) -> None:
 
 
 class ClientHolidayForm(FlaskForm):
-    day = DateField("Date", validators=[DataRequired("Choose a date.")])
+    day = DateField("Date", validators=[DataRequired("Choose a date."), dates.form_range])
     name = StringField("Name", validators=[DataRequired("Name the holiday."), Length(max=100)], render_kw={"placeholder": "Office closed"})

@@ -2,6 +2,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from app.core import dates
 from app.core.api import computed
 
 
@@ -44,7 +45,7 @@ class DocumentItemIn(Schema):
 class DocumentRequestIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200),
                           metadata={"description": "What the documents are for, e.g. October bookkeeping."})
-    due_on = fields.Date(required=True, metadata={"description": "Today or later, in the client's time zone."})
+    due_on = dates.Date(required=True, metadata={"description": "Today or later, in the client's time zone."})
     message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2_000))
     items = fields.List(fields.Nested(DocumentItemIn), required=True, validate=validate.Length(min=1, max=50))
 

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.accounts.schemas import PageArgs
+from app.core import dates
 from app.core.api import computed
 from app.work.models import FREQUENCIES, PRIORITIES
 from app.work.queries.schedules import STATUSES
@@ -66,15 +67,15 @@ class _ScheduleFields(Schema):
     lead_days = fields.Integer(validate=validate.Range(min=0, max=366), metadata={"description": _DESCRIPTIONS["lead_days"]})
     default_assignee_id = fields.UUID(allow_none=True)
     priority = fields.String(allow_none=True, validate=validate.OneOf(PRIORITIES))
-    starts_on = fields.Date()
-    ends_on = fields.Date(allow_none=True)
+    starts_on = dates.Date()
+    ends_on = dates.Date(allow_none=True)
 
 
 class ScheduleIn(_ScheduleFields):
     client_id = fields.UUID(required=True)
     task_type_id = fields.UUID(required=True)
     frequency = fields.String(required=True, validate=validate.OneOf(FREQUENCIES), metadata={"description": _DESCRIPTIONS["frequency"]})
-    starts_on = fields.Date(required=True)
+    starts_on = dates.Date(required=True)
 
 
 class ScheduleUpdateIn(_ScheduleFields):

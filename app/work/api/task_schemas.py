@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 from marshmallow.validate import OneOf
 
 from app.accounts.schemas import PageArgs
+from app.core import dates
 from app.core.api import computed
 from app.work.models import PRIORITIES, STATUSES
 
@@ -86,7 +87,7 @@ class TaskCreateIn(Schema):
     priority = fields.String(load_default=None, validate=OneOf(PRIORITIES))
     queue_id = fields.UUID(load_default=None, metadata={"description": "Defaults to the task type's queue."})
     assignee_id = fields.UUID(load_default=None)
-    due_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={"description": "A hard deadline, with a time zone."})
+    due_at = dates.AwareDateTime(load_default=None, allow_none=True, metadata={"description": "A hard deadline, with a time zone."})
     custom_values = fields.Dict(keys=fields.String(), load_default=dict,
                                 metadata={"description": "Values for the task type's custom fields, by key."})
 
@@ -96,7 +97,7 @@ class TaskUpdateIn(Schema):
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
     priority = fields.String(validate=OneOf(PRIORITIES))
     queue_id = fields.UUID()
-    due_at = fields.AwareDateTime(allow_none=True)
+    due_at = dates.AwareDateTime(allow_none=True)
     custom_values = fields.Dict(keys=fields.String(), metadata={"description": "Changed custom values; others are kept."})
 
 

@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.accounts.schemas import PageArgs
+from app.core import dates
 from app.core.api import computed
 from app.work.queries.time import GROUPS
 
@@ -30,16 +31,16 @@ class TimeEntryFilterArgs(PageArgs):
     user = fields.UUID(load_default=None, data_key="user", attribute="user_id")
     task = fields.UUID(load_default=None, data_key="task", attribute="task_id")
     client = fields.UUID(load_default=None, data_key="client", attribute="client_id")
-    date_from = fields.Date(load_default=None, data_key="from")
-    date_to = fields.Date(load_default=None, data_key="to")
+    date_from = dates.Date(load_default=None, data_key="from")
+    date_to = dates.Date(load_default=None, data_key="to")
     billable = fields.Boolean(load_default=None)
 
 
 class _Timing(Schema):
-    work_date = fields.Date(metadata={"description": "The day worked (with `minutes`)."})
+    work_date = dates.Date(metadata={"description": "The day worked (with `minutes`)."})
     minutes = fields.Integer(validate=validate.Range(min=1, max=1440))
-    started_at = fields.AwareDateTime(metadata={"description": "Or a start and an end."})
-    ended_at = fields.AwareDateTime()
+    started_at = dates.AwareDateTime(metadata={"description": "Or a start and an end."})
+    ended_at = dates.AwareDateTime()
     billable = fields.Boolean()
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
@@ -59,8 +60,8 @@ class TimeEntryUpdateIn(_Timing):
 
 class TotalsArgs(Schema):
     group = fields.String(load_default="task", validate=validate.OneOf(GROUPS))
-    date_from = fields.Date(load_default=None, data_key="from")
-    date_to = fields.Date(load_default=None, data_key="to")
+    date_from = dates.Date(load_default=None, data_key="from")
+    date_to = dates.Date(load_default=None, data_key="to")
     user = fields.UUID(load_default=None, attribute="user_id")
     client = fields.UUID(load_default=None, attribute="client_id")
     task = fields.UUID(load_default=None, attribute="task_id")

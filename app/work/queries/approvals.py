@@ -90,7 +90,11 @@ class ApprovalView:
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1] if names else "nobody"
 
 
-def _names(ids) -> dict:
+def _names(ids, viewer=None) -> dict:
+    if getattr(viewer, "client_id", None) is not None:  # a client user sees staff as the agency chose
+        from app.accounts.queries import names_for_clients
+
+        return names_for_clients(ids)
     ids = {i for i in ids if i}
     if not ids:
         return {}
@@ -106,7 +110,7 @@ def views_of(approvals: list[ApprovalRequest], viewer=None) -> list[ApprovalView
     approver_rows = db.session.execute(select(ApprovalApprover.approval_id, ApprovalApprover.user_id)
                                        .where(ApprovalApprover.approval_id.in_(ids)).order_by(ApprovalApprover.id)).all()
     names = _names([r.user_id for r in approver_rows] + [a.requested_by_id for a in approvals] + [a.decided_by_id for a in approvals]
-                   + [a.withdrawn_by_id for a in approvals])
+                   + [a.withdrawn_by_id for a in approvals], viewer)
     views = []
     for approval in approvals:
         people = sorted((Person(r.user_id, names.get(r.user_id, "A former user")) for r in approver_rows if r.approval_id == approval.id),

@@ -15,6 +15,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import Select, func, or_, select
 
 from app.catalog.models import TaskType
+from app.core import dates
 from app.core.types import utcnow
 from app.work.models import OPEN_STATUSES, PRIORITIES, STATUSES, Task
 from app.work.queries.keyset import DEFAULT_SORT, SORTS
@@ -50,8 +51,8 @@ class TaskFilterArgs(Schema):
         "description": "me, none (unassigned) or a user id",
         "pattern": "^(me|none|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"})
     due = fields.String(load_default=None, validate=validate.OneOf(DUE_CHOICES))
-    due_from = fields.Date(load_default=None)
-    due_to = fields.Date(load_default=None)
+    due_from = dates.Date(load_default=None)
+    due_to = dates.Date(load_default=None)
     sla = fields.String(load_default=None, validate=validate.OneOf(FILTER_STATES),
                         metadata={"description": "SLA state: on_track, at_risk, breached or paused"})
     q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "reference, number or title"})

@@ -8,6 +8,7 @@ from app.clients.models import ClientStaff
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import keyset_page
 from app.extensions import db
+from app.work.access import visible_tasks
 from app.work.models import RecurringSchedule, Task
 from tenants.lookup import get_or_404, note_foreign_id
 from tenants.models import Client
@@ -79,6 +80,7 @@ def task_type_names(ids) -> dict:
     return names(TaskType, ids)
 
 
-def recent_tasks(schedule: RecurringSchedule, limit: int = 12) -> list[Task]:
-    return list(db.session.scalars(select(Task).where(Task.recurring_schedule_id == schedule.id)
+def recent_tasks(schedule: RecurringSchedule, actor, limit: int = 12) -> list[Task]:
+    """The schedule's latest tasks that the viewer can open (staff: within their reach)."""
+    return list(db.session.scalars(visible_tasks(actor).where(Task.recurring_schedule_id == schedule.id)
                                    .order_by(Task.occurrence_date.desc()).limit(limit)))

@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from app.extensions import db
+from app.work.access import visible_tasks
 from app.work.models import Task, TimeEntry
 from app.work.services.time import require_agency_user
 from tenants.lookup import get_in_tenant, note_foreign_id
@@ -212,9 +213,11 @@ def task_minutes(task_id) -> int:
         TimeEntry.task_id == task_id, TimeEntry.ended_at.is_not(None))) or 0)
 
 
-def tasks_by_id(ids) -> dict:
+def tasks_by_id(ids, viewer=None) -> dict:
+    """Tasks by id; with a viewer, only those within the viewer's reach."""
     ids = set(ids)
-    return {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)))} if ids else {}
+    stmt = visible_tasks(viewer) if viewer is not None else select(Task)
+    return {t.id: t for t in db.session.scalars(stmt.where(Task.id.in_(ids)))} if ids else {}
 
 
 def format_minutes(minutes: int | None) -> str:

@@ -17,6 +17,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.services import notify
 from app.work import events
+from app.work.access import audience
 from app.work.models import (
     CLOSED_STATUSES,
     PRIORITIES,
@@ -180,8 +181,8 @@ def _notify_assigned(task: Task, assignee: User, actor) -> None:
 # --- changes ---------------------------------------------------------------------------------
 
 def watcher_ids(task: Task) -> list:
-    """Who watches the task, as ids: readable in a client user's scope too (notify() loads the users)."""
-    return list(db.session.scalars(select(Watcher.user_id).where(Watcher.task_id == task.id)))
+    """Who watches the task and can still open it (the reach rule), as ids: readable in a client user's scope too."""
+    return audience(task, db.session.scalars(select(Watcher.user_id).where(Watcher.task_id == task.id)))
 
 
 def client_people_ids(task: Task, *, everyone: bool = False) -> list:

@@ -72,6 +72,9 @@ def _task_list(view: str, *, title: str, subtitle: str, export: bool, queue=None
     filters, filter_errors = parse_filters(request.args)
     scope = {"view": view, "queue_id": getattr(queue, "id", None), "client_id": getattr(client, "id", None)}
     if export:
+        if filter_errors:  # refused before any row streams: a 200 cut short would look like a short export
+            message = "; ".join(f"{key}: {' '.join(map(str, errors))}" for key, errors in filter_errors.items())
+            return Response(f"Invalid filters. {message}\n", status=400, mimetype="text/plain")
         # The rows stream after the request's session has closed: hand the generator plain values, not ORM objects.
         actor = SimpleNamespace(id=current_user.id, role=current_user.role)
         return _csv(f"{view.replace('_', '-')}.csv", list_queries.csv_lines(actor, filters, **scope))

@@ -13,11 +13,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts import queries as account_queries
 from app.catalog.models import TaskType
 from app.clients import queries as client_queries
+from app.core import dates
 from app.core.errors import AppError, Forbidden
 from app.core.pages import apply_form_errors
 from app.core.types import utcnow
 from app.extensions import db
 from app.work import recurrence
+from app.work.access import can_see
 from app.work.models import FREQUENCIES, PRIORITIES
 from app.work.queries import schedules as schedule_queries
 from app.work.services import recurrence as schedule_services
@@ -73,8 +75,8 @@ class ScheduleForm(FlaskForm):
                              description="Days before it is due.")
     default_assignee_id = SelectField("Assign to", default="")
     priority = SelectField("Priority", choices=[("", "The task type's default")] + [(p, p.capitalize()) for p in PRIORITIES], default="")
-    starts_on = DateField("Starts on", validators=[DataRequired("Give the first date the schedule may fall on.")])
-    ends_on = DateField("Ends on", validators=[Optional()])
+    starts_on = DateField("Starts on", validators=[DataRequired("Give the first date the schedule may fall on."), dates.form_range])
+    ends_on = DateField("Ends on", validators=[Optional(), dates.form_range])
 
 
 def _form(schedule=None, client_id: str | None = None) -> ScheduleForm:
@@ -182,11 +184,15 @@ def new():
 def detail(schedule_id):
     schedule = schedule_queries.schedule_for(current_user, schedule_id)
     names = schedule_queries.client_names([schedule.client_id])
-    return _page("work/schedules/detail.html", schedule=schedule, preview=schedule_services.preview(schedule),
+    preview = schedule_services.preview(schedule)
+    for item in preview:  # a task the viewer cannot open is shown as its creation time, not its number
+        if item.get("task") is not None and not can_see(current_user, item["task"]):
+            item["task"] = None
+    return _page("work/schedules/detail.html", schedule=schedule, preview=preview,
                  client_name=names.get(schedule.client_id, "—"),
                  type_name=schedule_queries.task_type_names([schedule.task_type_id]).get(schedule.task_type_id, "—"),
                  assignee=next((u for u in account_queries.active_staff() if u.id == schedule.default_assignee_id), None),
-                 recent=schedule_queries.recent_tasks(schedule), task_url=task_url,
+                 recent=schedule_queries.recent_tasks(schedule, current_user), task_url=task_url,
                  description=recurrence.describe(recurrence.Rule.of(schedule)),
                  may_manage=schedule_services.may_manage(current_user, schedule.client_id))
 

@@ -6,6 +6,7 @@ from datetime import date
 from flask import flash, request
 from flask_login import current_user
 
+from app.core import dates
 from app.core.errors import AppError, ValidationFailed
 from app.work.services import documents
 from app.work.views.task_blueprint import back_to, bp, load_task, render_task
@@ -16,9 +17,12 @@ def _due_on(raw: str | None) -> date | None:
     if not raw:
         raise ValidationFailed("Give the date the documents are due.", fields={"due_on": ["Required."]})
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed("Enter the due date as a date.", fields={"due_on": ["Use YYYY-MM-DD."]}) from None
+    if not dates.in_range(day):
+        raise ValidationFailed(dates.MESSAGE, fields={"due_on": [dates.MESSAGE]})
+    return day
 
 
 @bp.route("/tasks/<uuid:task_id>/documents", methods=["POST"])

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.catalog.fields import values_from_form
 from app.catalog.models import ClientService, ServiceLine, TaskType
 from app.clients import queries as client_queries
+from app.core import dates
 from app.core.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.work.models import PRIORITIES
@@ -42,6 +43,8 @@ def parse_deadline(raw: str | None) -> datetime | None:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed("Enter the deadline as a date and time.", fields={"due_at": ["Use YYYY-MM-DD HH:MM."]}) from None
+    if not dates.in_range(value):
+        raise ValidationFailed(dates.MESSAGE, fields={"due_at": [dates.MESSAGE]})
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 

@@ -12,6 +12,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import queries as account_queries
+from app.core import dates
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.pages import apply_form_errors, parse_day, safe_next
 from app.core.types import utcnow
@@ -59,7 +60,7 @@ def parse_duration(text: str | None) -> int | None:
 
 class TimeEntryForm(FlaskForm):
     task_id = SelectField("Task", validators=[DataRequired("Choose a task.")])
-    work_date = DateField("Date", validators=[DataRequired("Give the day worked.")], default=lambda: utcnow().date())
+    work_date = DateField("Date", validators=[DataRequired("Give the day worked."), dates.form_range], default=lambda: utcnow().date())
     duration = StringField("Time spent", validators=[Optional(), Length(max=16)],
                            description="Such as 1:30, 1h30, 90 or 1.5h. Or give a start and an end instead.")
     start_time = TimeField("Start (UTC)", validators=[Optional()])
@@ -117,7 +118,8 @@ def timesheet():
     user = time_queries.timesheet_user(current_user, request.args.get("user"))
     sheet = time_queries.timesheet(user, monday)
     people = account_queries.active_staff() if current_user.is_agency_admin else []
-    tasks = time_queries.tasks_by_id(e.task_id for e in sheet.entries)
+    # Time logged on a task now outside the viewer's reach still counts, but its number, title and link are not shown.
+    tasks = time_queries.tasks_by_id((e.task_id for e in sheet.entries), viewer=current_user)
     return _page("work/time/timesheet.html", sheet=sheet, user=user, people=people, tasks=tasks, today=today,
                  prev_week=time_queries.week_label(monday - timedelta(days=7)),
                  next_week=time_queries.week_label(monday + timedelta(days=7)),
