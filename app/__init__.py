@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_views
     from app.dashboard.views import bp as dashboard_views
     from app.notifications.api import blp as notifications_api
+    from app.notifications.unsubscribe_views import bp as unsubscribe_views
     from app.notifications.views import bp as notifications_views
     from app.portal import approval_views  # noqa: F401  (adds the approval decision to the portal's pages)
     from app.portal.api import blp as portal_api
@@ -114,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
                       time_views, schedule_views, work_views, queue_views, sla_views, portal_views,
                       people_views):
         app.register_blueprint(blueprint)
+    app.register_blueprint(unsubscribe_views)
+    csrf.exempt(unsubscribe_views)  # mail clients POST the one-click link with no session: the signed token is the credential
     for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, documents_api, task_approvals_api, time_api,
                       schedules_api, work_api, queues_api, sla_reports_api, sla_settings_api, portal_api, portal_approvals_api):
         limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key, override_defaults=False)(blueprint)

@@ -4,27 +4,53 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from flask import current_app
+from flask import current_app, render_template
+from markupsafe import Markup
 
 from app.core.ids import new_id
 
 log = logging.getLogger(__name__)
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None, sender: str | None = None) -> EmailMessage:
+def sender_domain(sender: str) -> str:
+    """The domain of the sender's address, so Message-IDs are ours to make unique (RFC 5322 section 3.6.4)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2].strip().lower()
+    return domain or "localhost"
+
+
+def html_document(subject: str, body: str) -> str:
+    """An HTML fragment as a whole document (doctype, head with charset and the subject as title), as mail clients expect."""
+    return render_template("email/document.html", subject=subject, body=Markup(body))
+
+
+def build_message(to: str, subject: str, text: str, html: str | None = None, sender: str | None = None,
+                  headers: dict[str, str] | None = None) -> EmailMessage:
+    """One RFC 5322 message: Date, a Message-ID in the sender's domain and Auto-Submitted (RFC 3834) on every email.
+
+    `html` is the body's fragment; it is sent as a whole document. `headers` adds headers of the caller's
+    (List-Unsubscribe on notifications).
+    """
+    sender = sender or current_app.config["MAIL_FROM"]
     message = EmailMessage()
-    message["From"] = sender or current_app.config["MAIL_FROM"]
+    message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="backline.localhost")
+    # The moment it is sent, not a replayed instant (the demo plays history as_of the past).
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain=sender_domain(sender))
+    # Machine-sent: out-of-office and other auto-replies must not answer it (RFC 3834).
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     if html:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html_document(subject, html), subtype="html")
     return message
 
 
@@ -43,9 +69,9 @@ def _send_smtp(url: str, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+def send(to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None) -> EmailMessage:
     """Deliver one message now (called from jobs, never from a request)."""
-    message = build_message(to, subject, text, html)
+    message = build_message(to, subject, text, html, headers=headers)
     url = current_app.config.get("MAIL_URL")
     if url:
         _send_smtp(url, message)

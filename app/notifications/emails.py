@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.core import mail
 from app.core.types import utcnow
 from app.extensions import db
+from app.notifications.links import unsubscribe_url
 from app.notifications.models import KIND_LABELS, Notification
 from tenants.lookup import agency_by_id, get_in_tenant
 
@@ -38,6 +39,11 @@ def intro_for(note: Notification, user: User, agency_name: str) -> str:
     return intros.get(note.kind, "Something happened in Backline.").format(agency=agency_name)
 
 
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """One-click unsubscribe (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` to the link, signed out."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def send_notification_email(notification_id) -> str:
     note = get_in_tenant(Notification, notification_id)
     if note is None:
@@ -51,9 +57,9 @@ def send_notification_email(notification_id) -> str:
     context = {
         "note": note, "user": user, "agency": agency, "url": absolute_url(note.url) if note.url else None,
         "kind_label": KIND_LABELS.get(note.kind, note.kind), "preferences_url": absolute_url(PREFERENCES_PATH),
-        "intro": intro_for(note, user, agency.brand_name),
+        "intro": intro_for(note, user, agency.brand_name), "unsubscribe_url": unsubscribe_url(user, note.kind),
     }
     mail.send(user.email, note.title, render_template("email/notification.txt", **context),
-              render_template("email/notification.html", **context))
+              render_template("email/notification.html", **context), headers=unsubscribe_headers(context["unsubscribe_url"]))
     note.emailed_at = utcnow()
     return "sent"

@@ -1,4 +1,4 @@
-"""Notification reads for the signed-in user: their list (newest first, keyset) and their unread count."""
+"""Notification reads: the signed-in user's list (newest first, keyset) and unread count; whom an unsubscribe link names."""
 from __future__ import annotations
 
 import uuid
@@ -6,10 +6,14 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
-from app.core.errors import ValidationFailed
+from app.accounts.models import User
+from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from app.extensions import db
-from app.notifications.models import KINDS, Notification
+from app.notifications.links import read_unsubscribe_token
+from app.notifications.models import KINDS, Notification, kinds_for
+from tenants.context import TenantContext, set_tenant
+from tenants.lookup import agency_by_id
 
 SORTS = ("newest", "oldest")
 
@@ -62,3 +66,23 @@ def list_notifications(user, *, unread: bool = False, kind: str | None = None, s
         rows = rows[:limit]
         next_cursor = encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id])
     return Page(list(rows), next_cursor)
+
+
+def unsubscribe_target(token: str):
+    """(user, kind) that a signed unsubscribe link names, under the user's agency; NotFound for anything else.
+
+    Sets the request's tenant context to the token's agency (the link works signed out), so only that agency's
+    users can be found: a token naming a user of another agency finds nobody.
+    """
+    parsed = read_unsubscribe_token(token)
+    if parsed is None:
+        raise NotFound("This unsubscribe link is not valid.")
+    agency_id, user_id, kind = parsed
+    agency = agency_by_id(agency_id)
+    if agency is None or agency.is_suspended:
+        raise NotFound("This unsubscribe link is not valid.")
+    set_tenant(TenantContext(agency_id=agency.id))
+    user = db.session.scalar(select(User).where(User.agency_id == agency.id, User.id == user_id))
+    if user is None or kind not in kinds_for(user):
+        raise NotFound("This unsubscribe link is not valid.")
+    return agency, user, kind

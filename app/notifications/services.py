@@ -11,6 +11,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.models import AUDIENCES, KINDS, Notification, NotificationPreference, audience_of, kinds_for
+from app.notifications.queries import unsubscribe_target
 from tenants.context import as_agency
 from tenants.lookup import get_in_tenant, note_foreign_id
 from tenants.models import Client
@@ -146,3 +147,15 @@ def set_preferences(user, choices: dict) -> dict:
     if changed:
         audit.record("notifications.preferences_changed", target_type="users", target_id=user.id, client_id=user.client_id, changes=changed)
     return preferences_for(user)
+
+
+def unsubscribe(token: str):
+    """Turn off email for the kind a signed unsubscribe link names (in-app delivery stays as it was); idempotent.
+
+    Returns (agency, user, kind). A link that is not ours, or names a user or kind that does not exist in its
+    agency, raises NotFound and changes nothing.
+    """
+    agency, user, kind = unsubscribe_target(token)
+    in_app, _ = preferences_for(user)[kind]
+    set_preferences(user, {kind: (in_app, False)})
+    return agency, user, kind

@@ -112,7 +112,10 @@ def comment(task_id):
                 attachments.upload(task, current_user, upload.stream, upload.filename, upload.mimetype)
     except AppError as error:
         return _detail(task, error.status if error.status < 500 else 422, error=error)
-    flash("Your answer is with the team; the work carries on." if was_waiting else "Message sent.", "success")
+    if was_waiting and task.status == "waiting_on_client":  # it still waits for documents or a decision of theirs
+        flash("Your answer is with the team. They still need what else they asked you for.", "success")
+    else:
+        flash("Your answer is with the team; the work carries on." if was_waiting else "Message sent.", "success")
     return redirect(url_for("portal.request_detail", task_id=task.id) + "#conversation")
 
 

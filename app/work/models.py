@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Index, Integer, SmallInteger, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, SmallInteger, String, Text, UniqueConstraint, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ClientScoped, TenantModel, tenant_fk
@@ -142,6 +142,8 @@ class Task(TenantModel, ClientScoped, SlaClock):
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     priority_rank: Mapped[int] = mapped_column(SmallInteger, default=PRIORITY_RANK["normal"])
     status: Mapped[str] = mapped_column(String(24), default="new")
+    # While waiting on the client: a question staff asked is still unanswered (see app/work/services/waiting.py).
+    awaiting_answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     custom_values: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -367,6 +369,8 @@ class ApprovalRequest(_TaskChild):
     decision_comment: Mapped[str | None] = mapped_column(Text)
     withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The task waits on the client until this request is decided (asked with "wait on the client").
+    holds_task: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def is_pending(self) -> bool:
@@ -436,6 +440,8 @@ class DocumentRequest(_TaskChild):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The task waits on the client until every document of this request is sent (asked with "wait on the client").
+    holds_task: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def is_open(self) -> bool:

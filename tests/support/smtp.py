@@ -12,8 +12,10 @@ from aiosmtpd.controller import Controller
 class Inbox:
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # the bytes as received, for tests that parse them under their own policy
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=default))
         return "250 Message accepted for delivery"
 

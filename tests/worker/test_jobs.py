@@ -41,6 +41,7 @@ def run_worker_burst(app) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["MAIL_URL"] = app.config.get("MAIL_URL") or ""
     env["PUBLIC_URL"] = app.config["PUBLIC_URL"]
+    env["MAIL_FROM"] = app.config["MAIL_FROM"]
     return subprocess.run([sys.executable, "-m", "worker", "run", "default", "--burst"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 

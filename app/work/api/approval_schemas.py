@@ -37,3 +37,6 @@ class TaskApprovalIn(Schema):
                                metadata={"description": "Active users of the task's client; any one of them may decide."})
     attachment_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50),
                                  metadata={"description": "Client-visible files of the task to review."})
+    wait_on_client = fields.Boolean(load_default=True, metadata={
+        "description": "Move the task to waiting on the client (its SLA clock paused) until the request is decided or "
+                       "withdrawn; 409 while the task is in review."})

@@ -48,6 +48,9 @@ class DocumentRequestIn(Schema):
     due_on = dates.Date(required=True, metadata={"description": "Today or later, in the client's time zone."})
     message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2_000))
     items = fields.List(fields.Nested(DocumentItemIn), required=True, validate=validate.Length(min=1, max=50))
+    wait_on_client = fields.Boolean(load_default=True, metadata={
+        "description": "Move the task to waiting on the client (its SLA clock paused) until every document is sent; "
+                       "409 while the task is in review."})
 
 
 class DocumentRejectIn(Schema):

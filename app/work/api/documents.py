@@ -41,7 +41,7 @@ def create_request(data, task_id):
     """Ask the client for named documents by a date (they are told, and reminded until every one is accepted)."""
     task = _task(task_id)
     row = documents.create_request(task, current_user, title=data["title"], due_on=data["due_on"], items=data["items"],
-                                   message=data.get("message"))
+                                   message=data.get("message"), wait_on_client=data["wait_on_client"])
     return queries.view_of(row)
 
 

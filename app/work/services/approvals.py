@@ -19,7 +19,7 @@ from app.extensions import db
 from app.notifications.services import notify
 from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Attachment, Task
 from app.work.queries import approvals as queries
-from app.work.services import activity
+from app.work.services import activity, waiting
 from app.work.services.tasks import ensure_watching, request_url, task_url, watcher_ids
 
 MAX_MESSAGE = 10_000
@@ -65,11 +65,18 @@ def _clean_text(value, field: str, *, required: str | None = None, limit: int = 
     return text
 
 
-def request_approval(task: Task, actor, *, title: str, message: str | None = None, approver_ids=(), attachment_ids=()) -> ApprovalRequest:
-    """Ask named client users of the task's client to approve something on the task, optionally with files to review."""
+def request_approval(task: Task, actor, *, title: str, message: str | None = None, approver_ids=(), attachment_ids=(),
+                     wait_on_client: bool = False) -> ApprovalRequest:
+    """Ask named client users of the task's client to approve something on the task, optionally with files to review.
+
+    With `wait_on_client` the task waits on the client (its SLA clock paused) until the request is decided or
+    withdrawn (app/work/services/waiting.py). Pages and the API offer it on by default.
+    """
     _require_staff(actor)
     if not task.is_open:
         raise Conflict("Reopen the task before asking for the client's approval.")
+    if wait_on_client:
+        waiting.check_can_wait(task)
     title = _clean_text(title, "title", required="Say what the client is asked to approve.", limit=200)
     message = _clean_text(message, "message")
     chosen = _ids(approver_ids, "approver_ids", "approver")
@@ -109,6 +116,8 @@ def request_approval(task: Task, actor, *, title: str, message: str | None = Non
     ensure_watching(task, actor)
     notify("approval_requested", [eligible[i] for i in chosen], title=f"{task.reference}: your approval is needed: {title}"[:200],
            body=message, client_url=request_url(task), task=task, actor=actor)
+    if wait_on_client:
+        waiting.hold(task, actor, approval, f"asked for a decision on “{title}”")
     return approval
 
 
@@ -130,6 +139,7 @@ def withdraw(task: Task, approval: ApprovalRequest, actor) -> ApprovalRequest:
     notify("approval_requested", approver_ids, title=f"{task.reference}: your approval is no longer needed: {approval.title}"[:200],
            body=f"{actor.name} withdrew the request; there is nothing for you to decide.", client_url=request_url(task), task=task,
            actor=actor)
+    waiting.release(task, actor, approval, f"the approval request “{approval.title}” was withdrawn")
     return approval
 
 
@@ -161,6 +171,7 @@ def decide(task: Task, approval: ApprovalRequest, actor, decision: str, comment:
     verb = "approved" if approval.status == "approved" else "rejected"
     notify("approval_decided", [task.assignee_id, *watcher_ids(task)],
            title=f"{task.reference} {verb} by {actor.name}: {approval.title}"[:200], body=comment, url=task_url(task), task=task, actor=actor)
+    waiting.release(task, actor, approval, f"the client {verb} “{approval.title}”")
     return approval
 
 

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.notifications.services import notify
 from app.work.models import DocumentRequest, DocumentRequestItem, Task
 from app.work.queries import documents as queries
-from app.work.services import activity, attachments
+from app.work.services import activity, attachments, waiting
 from app.work.services.tasks import client_people_ids, request_url, task_url, watcher_ids
 from tenants.lookup import get_or_404
 
@@ -96,11 +96,17 @@ def _require_open(request: DocumentRequest) -> None:
 
 # --- asking ----------------------------------------------------------------------------------
 
-def create_request(task: Task, actor, *, title, due_on, items, message=None) -> DocumentRequest:
-    """Ask the client for named documents by a date; the client's people are told in the app and by email."""
+def create_request(task: Task, actor, *, title, due_on, items, message=None, wait_on_client: bool = False) -> DocumentRequest:
+    """Ask the client for named documents by a date; the client's people are told in the app and by email.
+
+    With `wait_on_client` the task waits on the client (its SLA clock paused) until every document is sent
+    (app/work/services/waiting.py). Pages and the API offer it on by default.
+    """
     _require_agency_user(actor)
     if not task.is_open:
         raise Conflict("Reopen the task before asking the client for documents.")
+    if wait_on_client:
+        waiting.check_can_wait(task)
     title = " ".join(str(title or "").split())
     if not title:
         raise ValidationFailed("Say what the documents are for.", fields={"title": ["Required."]})
@@ -125,7 +131,15 @@ def create_request(task: Task, actor, *, title, due_on, items, message=None) -> 
     notify("document_requested", client_people_ids(task, everyone=True), title=f"{title}: {len(names)} document{'s' if len(names) != 1 else ''} "
            f"needed by {due_on:%d %b %Y}", body=f"{request.message}\n\n{listing}" if request.message else listing,
            client_url=request_url(task) + "#documents", task=task, actor=actor)
+    if wait_on_client:
+        waiting.hold(task, actor, request, f"asked for the documents “{title}”")
     return request
+
+
+def _release_when_sent(task: Task, request: DocumentRequest, actor, reason: str) -> None:
+    """The client owes nothing more on this request (every document sent, or no longer asked for)."""
+    if request.holds_task and not any(item.client_owes for item in items_of(request)):
+        waiting.release(task, actor, request, reason)
 
 
 def add_item(task: Task, request: DocumentRequest, actor, name, note=None) -> DocumentRequestItem:
@@ -158,6 +172,7 @@ def remove_item(task: Task, item: DocumentRequestItem, actor) -> None:
     db.session.delete(item)
     db.session.flush()
     _close_if_complete(task, request, actor)
+    _release_when_sent(task, request, actor, f"nothing more is missing from “{request.title}”")
 
 
 def cancel_request(task: Task, request: DocumentRequest, actor) -> DocumentRequest:
@@ -166,6 +181,7 @@ def cancel_request(task: Task, request: DocumentRequest, actor) -> DocumentReque
     request.status, request.closed_at = "cancelled", utcnow()
     activity.record(task, "document_request_cancelled", actor, client_visible=True, request=request.id, title=request.title)
     audit.record("task.document_request_cancelled", request, client_id=task.client_id)
+    waiting.release(task, actor, request, f"the document request “{request.title}” was cancelled")
     return request
 
 
@@ -197,6 +213,7 @@ def upload(task: Task, item: DocumentRequestItem, actor, stream: BinaryIO, filen
         notify("document_uploaded", list(recipients), title=f"{actor.name} sent “{item.name}” for {task.reference}: {task.title}",
                body=f"{row.filename}, for the request “{request.title}”. Accept or reject it on the task.",
                url=task_url(task) + "#documents", task=task, actor=actor)
+    _release_when_sent(task, request, actor, f"the client sent every document of “{request.title}”")
     return item
 
 

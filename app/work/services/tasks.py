@@ -22,8 +22,10 @@ from app.work.models import (
     CLOSED_STATUSES,
     PRIORITIES,
     PRIORITY_RANK,
+    ApprovalRequest,
     ChecklistItem,
     Comment,
+    DocumentRequest,
     Queue,
     QueueMember,
     Task,
@@ -31,6 +33,7 @@ from app.work.models import (
     Watcher,
 )
 from app.work.queries import approvals as approval_queries
+from app.work.queries import waiting as waiting_queries
 from app.work.services import activity
 from tenants.context import current_tenant
 from tenants.lookup import get_in_tenant
@@ -283,16 +286,34 @@ def missing_required_fields(task: Task) -> list[str]:
 
 
 def answered_by_client(task: Task, actor) -> Task:
-    """A client user answered while the agency waited on them: the work resumes (and so does its SLA clock)."""
+    """A client user answered while the agency waited on them: the work resumes (and so does its SLA clock).
+
+    Unless the task still waits for something else asked of the client (documents, a decision): see
+    app/work/services/waiting.py for the rule.
+    """
     if task.status != "waiting_on_client" or not actor.is_client_user:
         return task
-    return transition(task, actor, "in_progress", _answer=True)
+    task.awaiting_answer = False
+    if waiting_queries.outstanding_asks(task):
+        return task
+    return transition(task, actor, "in_progress", reason="the client answered", _answer=True)
 
 
-def transition(task: Task, actor, to: str, *, message: str | None = None, _answer: bool = False) -> Task:
+def _release_waiting_holds(task: Task) -> None:
+    """The task left waiting on the client: nothing asked before may move it back later."""
+    task.awaiting_answer = False
+    for model in (DocumentRequest, ApprovalRequest):
+        db.session.execute(update(model).where(model.task_id == task.id, model.holds_task.is_(True))
+                           .values(holds_task=False).execution_options(synchronize_session="fetch"))
+
+
+def transition(task: Task, actor, to: str, *, message: str | None = None, reason: str | None = None,
+               _answer: bool = False) -> Task:
     """Move a task to another status, if the move is allowed and the actor may make it.
 
     `message`, when given, is posted as a client-visible comment (the question when waiting on the client).
+    `reason` says why an ask moved it (documents or an approval asked for, or the client's reply): it stands in for
+    the question and is kept in the timeline; the client hears of the ask itself, not of the move.
     """
     if to not in TRANSITIONS:
         raise ValidationFailed("Unknown status.", fields={"status": [f"Must be one of: {', '.join(TRANSITIONS)}."]})
@@ -320,22 +341,28 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, _answe
         if missing:
             raise Conflict(f"Fill in the required fields before completing the task: {', '.join(missing)}.",
                            fields={"custom_values": {key: ["Required."] for key in missing}})
-    if to == "waiting_on_client" and not (message or "").strip():
+    if to == "waiting_on_client" and not (message or "").strip() and not reason:
         raise ValidationFailed("Ask the client your question.", fields={"message": ["Required when waiting on the client."]})
     now = utcnow()
     task.status = to
     task.closed_at = now if to in CLOSED_STATUSES else None
+    if frm == "waiting_on_client":
+        _release_waiting_holds(task)
+    if to == "waiting_on_client" and (message or "").strip():
+        task.awaiting_answer = True
     kind = "reopened" if frm in CLOSED_STATUSES else "status_changed"
-    activity.record(task, kind, actor, client_visible=True, old=frm, new=to)
+    activity.record(task, kind, actor, client_visible=True, old=frm, new=to, **({"reason": reason} if reason else {}))
     audit.record("task.status_changed", task, client_id=task.client_id, old=frm, new=to)
     if message and message.strip():
         db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
                                body=message.strip(), client_visible=True))
     events.send(task, "status", actor, now, old=frm, new=to)
     waiting = to == "waiting_on_client"
-    notify("status_changed", watcher_ids(task) + client_people_ids(task, everyone=waiting),
+    # An ask that moves the task to waiting already told the client what it needs (its own notification).
+    told_already = waiting and reason is not None
+    notify("status_changed", watcher_ids(task) + ([] if told_already else client_people_ids(task, everyone=waiting)),
            title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
-           body=message.strip() if waiting else None,
+           body=((message or "").strip() or None) if waiting and not reason else (reason[:1].upper() + reason[1:] + "." if reason else None),
            url=task_url(task), client_url=request_url(task), task=task, actor=actor)
     return task
 

@@ -15,11 +15,13 @@ def approval_request(task_id):
     form = request.form
     try:
         approval = approvals.request_approval(task, current_user, title=form.get("title", ""), message=form.get("message"),
-                                              approver_ids=form.getlist("approver_ids"), attachment_ids=form.getlist("attachment_ids"))
+                                              approver_ids=form.getlist("approver_ids"), attachment_ids=form.getlist("attachment_ids"),
+                                              wait_on_client="wait_on_client" in form)
     except AppError as error:
         values = {**form.to_dict(), "approver_ids": form.getlist("approver_ids"), "attachment_ids": form.getlist("attachment_ids")}
         return render_task(task, error=error, section="approvals", form_values=values)
-    flash(f"Approval asked for: “{approval.title}”. The client's approvers have been told.", "success")
+    waits = " The task waits on them until they decide." if approval.holds_task else ""
+    flash(f"Approval asked for: “{approval.title}”. The client's approvers have been told.{waits}", "success")
     return back_to(task, "approvals")
 
 

@@ -31,10 +31,12 @@ def document_request_add(task_id):
     form = request.form
     try:
         row = documents.create_request(task, current_user, title=form.get("title", ""), due_on=_due_on(form.get("due_on")),
-                                       items=form.get("items", "").splitlines(), message=form.get("message"))
+                                       items=form.get("items", "").splitlines(), message=form.get("message"),
+                                       wait_on_client="wait_on_client" in form)
     except AppError as error:
         return render_task(task, error=error, section="documents", form_values=form.to_dict())
-    flash(f"Asked {task.reference}'s client for the documents of “{row.title}”. They have been told.", "success")
+    waits = " The task waits on them until every document is sent." if row.holds_task else ""
+    flash(f"Asked {task.reference}'s client for the documents of “{row.title}”. They have been told.{waits}", "success")
     return back_to(task, "documents")
 
 

@@ -1,0 +1,34 @@
+"""The one-click unsubscribe link of notification emails (RFC 8058), honoured without signing in."""
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template
+
+from app.core.errors import NotFound
+from app.notifications import queries, services
+from app.notifications.models import KIND_LABELS
+
+bp = Blueprint("unsubscribe", __name__)
+
+
+def _page(status_code: int = 200, /, **context):
+    return make_response(render_template("notifications/unsubscribe.html", **context), status_code)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET"])
+def confirm(token):
+    """Only a page with a button: link scanners and previews follow GETs, and must not unsubscribe anyone."""
+    try:
+        agency, user, kind = queries.unsubscribe_target(token)
+    except NotFound as error:
+        return _page(404, invalid=True, message=error.message)
+    return _page(agency=agency, user=user, kind=kind, kind_label=KIND_LABELS[kind], done=False)
+
+
+@bp.route("/unsubscribe/<token>", methods=["POST"])
+def unsubscribe(token):
+    """The mail client's one-click POST (body `List-Unsubscribe=One-Click`, no cookies) or the page's button."""
+    try:
+        agency, user, kind = services.unsubscribe(token)
+    except NotFound as error:
+        return _page(404, invalid=True, message=error.message)
+    return _page(agency=agency, user=user, kind=kind, kind_label=KIND_LABELS[kind], done=True)
