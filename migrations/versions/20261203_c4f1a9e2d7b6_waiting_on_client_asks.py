@@ -1,14 +1,14 @@
 """Waiting on the client whatever the form: which asks hold a task waiting (question, documents, approval).
 
 Revision ID: c4f1a9e2d7b6
-Revises: b2e7d9c4a310
+Revises: 5a1c7e9d2b40
 Create Date: 2026-12-03 11:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'c4f1a9e2d7b6'
-down_revision = 'b2e7d9c4a310'
+down_revision = '5a1c7e9d2b40'
 branch_labels = None
 depends_on = None
 
