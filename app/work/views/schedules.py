@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts import queries as account_queries
 from app.catalog.models import TaskType
 from app.clients import queries as client_queries
+from app.core import localtime
 from app.core.errors import AppError, Forbidden
 from app.core.pages import apply_form_errors
 from app.core.types import utcnow
@@ -218,7 +219,7 @@ def pause(schedule_id):
 @bp.route("/schedules/<uuid:schedule_id>/resume", methods=["POST"])
 def resume(schedule_id):
     schedule = schedule_services.resume_schedule(current_user, schedule_queries.schedule_for(current_user, schedule_id))
-    flash(f"“{schedule.title}” is running again from {schedule.starts_on:%d %b %Y}; dates during the pause were skipped.", "success")
+    flash(f"“{schedule.title}” is running again from {localtime.format_day(schedule.starts_on)}; dates during the pause were skipped.", "success")
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 
 
