@@ -62,8 +62,11 @@ def current_viewer() -> Viewer | None:
         if cached is None or cached[0] != current_user.id:
             cached = g._viewer_of_user = (current_user.id, viewer_of(current_user))
         return cached[1]
-    agency = g.get("agency") or g.get("brand_agency")
-    if agency is None:
+    if has_request_context():
+        # Signed out: only the workspace known before any form was sent (the sign-in pages' branding). Never the
+        # tenant a posted form looked up, or the footer would tell whether a typed workspace exists.
+        agency = g.get("brand_agency")
+    else:  # a job: its agency
         ctx = current_tenant()
         agency = agency_by_id(ctx.agency_id) if ctx is not None else None
     return agency_viewer(agency) if agency is not None else None

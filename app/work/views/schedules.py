@@ -68,8 +68,8 @@ class ScheduleForm(FlaskForm):
     rrule = StringField("Custom rule (RRULE)", validators=[Optional(), Length(max=500)],
                         description="For “Custom rule” only, e.g. FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1 (the first Monday).")
     due_time = StringField("Due at", default="17:00", validators=[DataRequired("Give a time as HH:MM."), Length(max=5)],
-                           description="Time of day (HH:MM) on the occurrence date.")
-    timezone = SelectField("Time zone", default="")
+                           description="Time of day (HH:MM) on the occurrence date, in the time zone beside it (not yours).")
+    timezone = SelectField("Time zone", default="", description="The due time is read on this clock; by default the client's.")
     lead_days = IntegerField("Create the task", default=7, validators=[Optional(), NumberRange(0, 366)],
                              description="Days before it is due.")
     default_assignee_id = SelectField("Assign to", default="")
