@@ -242,8 +242,10 @@ def format_percent(value, digits: int = 0) -> str:
     """A percentage given as 0..100 in the viewer's locale: 97.5% / 97,5 %."""
     if value is None:
         return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return babel_numbers.format_percent(Decimal(str(value)) / 100, pattern, locale=_locale())
+    locale = _locale()
+    # The locale's own pattern (where the sign goes, a space before it or not) with exactly `digits` decimals.
+    pattern = locale.percent_formats[None].pattern.replace("0", "0" + ("." + "0" * digits if digits else ""), 1)
+    return babel_numbers.format_percent(Decimal(str(value)) / 100, pattern, locale=locale)
 
 
 def format_currency(amount, currency: str, *, locale: str | None = None) -> str:
