@@ -53,7 +53,7 @@ def test_dates_numbers_and_skeletons_follow_the_locale(in_app):
     with viewing_as(Viewer("Europe/Berlin", "de_DE")):
         assert localtime.format_day(date(2026, 12, 3)) == "03.12.2026"
         assert localtime.format_number(1234.5, 1) == "1.234,5"
-        assert localtime.format_percent(97.5, 1) == f"97,5\u00a0%"
+        assert localtime.format_percent(97.5, 1) == "97,5\u00a0%"
     with viewing_as(NEW_YORK):
         assert localtime.format_day("2026-12-03", "MMMEd") == "Thu, Dec 3"
         assert localtime.format_number(1234.5, 1) == "1,234.5"
