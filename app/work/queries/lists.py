@@ -165,12 +165,15 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # no formulas in spreadsheets
 
 
-def _instant(value) -> str:
-    return localtime.iso_local(value)  # the viewer's wall clock, with its offset
+def _instant(value, zone) -> str:
+    return localtime.iso_local(value, zone)
 
 
-def csv_lines(actor, filters: TaskFilters, **view):
-    """The rows of a list as CSV lines, read page by page so an export of any size streams in small memory."""
+def csv_lines(actor, filters: TaskFilters, zone=None, **view):
+    """The rows of a list as CSV lines, read page by page so an export of any size streams in small memory.
+
+    Instants are ISO 8601 on the wall clock of `zone` (the viewer's, resolved before streaming starts) with its offset.
+    """
     def line(values) -> str:
         buffer = io.StringIO()
         csv.writer(buffer).writerow(values)
@@ -185,8 +188,8 @@ def csv_lines(actor, filters: TaskFilters, **view):
             yield line([_cell(v) for v in (
                 task.reference, labels["clients"].get(task.client_id), labels["lines"].get(task.task_type_id),
                 labels["types"].get(task.task_type_id), task.title, task.status, task.priority,
-                labels["users"].get(task.assignee_id, ""), _instant(task.due_at), _instant(task.created_at),
-                state_of(task, now), _instant(task.first_response_due_at), _instant(task.resolution_due_at))])
+                labels["users"].get(task.assignee_id, ""), _instant(task.due_at, zone), _instant(task.created_at, zone),
+                state_of(task, now), _instant(task.first_response_due_at, zone), _instant(task.resolution_due_at, zone))])
         for task in page.items:
             db.session.expunge(task)  # keep memory flat over long exports
         if not page.next_cursor:
