@@ -73,6 +73,16 @@ def register_tenancy(app: Flask) -> None:
 
     tenants.init_app(app)
     auth.init_app(app)
+    register_localtime(app)
+
+
+def register_localtime(app: Flask) -> None:
+    """Flask-Babel and the display filters, asking the accounts package whose zone and locale to use."""
+    from app.accounts.localtime import current_viewer, tenant_zone
+    from app.core import localtime
+
+    localtime.init_app(app, current_viewer)
+    app.add_template_global(lambda: tenant_zone().key, "agency_zone_name")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -33,6 +33,9 @@ class Agency(db.Model):
     show_handler_to_clients: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     logo_key: Mapped[str | None] = mapped_column(String(255))  # a storage key, never a path
     logo_content_type: Mapped[str | None] = mapped_column(String(64))
+    # Local time: the zone and locale of its staff (and of its clients' people) unless they choose their own.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    locale: Mapped[str] = mapped_column(String(16), default="en_GB", server_default="en_GB")
 
     @property
     def is_suspended(self) -> bool:

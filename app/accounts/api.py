@@ -5,12 +5,13 @@ from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 
-from app.accounts import credentials, queries, services
+from app.accounts import credentials, localtime, queries, services
 from app.accounts.auth import require_roles, signed_in_required
 from app.accounts.schemas import (
     ApiTokenIn,
     ApiTokenOut,
     MeOut,
+    MeUpdateIn,
     NewApiTokenOut,
     TokenRequestIn,
     UserFilterArgs,
@@ -48,11 +49,20 @@ def issue_token(data):
 
 
 @blp.route("/me")
-@signed_in_required
-@blp.response(200, MeOut)
-def me():
-    """The signed-in user and their agency."""
-    return current_user
+class Me(MethodView):
+    decorators = [signed_in_required]
+
+    @blp.response(200, MeOut)
+    def get(self):
+        """The signed-in user and their agency."""
+        return current_user
+
+    @blp.arguments(MeUpdateIn)
+    @blp.response(200, MeOut)
+    def patch(self, data):
+        """Change the caller's own time zone and locale (null inherits the client's or agency's)."""
+        localtime.update_user_locality(current_user._get_current_object(), data)
+        return current_user
 
 
 @blp.route("/tokens")

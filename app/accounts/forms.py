@@ -123,3 +123,10 @@ class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for one-button actions."""
 
     submit = SubmitField("Confirm")
+
+
+class LocalTimeForm(FlaskForm):
+    # Choices are filled per user ("Default: ..." names what they inherit); the service validates the values.
+    timezone = SelectField("Time zone", validate_choice=False,
+                           description="Times on pages and in your emails are shown on this clock.")
+    locale = SelectField("Date and number format", validate_choice=False)

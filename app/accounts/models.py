@@ -49,6 +49,9 @@ class User(UserMixin, TenantModel, ClientScoped):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The person's own IANA zone and Babel locale; NULL inherits (app/accounts/localtime.py resolves them).
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     client: Mapped[Client | None] = relationship(
         Client, primaryjoin="and_(User.agency_id == Client.agency_id, foreign(User.client_id) == Client.id)",

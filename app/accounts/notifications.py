@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
+from app.accounts.localtime import as_recipient
 from app.accounts.models import Invitation, PasswordReset, User
 from app.accounts.services import invitation_url, reset_url
 from app.core import mail
@@ -26,12 +27,13 @@ def send_invitation_email(invitation_id) -> str:
         "user": user, "agency": agency, "inviter": inviter, "url": invitation_url(invitation),
         "expires_at": invitation.expires_at, "company": user.client.name if user.client else agency.name,
     }
-    mail.send(
-        user.email,
-        f"You're invited to {agency.name} on Backline",
-        render_template("email/invitation.txt", **context),
-        render_template("email/invitation.html", **context),
-    )
+    with as_recipient(user):  # the expiry reads on the recipient's clock
+        mail.send(
+            user.email,
+            f"You're invited to {agency.name} on Backline",
+            render_template("email/invitation.txt", **context),
+            render_template("email/invitation.html", **context),
+        )
     invitation.emailed_at = utcnow()
     return "sent"
 
@@ -45,11 +47,12 @@ def send_password_reset_email(reset_id) -> str:
     user = db.session.scalar(select(User).where(User.id == reset.user_id))
     agency = agency_by_id(reset.agency_id)
     context = {"user": user, "agency": agency, "url": reset_url(reset), "expires_at": reset.expires_at}
-    mail.send(
-        user.email,
-        f"Reset your {agency.name} password",
-        render_template("email/password_reset.txt", **context),
-        render_template("email/password_reset.html", **context),
-    )
+    with as_recipient(user):
+        mail.send(
+            user.email,
+            f"Reset your {agency.name} password",
+            render_template("email/password_reset.txt", **context),
+            render_template("email/password_reset.html", **context),
+        )
     reset.emailed_at = utcnow()
     return "sent"

@@ -1,6 +1,7 @@
 """Marshmallow input and output schemas for accounts (unknown fields are refused)."""
 from marshmallow import Schema, fields, validate
 
+from app.accounts.localtime import viewer_of
 from app.accounts.models import ROLES
 
 
@@ -38,6 +39,8 @@ class AgencyOut(Schema):
     id = fields.UUID()
     name = fields.String()
     slug = fields.String()
+    timezone = fields.String(metadata={"description": "The agency's default IANA time zone; reports count its days."})
+    locale = fields.String(metadata={"description": "The agency's default locale for dates and numbers (such as en_GB)."})
 
 
 class UserOut(Schema):
@@ -50,10 +53,23 @@ class UserOut(Schema):
     two_factor_enabled = fields.Boolean(attribute="totp_enabled")
     last_login_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    timezone = fields.String(allow_none=True, metadata={"description": "The user's own IANA time zone; null inherits."})
+    locale = fields.String(allow_none=True, metadata={"description": "The user's own locale (such as en_US); null inherits."})
 
 
 class MeOut(UserOut):
     agency = fields.Nested(AgencyOut)
+    effective_timezone = fields.Function(lambda user: viewer_of(user).zone, metadata={
+        "description": "The zone the caller's pages and emails use: their own, else their client's (client users), else the agency's."})
+    effective_locale = fields.Function(lambda user: viewer_of(user).locale, metadata={
+        "description": "The locale the caller's pages and emails use: their own, else the agency's."})
+
+
+class MeUpdateIn(Schema):
+    timezone = fields.String(allow_none=True, validate=validate.Length(max=64),
+                             metadata={"description": "An IANA zone such as America/New_York; null or empty to inherit."})
+    locale = fields.String(allow_none=True, validate=validate.Length(max=16),
+                           metadata={"description": "One of the offered locales such as en_US; null or empty to inherit."})
 
 
 class UserPageOut(Schema):

@@ -1,4 +1,7 @@
-"""Helpers shared by every page blueprint: form errors, safe redirects, layout data and template filters."""
+"""Helpers shared by every page blueprint: form errors, safe redirects, layout data and template filters.
+
+Dates, times and numbers are formatted by `app.core.localtime` (the `dt`, `day`, `number`... filters).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -129,31 +132,6 @@ def navbar_context():
     return {"nav": nav}
 
 
-def format_datetime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):  # instants kept in JSON (timeline details) are ISO strings
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value.strftime(fmt) + " UTC"
-    return str(value)
-
-
-def format_day(value) -> str:
-    """A date (or an ISO date string, as custom fields keep them) as people read it: 31 Oct 2026."""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value.strftime("%d %b %Y") if value else "—"
-
-
 def format_ago(value) -> str:
     if value is None:
         return "never"
@@ -186,8 +164,6 @@ def url_with(**changes) -> str:
 
 def init_app(app) -> None:
     app.context_processor(navbar_context)
-    app.add_template_filter(format_datetime, "dt")
-    app.add_template_filter(format_day, "day")
     app.add_template_filter(format_ago, "ago")
     app.add_template_filter(compact_json, "compact_json")
     app.add_template_global(url_with)

@@ -1,14 +1,14 @@
 """Pages: the role-specific home page and the agency admin's audit-log browser."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts.auth import agency_admin_required
-from app.core import audit
+from app.core import audit, localtime
 from app.core.pages import parse_day
 from app.extensions import db
 
@@ -73,9 +73,9 @@ def audit_log():
         "action": (args.get("action") or "").strip() or None,
         "actor": (args.get("actor") or "").strip() or None,
         "target_id": (args.get("target_id") or "").strip() or None,
-        "since": datetime.combine(since_day, time.min, tzinfo=UTC) if since_day else None,
-        # the "until" day is inclusive: events before the start of the next day
-        "until": datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=UTC) if until_day else None,
+        # days on the viewer's calendar; the "until" day is inclusive: events before the start of the next day
+        "since": localtime.day_start(since_day) if since_day else None,
+        "until": localtime.day_start(until_day + timedelta(days=1)) if until_day else None,
     }
     events, has_more = audit.audit_events(page=page, per_page=50, **filters)
     bad_dates = [name for name in ("since", "until") if args.get(name) and parse_day(args.get(name)) is None]

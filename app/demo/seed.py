@@ -30,7 +30,7 @@ CLIENT_SERVICES = {
 AGENCIES = [
     {
         "slug": "northwind", "name": "Northwind Back Office", "domain": "northwind.example",
-        "display_name": "Northwind", "accent_colour": "#1f6f5c",
+        "display_name": "Northwind", "accent_colour": "#1f6f5c", "timezone": "Europe/London", "locale": "en_GB",
         "staff": [("Olivia Admin", "admin", "agency_admin"), ("Sam Ledger", "sam", "staff"),
                   ("Priya Payroll", "priya", "staff"), ("Tom Talent", "tom", "staff")],
         "clients": [
@@ -42,11 +42,11 @@ AGENCIES = [
     },
     {
         "slug": "harbor", "name": "Harbor Outsourcing", "domain": "harbor.example",
-        "display_name": "Harbor", "accent_colour": "#8a3b12",
+        "display_name": "Harbor", "accent_colour": "#8a3b12", "timezone": "America/New_York", "locale": "en_US",
         "staff": [("Hana Admin", "admin", "agency_admin"), ("Leo Books", "leo", "staff"),
                   ("Mia Filings", "mia", "staff"), ("Noah Hiring", "noah", "staff")],
         "clients": [
-            ("Evergreen Cafe", "evergreen.example", "America/Chicago", ["leo"]),
+            ("Evergreen Cafe", "evergreen.example", "America/New_York", ["leo"]),
             ("Foxglove Studio", "foxglove.example", "America/Chicago", ["leo", "mia"]),
             ("Granite Builders", "granite.example", "America/Denver", ["mia"]),
             ("Juniper Health", "juniper.example", "America/Los_Angeles", ["noah"]),
@@ -76,6 +76,9 @@ def seed() -> list[str]:
         # Only while the agency has no branding of its own, so seeding again never overrides an admin's choice.
         if agency.display_name is None and agency.accent_colour is None:
             agency.display_name, agency.accent_colour = spec["display_name"], spec["accent_colour"]
+        # Likewise the local time: only while the agency still has the built-in defaults.
+        if (agency.timezone, agency.locale) in (("UTC", "en_GB"), (None, None)):
+            agency.timezone, agency.locale = spec["timezone"], spec["locale"]
         with tenant_scope(TenantContext(agency_id=agency.id, role="platform")):
             seed_default_catalog()
             lines_by_code = {line.code: line for line in db.session.scalars(select(ServiceLine))}

@@ -5,6 +5,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from app.accounts.links import absolute_url
+from app.accounts.localtime import as_recipient
 from app.accounts.models import User
 from app.core import mail
 from app.core.types import utcnow
@@ -59,7 +60,8 @@ def send_notification_email(notification_id) -> str:
         "kind_label": KIND_LABELS.get(note.kind, note.kind), "preferences_url": absolute_url(PREFERENCES_PATH),
         "intro": intro_for(note, user, agency.brand_name), "unsubscribe_url": unsubscribe_url(user, note.kind),
     }
-    mail.send(user.email, note.title, render_template("email/notification.txt", **context),
-              render_template("email/notification.html", **context), headers=unsubscribe_headers(context["unsubscribe_url"]))
+    with as_recipient(user):  # any instant in the email reads on the recipient's clock, in their locale
+        mail.send(user.email, note.title, render_template("email/notification.txt", **context),
+                  render_template("email/notification.html", **context), headers=unsubscribe_headers(context["unsubscribe_url"]))
     note.emailed_at = utcnow()
     return "sent"

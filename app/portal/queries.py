@@ -6,7 +6,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from app.accounts.localtime import tenant_zone
 from app.catalog.models import ClientService, ServiceLine, TaskType
+from app.core import localtime
 from app.core.errors import NotFound
 from app.core.types import utcnow
 from app.extensions import db
@@ -139,9 +141,10 @@ def home(user, now: datetime | None = None) -> dict:
     waiting = [t for t in open_requests if t.status == "waiting_on_client"]
     recent = [t for t in requests_of(user, state="closed", limit=20)
               if t.status == "done" and t.closed_at and t.closed_at >= now - timedelta(days=RECENT_DAYS)][:8]
-    month_start = now.date().replace(day=1)
+    today = localtime.today(now, tenant_zone())  # the month is the agency's, like the report's days
+    month_start = today.replace(day=1)
     with as_agency():  # the report reads the agency's calendar of the company's tasks; the scope is the company
-        sla = sla_report(ReportScope(client_id=user.client_id), month_start, now.date(), now=now, breach_limit=5)
+        sla = sla_report(ReportScope(client_id=user.client_id), month_start, today, now=now, breach_limit=5)
     return {"waiting": [(t, latest_question(t)) for t in waiting], "documents": documents_waiting(user, now),
             "approvals_waiting": approval_queries.pending_for(user),
             "open": [t for t in open_requests if t.status != "waiting_on_client"],

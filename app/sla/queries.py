@@ -1,6 +1,6 @@
 """SLA report figures for a scope and a date range: the one query module behind report pages, CSV, API, portal and billing.
 
-Definitions (the range is [start, end], whole UTC days, both inclusive):
+Definitions (the range is [start, end], whole days of the agency's time zone, both inclusive):
 
 - Counted tasks: tasks with an SLA (`sla_policy_version_id` set) that are not cancelled, inside `base` (the caller's
   reach; None = the whole tenant) and the scope (client, queue, service line of the task type, assignee).
@@ -13,7 +13,7 @@ Definitions (the range is [start, end], whole UTC days, both inclusive):
   linearly interpolated between the closest ranks (median of an even count = mean of the middle two), reported in
   business hours rounded to two decimals; None when there are no values.
 - Waiting on the client: total and average `sla_waiting_minutes` over the tasks whose resolution is due in the range.
-- Weekly trend: every ISO week (Monday to Sunday) that meets the range, empty ones included; per week the
+- Weekly trend: every ISO week (Monday to Sunday, in the agency's zone) that meets the range, empty ones included; per week the
   resolution figures of the tasks due in both the week and the range (so the first and last weeks may be partial).
 - Breaches: `SlaEvent` rows of kind `breached` whose `occurred_at` is in the range, for counted tasks, newest first.
 
@@ -25,12 +25,14 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, literal, null, or_, select
 
+from app.accounts.localtime import tenant_zone
 from app.accounts.models import User
 from app.catalog.models import ServiceLine, TaskType
+from app.core import localtime
 from app.core.types import utcnow
 from app.extensions import db
 from app.sla.models import SlaEvent
@@ -203,7 +205,7 @@ def check_range(start: date, end: date) -> None:
 
 def default_range(today: date | None = None) -> tuple[date, date]:
     """The last four full weeks and this week: Monday four weeks ago to this coming Sunday."""
-    today = today or utcnow().date()
+    today = today or localtime.today(utcnow(), tenant_zone())
     monday = today - timedelta(days=today.weekday())
     return monday - timedelta(weeks=4), monday + timedelta(days=6)
 
@@ -226,7 +228,8 @@ def fill_range(start: date | None, end: date | None, today: date | None = None) 
 
 
 def _instant(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    """Where a day begins for the agency: reports count the agency's days, weeks and months, not UTC's."""
+    return localtime.day_start(day, tenant_zone())
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:

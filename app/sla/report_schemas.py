@@ -7,9 +7,9 @@ from app.sla.queries import MAX_DAYS
 
 class SlaReportArgs(Schema):
     start = dates.Date(data_key="from", load_default=None,
-                        metadata={"description": "First UTC day of the range (YYYY-MM-DD); default: Monday four weeks ago."})
+                        metadata={"description": "First day of the range in the agency's time zone (YYYY-MM-DD); default: Monday four weeks ago."})
     end = dates.Date(data_key="to", load_default=None,
-                      metadata={"description": f"Last UTC day, inclusive; default: this coming Sunday. At most {MAX_DAYS} days in all."})
+                      metadata={"description": f"Last day, inclusive; default: this coming Sunday. At most {MAX_DAYS} days in all."})
     client_id = fields.UUID(load_default=None)
     queue_id = fields.UUID(load_default=None)
     service_line_id = fields.UUID(load_default=None, metadata={"description": "Tasks whose task type belongs to this service line."})

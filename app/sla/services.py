@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.catalog.models import TaskType
-from app.core import audit
+from app.core import audit, localtime
 from app.core.errors import Conflict, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -118,7 +118,7 @@ def add_client_holiday(client: Client, day: date, name: str) -> ClientHoliday:
     if not name:
         raise ValidationFailed("Name the holiday.", fields={"name": ["Required."]})
     if db.session.scalar(select(ClientHoliday.id).where(ClientHoliday.client_id == client.id, ClientHoliday.day == day)):
-        raise Conflict(f"{day:%d %b %Y} is already a holiday for {client.name}.", fields={"day": ["Already a holiday."]})
+        raise Conflict(f"{localtime.format_day(day)} is already a holiday for {client.name}.", fields={"day": ["Already a holiday."]})
     holiday = ClientHoliday(client_id=client.id, day=day, name=name[:100])
     db.session.add(holiday)
     db.session.flush()

@@ -14,6 +14,9 @@ from datetime import datetime
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.accounts.localtime import as_recipient
+from app.accounts.models import User
+from app.core import localtime
 from app.core.ids import new_id
 from app.core.types import utcnow
 from app.extensions import db
@@ -140,15 +143,17 @@ def _announce(inserted: list, instants: dict) -> None:
         # Queue members who do not serve the task's client are not told (nor listed its number in a digest).
         for user_id in audience(task, [task.assignee_id, *members.get(task.queue_id, [])]):
             told.setdefault(user_id, []).append((task, metric, kind))
+    recipients = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(told))))} if told else {}
     for user_id, crossings in told.items():
         if len(crossings) > DIGEST_AFTER:
             _digest(user_id, crossings)
             continue
         for task, metric, kind in crossings:
             verb = "breached its" if kind == "breached" else "is at risk of missing its"
+            with as_recipient(recipients.get(user_id)):  # the deadline as the person told reads it, on their clock
+                due = localtime.format_datetime(task_due(task, metric))
             notify(f"sla_{kind}", [user_id], title=f"{task.reference} {verb} {LABELS[metric]} target: {task.title}",
-                   body=f"{'Due' if kind == 'at_risk' else 'Was due'} {task_due(task, metric):%a %d %b %H:%M} UTC.",
-                   url=task_url(task), task=task)
+                   body=f"{'Due' if kind == 'at_risk' else 'Was due'} {due}.", url=task_url(task), task=task)
 
 
 def _digest(user_id, crossings: list) -> None:

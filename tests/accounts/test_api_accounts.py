@@ -67,7 +67,8 @@ def test_token_request_returns_a_bl_token_that_authenticates_me(world, client):
     assert data["id"] == str(world.a.staff.id)
     assert data["email"] == world.a.staff.email
     assert data["role"] == "staff"
-    assert data["agency"] == {"id": str(world.a.agency_id), "name": world.a.name, "slug": world.a.slug}
+    assert data["agency"] == {"id": str(world.a.agency_id), "name": world.a.name, "slug": world.a.slug,
+                              "timezone": "Europe/London", "locale": "en_GB"}
 
 
 def test_me_works_with_the_session_cookie(world, as_user):

@@ -172,14 +172,14 @@ def _swept_request(app, world, minutes: int) -> Request:
 def sla_at_risk(app, world) -> list[Expect]:
     request = _swept_request(app, world, minutes=50)
     return [Expect(world.a.staff, f"{request.reference} is at risk of missing its first response target: {request.title}",
-                   ("A task is close to missing its SLA target.", "Due Mon 23 Nov 10:00 UTC."),
+                   ("A task is close to missing its SLA target.", "Due 23 Nov 2026, 10:00 GMT."),
                    request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.client_admin,))]
 
 
 def sla_breached(app, world) -> list[Expect]:
     request = _swept_request(app, world, minutes=61)
     return [Expect(world.a.staff, f"{request.reference} breached its first response target: {request.title}",
-                   ("A task has missed its SLA target.", "Was due Mon 23 Nov 10:00 UTC."),
+                   ("A task has missed its SLA target.", "Was due 23 Nov 2026, 10:00 GMT."),
                    request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.client_admin,))]
 
 
@@ -221,7 +221,7 @@ def document_requested(app, world) -> list[Expect]:
     request = _request(app, world, by=world.a.client_member, assignee=world.a.staff)
     _internal_note(app, world, request)
     _documents_asked(app, world, request)
-    subject = "Payroll inputs: 2 documents needed by 05 Dec 2030"
+    subject = "Payroll inputs: 2 documents needed by 5 Dec 2030"
     says = ("Agency A needs documents from you.", "For the October run.", "October timesheets", "New starter form")
     return [Expect(person, subject, says, request.reference, world.a.client_name, f"/portal/requests/{request.id}#documents",
                    client=True, not_to=(world.a.staff, world.a.other_client_admin))

@@ -170,14 +170,14 @@ def test_reminders_before_on_and_after_the_due_date_until_everything_is_accepted
         request_id, (statements, letter) = _ask(app, world, due_on=DUE_FRIDAY)
         drain(app)
         [asked] = _subjects(smtp, world.a.client_admin)
-        assert asked == "October bookkeeping: 2 documents needed by 05 Mar 2027"
+        assert asked == "October bookkeeping: 2 documents needed by 5 Mar 2027"
         assert _run_reminders(app, world) == {"reminded": 0}  # Monday: not yet two working days before
 
         clock.move_to(datetime(2027, 3, 3, 8, 0, tzinfo=UTC))  # Wednesday: two working days before Friday
         assert _run_reminders(app, world) == {"reminded": 1}
         assert _run_reminders(app, world) == {"reminded": 0}  # a rerun sends nothing twice
         for person in (world.a.client_admin, world.a.client_member):
-            assert _subjects(smtp, person)[-1] == f"Reminder: 2 documents for {reference} due Fri 05 Mar"
+            assert _subjects(smtp, person)[-1] == f"Reminder: 2 documents for {reference} due Fri 5 Mar"
         message = smtp.inbox.to(world.a.client_member.email)[-1]
         text = message.get_body(preferencelist=("plain",)).get_content()
         assert "Agency A needs documents from you." in text and "October bank statements" in text and "Signed offer letter" in text
@@ -202,7 +202,7 @@ def test_reminders_before_on_and_after_the_due_date_until_everything_is_accepted
         clock.move_to(datetime(2027, 3, 6, 9, 0, tzinfo=UTC))  # Saturday: overdue, and said so every day
         assert _run_reminders(app, world) == {"reminded": 1}
         overdue = _subjects(smtp, world.a.client_admin)[-1]
-        assert overdue == f"Overdue: 1 document for {reference}, due 05 Mar 2027"
+        assert overdue == f"Overdue: 1 document for {reference}, due 5 Mar 2027"
         text = smtp.inbox.to(world.a.client_admin.email)[-1].get_body(preferencelist=("plain",)).get_content()
         assert "Signed offer letter" in text and "October bank statements" not in text  # only what is still owed
 

@@ -217,21 +217,21 @@ def test_the_task_page_shows_the_clocks(app, clock, world, office, as_user):
     admin = as_user(world.a.agency_admin)
     html = admin.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Office SLA (version 1)" in html and "On track" in html and "response in 1h" in html
-    assert "At risk from 23 Nov 2026, 12:00 UTC" in html
+    assert "At risk from 23 Nov 2026, 12:00 GMT" in html
     clock.move_to(at(0, 9, 50))
     act(app, world, task_id, lambda t, a: tasks.transition(t, a, "waiting_on_client", message="Which month?"))
     html = admin.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Paused" in html and "(waiting on the client)" in html and "Breached" not in html
-    assert "Met</span> 23 Nov 2026, 09:50 UTC" in html and "paused · 3h 10m left" in html
+    assert "Met</span> 23 Nov 2026, 09:50 GMT" in html and "paused · 3h 10m left" in html
     clock.move_to(at(1, 9))
     act(app, world, task_id, lambda t, a: tasks.transition(t, a, "in_progress"))
     act(app, world, task_id, lambda t, a: tasks.update_fields(t, a, {"priority": "urgent"}))
     clock.move_to(at(1, 10, 30))  # urgent: 120 minutes, 50 before the pause and 70 from Tuesday 09:00
     html = admin.get(f"/tasks/{task_id}").get_data(as_text=True)
-    assert "resolution 20m over" in html and "Due 24 Nov 2026, 10:10 UTC" in html
+    assert "resolution 20m over" in html and "Due 24 Nov 2026, 10:10 GMT" in html
     from app.sla.sweep import record_crossings
 
     with tenant_db(app, world.a.agency_id):
         record_crossings()
-    assert "Breached 24 Nov 2026, 10:10 UTC" in admin.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "Breached 24 Nov 2026, 10:10 GMT" in admin.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert as_user(world.a.client_admin).get(f"/tasks/{task_id}").status_code in (403, 404)  # the page is for agency staff

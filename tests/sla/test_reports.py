@@ -355,3 +355,32 @@ def test_at_risk_events_and_tasks_without_sla_are_not_reported(app, world):
     with tenant_db(app, world.a.agency_id):
         r = queries.sla_report(None, *queries.default_range())
     assert not r.has_data and r.breach_count == 0 and len(r.weeks) == 5
+
+
+# --- the agency's days -----------------------------------------------------------------------------
+
+def test_weeks_and_the_range_are_the_agencys_days_across_daylight_saving(app, world):
+    """In New York (clocks forward on 8 March 2026), late Sunday evening is Monday in UTC: it stays in the earlier week."""
+    from tenants.models import Agency
+
+    with tenant_db(app, world.a.agency_id) as session:
+        session.scalar(select(Agency).where(Agency.id == world.a.agency_id)).timezone = "America/New_York"
+        version_id = session.scalar(select(SlaPolicyVersion.id))
+
+        def task(title, due):
+            f.TaskFactory(agency_id=world.a.agency_id, client_id=world.a.client_id, queue_id=world.a.queue_id,
+                          task_type_id=world.a.task_type_id, title=title, sla_policy_version_id=version_id, status="in_progress",
+                          resolution_due_at=due)
+
+        task("Sunday night, week 10", datetime(2026, 3, 9, 3, 0, tzinfo=UTC))  # 23:00 EDT on Sunday 8 March
+        task("Monday morning, week 11", datetime(2026, 3, 9, 5, 0, tzinfo=UTC))  # 01:00 EDT on Monday 9 March
+        task("Last evening of the range", datetime(2026, 3, 23, 2, 0, tzinfo=UTC))  # 22:00 EDT on Sunday 22 March
+        task("Before the range", datetime(2026, 3, 2, 4, 0, tzinfo=UTC))  # 23:00 EST on Sunday 1 March
+    result = report(app, world)
+    assert [week.resolution.due for week in result.weeks] == [1, 1, 1]
+    assert result.figures.resolution.due == 3
+
+    with tenant_db(app, world.a.agency_id) as session:
+        session.scalar(select(Agency).where(Agency.id == world.a.agency_id)).timezone = "UTC"
+    in_utc = report(app, world)
+    assert [week.resolution.due for week in in_utc.weeks] == [1, 2, 0]  # what counting in UTC made of the same tasks

@@ -52,6 +52,8 @@ class AgencyFactory(Base):
 
     name = factory.Sequence(lambda n: f"Agency {n}")
     slug = factory.Sequence(lambda n: f"agency-{n}")
+    timezone = "Europe/London"  # explicit, so what tests expect to read does not depend on a default
+    locale = "en_GB"
 
 
 class ClientFactory(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -191,7 +192,8 @@ def test_csv_export_has_the_same_filters_and_only_list_fields(app, world, as_use
     titles = [r[4] for r in rows[1:]]
     assert titles == ["Urgent today", "'=HYPERLINK(\"x\")", "Urgent tomorrow", "Urgent no deadline"]
     assert {r[6] for r in rows[1:]} == {"urgent"}
-    assert rows[1][10] == "on_track" and rows[1][12] == (NOW + timedelta(hours=1)).isoformat()  # "Urgent today"'s clock
+    assert rows[1][10] == "on_track" and rows[1][12] == (  # "Urgent today"'s clock, on the viewer's wall clock with its offset
+        NOW + timedelta(hours=1)).astimezone(ZoneInfo("Europe/London")).replace(microsecond=0).isoformat()
     assert rows[1][1] == world.a.client_name and rows[1][2] == "Bookkeeping" and rows[1][3] == "Month-end close"
     assert "SECRET-DESCRIPTION" not in text and "INTERNAL" not in text
     mine = list(csv.reader(io.StringIO(as_user(world.a.staff).get("/work.csv").get_data(as_text=True))))

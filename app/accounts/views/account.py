@@ -9,19 +9,35 @@ from flask import flash, redirect, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from app.accounts import credentials, queries, services
+from app.accounts import credentials, localtime, queries, services
 from app.accounts.auth import signed_in_required
-from app.accounts.forms import ApiTokenForm, ChangePasswordForm, DisableTwoFactorForm, EnableTwoFactorForm
+from app.accounts.forms import ApiTokenForm, ChangePasswordForm, DisableTwoFactorForm, EnableTwoFactorForm, LocalTimeForm
 from app.accounts.views.blueprint import bp, page
+from app.core import localtime as core_localtime
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.pages import apply_form_errors
+from app.core.types import utcnow
 from tenants.lookup import agency_by_id
 
 SETUP_SECRET_KEY = "totp_setup_secret"
 
 
+def local_time_form(user, formdata=None) -> LocalTimeForm:
+    """The zone and format choices, "Default" first, naming what the user inherits without a choice of their own."""
+    inherited = localtime.inherited_viewer(user)
+    if formdata is None:
+        form = LocalTimeForm(formdata=None, timezone=user.timezone or "", locale=user.locale or "")
+    else:
+        form = LocalTimeForm()
+    source = "your company's" if user.is_client_user else "the agency's"
+    form.timezone.choices = [("", f"Default: {inherited.zone.replace('_', ' ')} ({source})")] + core_localtime.zone_choices()
+    form.locale.choices = [("", f"Default: {core_localtime.LOCALES.get(inherited.locale, inherited.locale)} (the agency's)")] \
+        + core_localtime.locale_choices()
+    return form
+
+
 def _account_page(status: int = 200, *, password_form=None, token_form=None, disable_form=None,
-                  new_token=None, error: str | None = None):
+                  new_token=None, error: str | None = None, local_form=None):
     user = current_user._get_current_object()
     return page(
         "accounts/account.html", status,
@@ -29,7 +45,8 @@ def _account_page(status: int = 200, *, password_form=None, token_form=None, dis
         password_form=password_form or ChangePasswordForm(formdata=None),
         token_form=token_form or ApiTokenForm(formdata=None),
         disable_form=disable_form or DisableTwoFactorForm(formdata=None),
-        new_token=new_token, error=error,
+        new_token=new_token, error=error, local_form=local_form or local_time_form(user),
+        viewer=localtime.viewer_of(user), now=utcnow(),
     )
 
 
@@ -52,6 +69,23 @@ def change_password():
         return _account_page(error.status, password_form=form)
     flash("Your password has been changed. Any other devices were signed out.", "success")
     return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/local-time", methods=["POST"])
+@signed_in_required
+def change_local_time():
+    user = current_user._get_current_object()
+    form = local_time_form(user, formdata=True)
+    if not form.validate_on_submit():
+        return _account_page(422, local_form=form)
+    try:
+        changed = localtime.update_user_locality(user, {"timezone": form.timezone.data, "locale": form.locale.data})
+    except ValidationFailed as error:
+        apply_form_errors(form, error)
+        return _account_page(error.status, local_form=form)
+    flash("Your time zone and format are saved." if changed else "No change: these were already your settings.",
+          "success" if changed else "info")
+    return redirect(url_for("accounts.account") + "#local-time")
 
 
 @bp.route("/account/tokens", methods=["POST"])

@@ -5,12 +5,13 @@ from flask import Response, flash, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Optional
 
-from app.accounts import branding
+from app.accounts import branding, localtime
 from app.accounts.auth import agency_admin_required
 from app.accounts.views.blueprint import bp, page, workspace_hint
+from app.core import localtime as core_localtime
 from app.core.errors import AppError
 from app.core.pages import accent_palette, apply_form_errors
 from tenants.lookup import agency_by_id, agency_by_slug
@@ -38,9 +39,24 @@ class BrandingForm(FlaskForm):
                                             "a request, in its details and its history.")
 
 
-def _page(agency, form, status: int = 200, error: str | None = None):
+class AgencyLocalTimeForm(FlaskForm):
+    # The service validates the values (the same for this page and any other caller).
+    timezone = SelectField("Time zone", validate_choice=False,
+                           description="Staff who have not chosen their own see times on this clock; reports count its days, weeks and months.")
+    locale = SelectField("Date and number format", validate_choice=False,
+                         description="For staff and client users who have not chosen their own.")
+
+
+def _local_form(agency, formdata=None) -> AgencyLocalTimeForm:
+    form = AgencyLocalTimeForm() if formdata else AgencyLocalTimeForm(formdata=None, timezone=agency.timezone, locale=agency.locale)
+    form.timezone.choices = core_localtime.zone_choices()
+    form.locale.choices = core_localtime.locale_choices()
+    return form
+
+
+def _page(agency, form, status: int = 200, error: str | None = None, local_form=None):
     return page("accounts/branding.html", status, form=form, agency=agency, error=error,
-                preview=accent_palette(agency.accent_colour))
+                preview=accent_palette(agency.accent_colour), local_form=local_form or _local_form(agency))
 
 
 @bp.route("/admin/branding", methods=["GET", "POST"])
@@ -65,6 +81,25 @@ def branding_settings():
         return _page(agency, form, error.status, error=error.message)
     flash("Branding saved." if changed else "No change: the branding was already saved.", "success" if changed else "info")
     return redirect(url_for("accounts.branding_settings"))
+
+
+@bp.route("/admin/local-time", methods=["POST"])
+@agency_admin_required
+def agency_local_time():
+    agency = agency_by_id(current_user.agency_id)
+    form = _local_form(agency, formdata=True)
+    if not form.validate_on_submit():
+        return _page(agency, BrandingForm(formdata=None, display_name=agency.brand_name, accent_colour=agency.accent_colour or ""),
+                     422, local_form=form)
+    try:
+        changed = localtime.update_agency_locality(agency, {"timezone": form.timezone.data, "locale": form.locale.data})
+    except AppError as error:
+        apply_form_errors(form, error)
+        return _page(agency, BrandingForm(formdata=None, display_name=agency.brand_name, accent_colour=agency.accent_colour or ""),
+                     error.status, local_form=form)
+    flash("Time zone and format saved." if changed else "No change: these were already the agency's settings.",
+          "success" if changed else "info")
+    return redirect(url_for("accounts.branding_settings") + "#local-time")
 
 
 @bp.route("/brand/logo/<slug>")

@@ -11,9 +11,10 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.auth import agency_user_required
+from app.accounts.localtime import tenant_zone
 from app.accounts.models import User
 from app.catalog.models import ServiceLine
-from app.core import dates
+from app.core import dates, localtime
 from app.core.errors import NotFound
 from app.core.types import utcnow
 from app.sla import queries
@@ -107,7 +108,7 @@ def trend_bars(weeks) -> dict:
         figures, base = week.resolution, top + plot
         heights = [round(plot * n / peak, 1) for n in (figures.met, figures.breached, figures.pending)]
         ys = [round(base - sum(heights[:i + 1]), 1) for i in range(3)]
-        bars.append(Bar(x=round(left + index * slot + (slot - bar_width) / 2, 1), label=week.start.strftime("%d %b"),
+        bars.append(Bar(x=round(left + index * slot + (slot - bar_width) / 2, 1), label=localtime.format_day(week.start, "MMMd"),
                         show_label=index % every == 0, week=week, met_y=ys[0], met_h=heights[0], breached_y=ys[1],
                         breached_h=heights[1], pending_y=ys[2], pending_h=heights[2]))
     return {"bars": bars, "bar_width": round(bar_width, 1), "peak": peak, "base": top + plot, "top": top, **CHART}
@@ -122,6 +123,7 @@ def _cell(value) -> str:
 
 def csv_text(report: SlaReport) -> str:
     """Weekly resolution figures (with a total), a blank line, then every breach in the range, newest first."""
+    zone = tenant_zone()  # instants on the agency's clock, with their offset, like the report's days
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["week", "week_start", "week_end", "due", "met", "breached", "pending", "compliance_percent"])
@@ -133,8 +135,8 @@ def csv_text(report: SlaReport) -> str:
     writer.writerow([])
     writer.writerow(["breached_at", "metric", "reference", "title", "client", "queue", "assignee", "due_at"])
     for b in report.breaches:
-        writer.writerow([_cell(v) for v in (b.occurred_at.isoformat(), b.metric, b.reference, b.title, b.client_name, b.queue_name,
-                                            b.assignee_name, b.due_at.isoformat() if b.due_at else "")])
+        writer.writerow([_cell(v) for v in (localtime.iso_local(b.occurred_at, zone), b.metric, b.reference, b.title, b.client_name, b.queue_name,
+                                            b.assignee_name, localtime.iso_local(b.due_at, zone))])
     return buffer.getvalue()
 
 
@@ -169,7 +171,7 @@ def _render(*, title: str, subtitle: str, scope: ReportScope, export: bool, csv_
     return render_template("sla/report.html", title=title, subtitle=subtitle, report=report, start=start, end=end,
                            range_errors=range_errors, chart=trend_bars(report.weeks), tables=tables, overview=overview,
                            subject_url=subject_url, csv_url=url_for(csv_endpoint, **csv_args, **range_args),
-                           reach_note=current_user.role == "staff", today=now.date())
+                           reach_note=current_user.role == "staff", today=localtime.today(now, tenant_zone()))
 
 
 @bp.route("/sla/reports")

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.accounts.auth import agency_admin_required
 from app.clients.queries import client_for
+from app.core import localtime
 from app.core.errors import AppError
 from app.core.pages import apply_form_errors, safe_next
 from app.core.types import utcnow
@@ -289,7 +290,7 @@ def settings_client_holidays(client_id):
                 apply_form_errors(form, failure)
                 status, error = failure.status, failure.message
             else:
-                flash(f"{holiday.day:%d %b %Y} ({holiday.name}) added: {client.name}'s clocks do not run that day.", "success")
+                flash(f"{localtime.format_day(holiday.day)} ({holiday.name}) added: {client.name}'s clocks do not run that day.", "success")
                 return redirect(url_for("sla.settings_client_holidays", client_id=client.id))
     today = utcnow().date()
     show_past = request.args.get("show") == "all"
@@ -305,5 +306,5 @@ def settings_remove_client_holiday(client_id, client_holiday_id):
     holiday = queries.holiday_of(client, client_holiday_id)
     day, name = holiday.day, holiday.name
     services.remove_client_holiday(holiday)
-    flash(f"{day:%d %b %Y} ({name}) removed from {client.name}'s holidays.", "success")
+    flash(f"{localtime.format_day(day)} ({name}) removed from {client.name}'s holidays.", "success")
     return redirect(url_for("sla.settings_client_holidays", client_id=client.id), 303)

@@ -70,7 +70,7 @@ class WorkloadOut(Schema):
     role = fields.String()
     open = fields.Integer()
     by_priority = fields.Dict(keys=fields.String(), values=fields.Integer())
-    minutes_week = fields.Integer(metadata={"description": "Minutes logged since Monday 00:00 UTC."})
+    minutes_week = fields.Integer(metadata={"description": "Minutes logged since Monday 00:00 in the agency's time zone."})
     minutes_7_days = fields.Integer()
 
 

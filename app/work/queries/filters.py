@@ -8,14 +8,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import Select, func, or_, select
 
+from app.accounts.localtime import viewer_of
+from app.accounts.models import User
 from app.catalog.models import TaskType
-from app.core import dates
+from app.core import dates, localtime
 from app.core.types import utcnow
 from app.work.models import OPEN_STATUSES, PRIORITIES, STATUSES, Task
 from app.work.queries.keyset import DEFAULT_SORT, SORTS
@@ -106,8 +108,8 @@ def parse_filters(args) -> tuple[TaskFilters, dict]:
         return TaskFilters.from_mapping(TaskFilterArgs().load(clean, unknown=EXCLUDE)), errors
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _day_start(day: date, zone) -> datetime:
+    return localtime.day_start(day, zone)
 
 
 def apply_filters(stmt: Select, filters: TaskFilters, actor, now: datetime | None = None) -> Select:
@@ -136,19 +138,21 @@ def apply_filters(stmt: Select, filters: TaskFilters, actor, now: datetime | Non
         stmt = stmt.where(Task.assignee_id.is_(None))
     elif filters.assignee:
         stmt = stmt.where(Task.assignee_id == fields.UUID().deserialize(filters.assignee))
-    today = _day_start(now.astimezone(UTC).date())
+    # "Today", "this week" and the due dates are days on the actor's own calendar (their zone).
+    zone = viewer_of(actor).tzinfo if isinstance(actor, User) else localtime.zone(None)
+    today = localtime.today(now, zone)
     if filters.due == "overdue":
         stmt = stmt.where(Task.due_at < now)
     elif filters.due == "today":
-        stmt = stmt.where(Task.due_at >= today, Task.due_at < today + timedelta(days=1))
+        stmt = stmt.where(Task.due_at >= _day_start(today, zone), Task.due_at < _day_start(today + timedelta(days=1), zone))
     elif filters.due == "week":
-        stmt = stmt.where(Task.due_at < today + timedelta(days=8))
+        stmt = stmt.where(Task.due_at < _day_start(today + timedelta(days=8), zone))
     elif filters.due == "none":
         stmt = stmt.where(Task.due_at.is_(None))
     if filters.due_from:
-        stmt = stmt.where(Task.due_at >= _day_start(filters.due_from))
+        stmt = stmt.where(Task.due_at >= _day_start(filters.due_from, zone))
     if filters.due_to:
-        stmt = stmt.where(Task.due_at < _day_start(filters.due_to) + timedelta(days=1))
+        stmt = stmt.where(Task.due_at < _day_start(filters.due_to + timedelta(days=1), zone))
     if filters.sla:
         stmt = stmt.where(state_clause(filters.sla, now))
     if filters.q and filters.q.strip():

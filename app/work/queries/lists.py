@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
+from app.accounts.localtime import tenant_zone
 from app.accounts.models import User
 from app.catalog.models import ServiceLine, TaskType
+from app.core import localtime
 from app.core.types import utcnow
 from app.extensions import db
 from app.work.access import visible_tasks
@@ -86,8 +88,10 @@ def labels_for(tasks) -> dict:
 # --- all clients -----------------------------------------------------------------------------
 
 def _today(now: datetime) -> tuple[datetime, datetime]:
-    start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
+    """Today on the agency's calendar, as [start, end) in UTC."""
+    zone = tenant_zone()
+    day = localtime.today(now, zone)
+    return localtime.day_range(day, day, zone)
 
 
 def client_counts(actor, client_ids, filters: TaskFilters | None = None, now: datetime | None = None) -> dict:
@@ -113,8 +117,9 @@ def client_counts(actor, client_ids, filters: TaskFilters | None = None, now: da
 # --- workload --------------------------------------------------------------------------------
 
 def week_start(now: datetime) -> datetime:
-    day = now.astimezone(UTC).date()
-    return datetime.combine(day - timedelta(days=day.weekday()), time.min, tzinfo=UTC)
+    """Monday 00:00 of the agency's week (workload hours "this week" are the agency's week)."""
+    zone = tenant_zone()
+    return localtime.day_start(localtime.week_monday(now, zone), zone)
 
 
 def workload(actor, now: datetime | None = None) -> list[dict]:
@@ -160,12 +165,15 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # no formulas in spreadsheets
 
 
-def _instant(value) -> str:
-    return value.isoformat() if value else ""
+def _instant(value, zone) -> str:
+    return localtime.iso_local(value, zone)
 
 
-def csv_lines(actor, filters: TaskFilters, **view):
-    """The rows of a list as CSV lines, read page by page so an export of any size streams in small memory."""
+def csv_lines(actor, filters: TaskFilters, zone=None, **view):
+    """The rows of a list as CSV lines, read page by page so an export of any size streams in small memory.
+
+    Instants are ISO 8601 on the wall clock of `zone` (the viewer's, resolved before streaming starts) with its offset.
+    """
     def line(values) -> str:
         buffer = io.StringIO()
         csv.writer(buffer).writerow(values)
@@ -180,8 +188,8 @@ def csv_lines(actor, filters: TaskFilters, **view):
             yield line([_cell(v) for v in (
                 task.reference, labels["clients"].get(task.client_id), labels["lines"].get(task.task_type_id),
                 labels["types"].get(task.task_type_id), task.title, task.status, task.priority,
-                labels["users"].get(task.assignee_id, ""), _instant(task.due_at), task.created_at.isoformat(),
-                state_of(task, now), _instant(task.first_response_due_at), _instant(task.resolution_due_at))])
+                labels["users"].get(task.assignee_id, ""), _instant(task.due_at, zone), _instant(task.created_at, zone),
+                state_of(task, now), _instant(task.first_response_due_at, zone), _instant(task.resolution_due_at, zone))])
         for task in page.items:
             db.session.expunge(task)  # keep memory flat over long exports
         if not page.next_cursor:

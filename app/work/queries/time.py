@@ -4,11 +4,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
+from app.accounts.localtime import tenant_zone
 from app.accounts.models import User
+from app.core import localtime
 from app.core.errors import NotFound, ValidationFailed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from app.extensions import db
@@ -41,7 +44,8 @@ def entry_for(actor, time_entry_id) -> TimeEntry:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
+    """Where a day of the agency begins (entries are counted on the agency's days, whoever logged them)."""
+    return localtime.day_start(day, tenant_zone())
 
 
 def _filtered(stmt: Select, *, user_id=None, task_id=None, client_id=None, date_from=None, date_to=None, billable=None) -> Select:
@@ -149,6 +153,7 @@ class Timesheet:
     client_totals: list[tuple[str, int, int]]
     billable_total: int
     running: TimeEntry | None
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))  # whose days these are: the agency's
 
     @property
     def days(self) -> list[date]:
@@ -175,7 +180,8 @@ def timesheet_user(actor, user_id) -> User:
 
 
 def timesheet(user: User, monday: date) -> Timesheet:
-    """One user's week (UTC days): per-task rows with daily minutes, daily and per-client totals."""
+    """One user's week (the agency's days): per-task rows with daily minutes, daily and per-client totals."""
+    zone = tenant_zone()
     start, end = _day_start(monday), _day_start(monday + timedelta(days=7))
     entries = list(db.session.scalars(
         select(TimeEntry).where(TimeEntry.user_id == user.id, TimeEntry.started_at >= start, TimeEntry.started_at < end)
@@ -192,7 +198,7 @@ def timesheet(user: User, monday: date) -> Timesheet:
             continue  # a running timer counts once it stops
         task = tasks[entry.task_id]
         row = rows.setdefault(task.id, TaskRow(task, client_names.get(task.client_id, "—")))
-        index = (entry.started_at.date() - monday).days
+        index = (localtime.today(entry.started_at, zone) - monday).days
         row.days[index] += entry.minutes
         day_totals[index] += entry.minutes
         per_client[row.client_name][0] += entry.minutes
@@ -203,7 +209,7 @@ def timesheet(user: User, monday: date) -> Timesheet:
     return Timesheet(
         user=user, monday=monday, entries=entries, rows=sorted(rows.values(), key=lambda r: (r.client_name, r.task.reference)),
         day_totals=day_totals, client_totals=sorted(((name, v[0], v[1]) for name, v in per_client.items()), key=lambda c: -c[1]),
-        billable_total=billable_total, running=running,
+        billable_total=billable_total, running=running, zone=zone,
     )
 
 

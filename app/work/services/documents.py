@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from sqlalchemy import func, select
 
-from app.core import audit
+from app.core import audit, localtime
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -129,7 +129,7 @@ def create_request(task: Task, actor, *, title, due_on, items, message=None, wai
     audit.record("task.document_requested", request, client_id=task.client_id, items=len(names), due_on=due_on.isoformat())
     listing = "\n".join(f"• {name}" for name, _ in names)
     notify("document_requested", client_people_ids(task, everyone=True), title=f"{title}: {len(names)} document{'s' if len(names) != 1 else ''} "
-           f"needed by {due_on:%d %b %Y}", body=f"{request.message}\n\n{listing}" if request.message else listing,
+           f"needed by {localtime.format_day(due_on)}", body=f"{request.message}\n\n{listing}" if request.message else listing,
            client_url=request_url(task) + "#documents", task=task, actor=actor)
     if wait_on_client:
         waiting.hold(task, actor, request, f"asked for the documents “{title}”")
@@ -248,7 +248,8 @@ def reject(task: Task, item: DocumentRequestItem, actor, reason) -> DocumentRequ
                     attachment=item.attachment_id, reason=reason)
     audit.record("task.document_rejected", item, client_id=task.client_id, attachment_id=item.attachment_id)
     notify("document_requested", client_people_ids(task, everyone=True), title=f"Please send “{item.name}” again ({task.reference})",
-           body=f"{reason}\n\nUpload a new file for “{item.name}” by {request.due_on:%d %b %Y}.", client_url=request_url(task) + "#documents",
+           body=f"{reason}\n\nUpload a new file for “{item.name}” by {localtime.format_day(request.due_on)}.",
+           client_url=request_url(task) + "#documents",
            task=task, actor=actor)
     return item
 
@@ -285,11 +286,11 @@ def send_reminders(now: datetime | None = None) -> dict:
                 continue
             kind = "due_today" if today == request.due_on else "overdue"
             title = (f"Due today: {count} for {task.reference}" if kind == "due_today"
-                     else f"Overdue: {count} for {task.reference}, due {request.due_on:%d %b %Y}")
+                     else f"Overdue: {count} for {task.reference}, due {localtime.format_day(request.due_on)}")
         elif today >= queries.remind_from(request.due_on):
             if last is not None and last >= queries.remind_from(request.due_on):
                 continue
-            kind, title = "due_soon", f"Reminder: {count} for {task.reference} due {request.due_on:%a %d %b}"
+            kind, title = "due_soon", f"Reminder: {count} for {task.reference} due {localtime.format_day(request.due_on, 'MMMEd')}"
         else:
             continue
         listing = "\n".join(f"• {item.name}" + (f" (sent back: {item.reject_reason})" if item.status == "rejected" else "")

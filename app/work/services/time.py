@@ -1,12 +1,13 @@
 """Time tracking writes: timers (one running per user), manual entries, and edits of unbilled entries."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit
+from app.accounts.localtime import tenant_zone
+from app.core import audit, localtime
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -116,11 +117,12 @@ def _span(values: dict, entry: TimeEntry | None = None) -> tuple[datetime, datet
         raise ValidationFailed("Give the minutes spent, or a start and an end.", fields={"minutes": ["Required."]})
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
         raise ValidationFailed("Minutes must be between 1 and 1440.", fields={"minutes": ["Between 1 and 1440."]})
+    zone = tenant_zone()  # a work date is a day of the agency's calendar: it starts at the agency's midnight
     if work_date is None:
-        work_date = entry.started_at.date() if entry is not None else utcnow().date()
+        work_date = localtime.today(entry.started_at if entry is not None else utcnow(), zone)
     if not isinstance(work_date, date):
         raise ValidationFailed("Give the date as YYYY-MM-DD.", fields={"work_date": ["Not a date."]})
-    start = datetime.combine(work_date, time(), tzinfo=UTC)
+    start = localtime.day_start(work_date, zone)
     return start, start + timedelta(minutes=minutes), minutes
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.accounts import queries as account_queries
 from app.catalog.models import ServiceLine, TaskType
 from app.clients import queries as client_queries
+from app.core import localtime
 from app.core.errors import AppError, Forbidden
 from app.core.pages import safe_next
 from app.core.pagination import keyset_page
@@ -77,7 +78,7 @@ def _task_list(view: str, *, title: str, subtitle: str, export: bool, queue=None
             return Response(f"Invalid filters. {message}\n", status=400, mimetype="text/plain")
         # The rows stream after the request's session has closed: hand the generator plain values, not ORM objects.
         actor = SimpleNamespace(id=current_user.id, role=current_user.role)
-        return _csv(f"{view.replace('_', '-')}.csv", list_queries.csv_lines(actor, filters, **scope))
+        return _csv(f"{view.replace('_', '-')}.csv", list_queries.csv_lines(actor, filters, zone=localtime.viewer_zone(), **scope))
     page = list_queries.list_tasks(current_user, filters, cursor=request.args.get("cursor") or None, **scope)
     return _page("work/lists/tasks.html", 200, view=view, title=title, subtitle=subtitle, tasks=page.items,
                  next_cursor=page.next_cursor, paged=bool(request.args.get("cursor")), filters=filters,

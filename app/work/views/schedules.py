@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts import queries as account_queries
 from app.catalog.models import TaskType
 from app.clients import queries as client_queries
-from app.core import dates
+from app.core import dates, localtime
 from app.core.errors import AppError, Forbidden
 from app.core.pages import apply_form_errors
 from app.core.types import utcnow
@@ -69,8 +69,8 @@ class ScheduleForm(FlaskForm):
     rrule = StringField("Custom rule (RRULE)", validators=[Optional(), Length(max=500)],
                         description="For “Custom rule” only, e.g. FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1 (the first Monday).")
     due_time = StringField("Due at", default="17:00", validators=[DataRequired("Give a time as HH:MM."), Length(max=5)],
-                           description="Time of day (HH:MM) on the occurrence date.")
-    timezone = SelectField("Time zone", default="")
+                           description="Time of day (HH:MM) on the occurrence date, in the time zone beside it (not yours).")
+    timezone = SelectField("Time zone", default="", description="The due time is read on this clock; by default the client's.")
     lead_days = IntegerField("Create the task", default=7, validators=[Optional(), NumberRange(0, 366)],
                              description="Days before it is due.")
     default_assignee_id = SelectField("Assign to", default="")
@@ -224,7 +224,7 @@ def pause(schedule_id):
 @bp.route("/schedules/<uuid:schedule_id>/resume", methods=["POST"])
 def resume(schedule_id):
     schedule = schedule_services.resume_schedule(current_user, schedule_queries.schedule_for(current_user, schedule_id))
-    flash(f"“{schedule.title}” is running again from {schedule.starts_on:%d %b %Y}; dates during the pause were skipped.", "success")
+    flash(f"“{schedule.title}” is running again from {localtime.format_day(schedule.starts_on)}; dates during the pause were skipped.", "success")
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 
 

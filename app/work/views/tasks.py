@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import flash, request, url_for
 from flask_login import current_user
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.catalog.fields import values_from_form
 from app.catalog.models import ClientService, ServiceLine, TaskType
 from app.clients import queries as client_queries
-from app.core import dates
+from app.core import dates, localtime
 from app.core.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.work.models import PRIORITIES
@@ -35,17 +35,23 @@ def _uuid(value) -> uuid.UUID | None:
 
 
 def parse_deadline(raw: str | None) -> datetime | None:
-    """A datetime-local value (shown and read as UTC, like every time in the app)."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
+    """A datetime-local value, read on the viewer's wall clock (the page says which zone)."""
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed("Enter the deadline as a date and time.", fields={"due_at": ["Use YYYY-MM-DD HH:MM."]}) from None
-    if not dates.in_range(value):
+        value = localtime.parse_local(raw)
+    except (ValueError, OverflowError):  # an instant past year 9999 once moved to UTC overflows
+        value = None
+        if not _beyond_range(raw):
+            raise ValidationFailed("Enter the deadline as a date and time.", fields={"due_at": ["Use YYYY-MM-DD HH:MM."]}) from None
+    if value is None and _beyond_range(raw) or not dates.in_range(value):
         raise ValidationFailed(dates.MESSAGE, fields={"due_at": [dates.MESSAGE]})
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return value
+
+
+def _beyond_range(raw: str | None) -> bool:
+    try:
+        return not dates.in_range(datetime.fromisoformat((raw or "").strip()))
+    except ValueError:
+        return False
 
 
 @bp.route("/tasks/<uuid:task_id>")

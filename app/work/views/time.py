@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,7 +12,8 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import queries as account_queries
-from app.core import dates
+from app.accounts.localtime import tenant_zone
+from app.core import dates, localtime
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.pages import apply_form_errors, parse_day, safe_next
 from app.core.types import utcnow
@@ -60,11 +61,11 @@ def parse_duration(text: str | None) -> int | None:
 
 class TimeEntryForm(FlaskForm):
     task_id = SelectField("Task", validators=[DataRequired("Choose a task.")])
-    work_date = DateField("Date", validators=[DataRequired("Give the day worked."), dates.form_range], default=lambda: utcnow().date())
+    work_date = DateField("Date", validators=[DataRequired("Give the day worked."), dates.form_range], default=lambda: _today())
     duration = StringField("Time spent", validators=[Optional(), Length(max=16)],
                            description="Such as 1:30, 1h30, 90 or 1.5h. Or give a start and an end instead.")
-    start_time = TimeField("Start (UTC)", validators=[Optional()])
-    end_time = TimeField("End (UTC)", validators=[Optional()])
+    start_time = TimeField("Start", validators=[Optional()], description="Your time.")
+    end_time = TimeField("End", validators=[Optional()])
     billable = BooleanField("Billable", default=True)
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3},
                          description="Internal: never shown to the client.")
@@ -84,8 +85,9 @@ def _form_values(form: TimeEntryForm) -> dict:
     values = {"billable": form.billable.data, "note": form.note.data}
     if form.start_time.data or form.end_time.data:
         day = form.work_date.data
-        values["started_at"] = datetime.combine(day, form.start_time.data, tzinfo=UTC) if form.start_time.data else None
-        values["ended_at"] = datetime.combine(day, form.end_time.data, tzinfo=UTC) if form.end_time.data else None
+        # Start and end are read on the viewer's wall clock, like every time people type.
+        values["started_at"] = localtime.combine_local(day, form.start_time.data) if form.start_time.data else None
+        values["ended_at"] = localtime.combine_local(day, form.end_time.data) if form.end_time.data else None
         if values["started_at"] and values["ended_at"] and values["ended_at"] <= values["started_at"]:
             values["ended_at"] += timedelta(days=1)  # past midnight
         if values["started_at"] is None:
@@ -101,6 +103,15 @@ def _form_values(form: TimeEntryForm) -> dict:
     return values
 
 
+def _today() -> date:
+    """Today on the agency's calendar (timesheets and totals count the agency's days)."""
+    return localtime.today(utcnow(), tenant_zone())
+
+
+def _local_day(instant) -> date:
+    return localtime.today(instant, tenant_zone())
+
+
 def _back(default: str):
     return redirect(safe_next(request.values.get("next")) or default)
 
@@ -109,7 +120,7 @@ def _back(default: str):
 
 @bp.route("/time")
 def timesheet():
-    today = utcnow().date()
+    today = _today()
     try:
         monday = time_queries.parse_week(request.args.get("week"), today)
     except ValidationFailed as error:
@@ -131,7 +142,7 @@ def timesheet():
 def totals():
     args = request.args
     group = args.get("group") if args.get("group") in time_queries.GROUPS else "client"
-    today = utcnow().date()
+    today = _today()
     date_from = parse_day(args.get("from")) or today.replace(day=1)
     date_to = parse_day(args.get("to")) or today
     billable = {"yes": True, "no": False}.get(args.get("billable"))
@@ -164,7 +175,7 @@ def new_entry():
         apply_form_errors(form, error, ALIASES)
         return _page("work/time/form.html", error.status, error=error.message, **context)
     flash(f"Logged {time_queries.format_minutes(entry.minutes)} on {task.reference}.", "success")
-    return _back(url_for("time.timesheet", week=_week_of(entry.started_at.date())))
+    return _back(url_for("time.timesheet", week=_week_of(_local_day(entry.started_at))))
 
 
 def _is_uuid(value) -> bool:
@@ -183,7 +194,7 @@ def edit_entry(time_entry_id):
     if not time_services.may_change(current_user, entry):
         raise Forbidden("Billed entries, and other people's entries, cannot be changed.")
     task = db.session.scalar(select(Task).where(Task.id == entry.task_id))
-    form = TimeEntryForm(obj=None, task_id=str(task.id), work_date=entry.started_at.date(),
+    form = TimeEntryForm(obj=None, task_id=str(task.id), work_date=_local_day(entry.started_at),
                          duration=time_queries.format_minutes(entry.minutes) if entry.minutes else "",
                          billable=entry.billable, note=entry.note or "")
     form.task_id.choices = [(str(task.id), f"{task.reference} · {task.title}")]
@@ -200,13 +211,13 @@ def edit_entry(time_entry_id):
         return _page("work/time/form.html", error.status, error=error.message, **context)
     flash("Time entry saved.", "success")
     return _back(url_for("time.timesheet", user=entry.user_id if entry.user_id != current_user.id else None,
-                         week=_week_of(entry.started_at.date())))
+                         week=_week_of(_local_day(entry.started_at))))
 
 
 @bp.route("/time/<uuid:time_entry_id>/delete", methods=["POST"])
 def delete_entry(time_entry_id):
     entry = time_queries.entry_for(current_user, time_entry_id)
-    week = _week_of(entry.started_at.date())
+    week = _week_of(_local_day(entry.started_at))
     owner = entry.user_id
     time_services.delete_entry(current_user, entry)
     flash("Time entry deleted.", "success")
