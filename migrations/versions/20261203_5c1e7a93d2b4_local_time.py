@@ -1,14 +1,14 @@
 """Local time: a default zone and locale on agencies, and each user's own (NULL inherits the agency's or client's).
 
 Revision ID: 5c1e7a93d2b4
-Revises: b2e7d9c4a310
+Revises: c4f1a9e2d7b6
 Create Date: 2026-12-03 10:50:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '5c1e7a93d2b4'
-down_revision = 'b2e7d9c4a310'
+down_revision = 'c4f1a9e2d7b6'
 branch_labels = None
 depends_on = None
 
