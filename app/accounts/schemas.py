@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from app.accounts.localtime import viewer_of
 from app.accounts.models import ROLES
+from app.core.api import computed
 
 
 class PageArgs(Schema):
@@ -59,10 +60,11 @@ class UserOut(Schema):
 
 class MeOut(UserOut):
     agency = fields.Nested(AgencyOut)
-    effective_timezone = fields.Function(lambda user: viewer_of(user).zone, metadata={
-        "description": "The zone the caller's pages and emails use: their own, else their client's (client users), else the agency's."})
-    effective_locale = fields.Function(lambda user: viewer_of(user).locale, metadata={
-        "description": "The locale the caller's pages and emails use: their own, else the agency's."})
+    effective_timezone = computed(fields.String(metadata={
+        "description": "The zone the caller's pages and emails use: their own, else their client's (client users), else the agency's."}),
+        lambda user: viewer_of(user).zone)
+    effective_locale = computed(fields.String(metadata={
+        "description": "The locale the caller's pages and emails use: their own, else the agency's."}), lambda user: viewer_of(user).locale)
 
 
 class MeUpdateIn(Schema):
