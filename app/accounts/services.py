@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hmac
-import math
 from datetime import timedelta
 
 import pyotp
@@ -57,10 +56,17 @@ def normalise_email(email: str, field: str = "email") -> str:
 
 # --- sign-in ---------------------------------------------------------------------------------
 
+def wait_text(seconds: int) -> str:
+    """`125` -> "2 minutes 5 seconds": exact, so people (and scripts) can wait just long enough."""
+    minutes, rest = divmod(int(seconds), 60)
+    parts = [f"{minutes} minute{'' if minutes == 1 else 's'}"] if minutes else []
+    if rest or not parts:
+        parts.append(f"{rest} second{'' if rest == 1 else 's'}")
+    return " ".join(parts)
+
+
 def _wait_message(seconds: int) -> str:
-    if seconds < 90:
-        return f"Too many failed sign-ins. Wait {seconds} seconds and try again."
-    return f"Too many failed sign-ins. Wait {math.ceil(seconds / 60)} minutes and try again."
+    return f"Too many failed sign-ins. Wait {wait_text(seconds)} and try again."
 
 
 def _record_failure(agency_id, action: str, email: str, user: User | None, *, alert_owner: bool, **details) -> None:
@@ -135,7 +141,7 @@ def check_second_factor(user: User, otp: str | None) -> None:
     wait = throttle.second_factor_wait(failures)
     if wait:
         security.record_security_event(user.agency_id, "auth.second_factor_throttled", email=user.email, client_id=user.client_id)
-        raise SignInThrottled("Too many wrong codes for this account. " + _wait_message(wait).split(". ", 1)[1],
+        raise SignInThrottled(f"Too many wrong codes for this account. Wait {wait_text(wait)} and try again.",
                               retry_after=wait)
     if not otp:
         raise SecondFactorRequired("Enter the six-digit code from your authenticator app.")

@@ -1,28 +1,35 @@
-"""Security headers on every response, the CSP nonce for the one inline stylesheet, and trusted proxies."""
+"""Security headers on every response, hashed inline stylesheets for the CSP, and trusted proxies."""
 from __future__ import annotations
 
-import secrets
+import base64
+import hashlib
 
-from flask import g, request
+from flask import current_app, g, request
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
 
-def csp_nonce() -> str:
-    """This response's nonce; the base layout's <style> (the agency's colours) carries it."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+def inline_style(css: str) -> Markup:
+    """A <style> element the CSP allows by its hash (the agency's colours are per agency, not per file).
+
+    A hash rather than a nonce keeps pages byte-identical between requests (no random value in them).
+    """
+    css = str(css)
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    g.setdefault("csp_style_hashes", set()).add(f"'sha256-{digest}'")
+    return Markup("<style>") + Markup(css) + Markup("</style>")
 
 
 def content_security_policy() -> str:
-    # No inline script at all; styles from this origin plus the one nonced <style> element. Bootstrap's
-    # data: SVG icons need img-src data:.
+    # No inline script at all; styles from this origin plus the <style> elements made by inline_style.
+    # Bootstrap's data: SVG icons need img-src data:.
+    styles = " ".join(sorted(g.get("csp_style_hashes", ())))
     return "; ".join((
         "default-src 'self'",
         "script-src 'self'",
-        f"style-src 'self' 'nonce-{csp_nonce()}'",
+        f"style-src 'self' {styles}".strip(),
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
@@ -39,8 +46,6 @@ def add_security_headers(response):
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    from flask import current_app
-
     if current_app.config.get("BACKLINE_ENV") == "production":
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     if request.path.startswith("/api/"):
@@ -72,4 +77,4 @@ class TrustedProxies:
 def init_app(app) -> None:
     app.wsgi_app = TrustedProxies(app, app.wsgi_app)
     app.after_request(add_security_headers)
-    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["inline_style"] = inline_style

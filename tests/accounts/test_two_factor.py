@@ -7,7 +7,6 @@ import re
 import pyotp
 from sqlalchemy import select
 
-from app.accounts.views.account import SETUP_SECRET_KEY
 from app.core.types import utcnow
 from app.extensions import db
 from tenants.models import Agency
@@ -51,6 +50,12 @@ def is_signed_in(client) -> bool:
     return response.status_code == 200
 
 
+def pending_secret(app, ref) -> str | None:
+    """The secret being set up, as kept on the user's row."""
+    with tenant_db(app, ref.agency_id) as session:
+        return load_user(session, ref).totp_pending_secret
+
+
 def totp_enabled(app, ref) -> bool:
     with tenant_db(app, ref.agency_id) as session:
         return load_user(session, ref).totp_enabled
@@ -58,29 +63,42 @@ def totp_enabled(app, ref) -> bool:
 
 # --- enabling ----------------------------------------------------------------------------------
 
-def test_setup_page_keeps_the_secret_in_the_session_and_shows_it(world, as_user):
+def _session_cookie_payload(client) -> str:
+    """The session cookie as anyone holding it can read it (it is signed, not encrypted)."""
+    from itsdangerous import base64_decode
+
+    value = client.get_cookie("session").value
+    compressed = value.startswith(".")
+    payload = base64_decode(value.lstrip(".").split(".")[0])
+    if compressed:
+        import zlib
+
+        payload = zlib.decompress(payload)
+    return payload.decode()
+
+
+def test_setup_page_keeps_the_secret_server_side_and_shows_it(app, world, as_user):
     client = as_user(world.a.staff)
 
     response = client.get("/account/two-factor")
 
     assert response.status_code == 200
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
-    assert len(secret) >= 16
+    secret = pending_secret(app, world.a.staff)
+    assert secret and len(secret) >= 16
     shown = re.sub(r"\s+", "", response.get_data(as_text=True))
     assert secret in shown
     assert "<svg" in response.get_data(as_text=True)
+    # the readable session cookie does not carry it
+    assert secret not in _session_cookie_payload(client)
     # a reload shows the same secret, so a code already scanned keeps working
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        assert session[SETUP_SECRET_KEY] == secret
+    assert pending_secret(app, world.a.staff) == secret
 
 
 def test_enable_two_factor_with_the_current_code(app, world, as_user):
     client = as_user(world.a.staff)
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
+    secret = pending_secret(app, world.a.staff)
 
     response = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
 
@@ -89,16 +107,14 @@ def test_enable_two_factor_with_the_current_code(app, world, as_user):
     with tenant_db(app, world.a.agency_id) as session:
         user = load_user(session, world.a.staff)
         assert user.totp_enabled and user.totp_secret == secret
-    with client.session_transaction() as session:
-        assert SETUP_SECRET_KEY not in session
+        assert user.totp_pending_secret is None
     assert is_signed_in(client)
 
 
 def test_enable_two_factor_with_a_wrong_code_is_refused(app, world, as_user):
     client = as_user(world.a.staff)
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
+    secret = pending_secret(app, world.a.staff)
 
     response = client.post("/account/two-factor", data={"code": wrong_code(secret)})
 
@@ -112,7 +128,8 @@ def test_enable_two_factor_without_a_setup_secret_asks_to_scan_again(app, world,
 
     response = client.post("/account/two-factor", data={"code": "123456"})
 
-    assert response.status_code == 409
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/two-factor")
     assert not totp_enabled(app, world.a.staff)
 
 
@@ -291,8 +308,7 @@ def test_required_2fa_staff_can_complete_setup_and_then_work(app, world, as_user
     require_staff_2fa(app, world.a.agency_id)
     client = as_user(world.a.staff)
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
+    secret = pending_secret(app, world.a.staff)
 
     assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
 
