@@ -212,7 +212,9 @@ def test_repeated_failures_email_the_user_once_per_window(app, world, smtp):
         [alert] = smtp.inbox.to(world.a.staff.email)
         assert alert["Subject"] == "Failed sign-ins to your Agency A account"
         text = alert.get_body(preferencelist=("plain",)).get_content()
-        assert f"There were {threshold} failed attempts" in text and "203.0.113." in text
+        # counted when the job runs: at least the failures that triggered it
+        assert int(re.search(r"There were (\d+) failed attempts", text).group(1)) >= threshold
+        assert "203.0.113." in text
         assert "http://backline.test/password/forgot?workspace=agency-a" in text
 
         clock.shift(timedelta(minutes=app.config["LOGIN_ACCOUNT_WINDOW_MINUTES"], seconds=1))
