@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_followers(app)
     register_errors(app)
+    register_http_security(app)
     register_cli(app)
     return app
 
@@ -147,6 +148,12 @@ def register_errors(app: Flask) -> None:
     from app.core import errors
 
     errors.init_app(app)
+
+
+def register_http_security(app: Flask) -> None:
+    from app.core import http_security
+
+    http_security.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -32,6 +32,11 @@ def from_environ() -> dict:
         if production:
             raise RuntimeError("SECRET_KEY must be set when BACKLINE_ENV=production")
         secret = "dev-only-secret-key-change-me"
+    mail_url = os.environ.get("MAIL_URL") or None
+    if production and not mail_url:
+        # Without it, emails (with their sign-in links) would be written to disk and logged in full.
+        raise RuntimeError("MAIL_URL must be set when BACKLINE_ENV=production "
+                           "(smtp://user:pass@host:port?starttls=1 or smtps://...)")
     return {
         "SECRET_KEY": secret,
         "BACKLINE_ENV": "production" if production else "development",
@@ -39,7 +44,7 @@ def from_environ() -> dict:
         "MIGRATION_DATABASE_URL": _sqlalchemy_url(migration_url) if migration_url else None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
-        "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_URL": mail_url,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Backline <no-reply@backline.localhost>"),
         "MAIL_DIR": str(INSTANCE_DIR / "mail"),
         "UPLOAD_DIR": str(INSTANCE_DIR / "uploads"),
@@ -52,13 +57,20 @@ def from_environ() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "30 per 15 minutes"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
-        "LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("LOGIN_ACCOUNT_MAX_FAILURES", "5")),
+        "LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("LOGIN_ACCOUNT_MAX_FAILURES", "50")),
         "LOGIN_ACCOUNT_WINDOW_MINUTES": int(os.environ.get("LOGIN_ACCOUNT_WINDOW_MINUTES", "15")),
+        "LOGIN_SOURCE_FREE_FAILURES": int(os.environ.get("LOGIN_SOURCE_FREE_FAILURES", "3")),
+        "LOGIN_BACKOFF_SECONDS": int(os.environ.get("LOGIN_BACKOFF_SECONDS", "2")),
+        "LOGIN_ALERT_FAILURES": int(os.environ.get("LOGIN_ALERT_FAILURES", "5")),
+        "TOTP_MAX_FAILURES": int(os.environ.get("TOTP_MAX_FAILURES", "5")),
+        "LINK_STATE_MINUTES": int(os.environ.get("LINK_STATE_MINUTES", "30")),
         "INVITATION_TTL_HOURS": int(os.environ.get("INVITATION_TTL_HOURS", "72")),
         "PASSWORD_RESET_TTL_MINUTES": int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", "60")),
         "JOBS_IN_PROCESS": redis_url is None,

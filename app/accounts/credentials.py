@@ -10,7 +10,7 @@ from flask_login import login_user
 from app.accounts import passwords
 from app.accounts.auth import TOKEN_PREFIX, context_for, hash_token
 from app.accounts.models import ApiToken, User
-from app.accounts.services import check_credentials, check_second_factor
+from app.accounts.services import check_credentials, check_second_factor, totp_step
 from app.core import audit
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
@@ -27,11 +27,23 @@ def totp_uri(user: User, secret: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
-def enable_totp(user: User, secret: str, code: str) -> None:
-    if not secret or not pyotp.TOTP(secret).verify((code or "").strip().replace(" ", ""), valid_window=1):
+def pending_totp_secret(user: User) -> str:
+    """The secret being set up for `user`, made on first use and kept server-side until confirmed."""
+    if not user.totp_pending_secret:
+        user.totp_pending_secret = new_totp_secret()
+    return user.totp_pending_secret
+
+
+def enable_totp(user: User, code: str) -> None:
+    """Turn on the pending secret once `code` proves the authenticator holds it; that code is then spent."""
+    secret = user.totp_pending_secret
+    step = totp_step(secret, code) if secret else None
+    if step is None:
         raise ValidationFailed("That code does not match. Scan the code again and enter the current six digits.",
                                fields={"code": ["Incorrect code."]})
     user.totp_secret = secret
+    user.totp_pending_secret = None
+    user.totp_last_step = step
     user.totp_enabled_at = utcnow()
     audit.record("auth.two_factor_enabled", user)
 

@@ -77,6 +77,8 @@ class ChangePasswordForm(FlaskForm):
                                      render_kw={"autocomplete": "current-password"})
     new_password = _new_password_field()
     confirm = _confirm_field("new_password", "Confirm new password")
+    revoke_tokens = BooleanField("Also revoke my API tokens",
+                                 description="Scripts and integrations using them stop working until you give them new ones.")
     submit = SubmitField("Change password")
 
 

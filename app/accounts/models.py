@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import ClientScoped, TenantModel, tenant_fk
@@ -46,6 +46,10 @@ class User(UserMixin, TenantModel, ClientScoped):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The time-step of the last code accepted: a code is good once, never again (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The secret being set up, kept here rather than in the readable session cookie.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,13 +1,16 @@
-"""Account emails (invitations and password resets), composed here and sent by jobs."""
+"""Account emails (invitations, password resets, failed sign-in alerts), composed here and sent by jobs."""
 from __future__ import annotations
 
 from flask import render_template
 from sqlalchemy import select
 
+from app.accounts import throttle
+from app.accounts.links import absolute_url
 from app.accounts.localtime import as_recipient
 from app.accounts.models import Invitation, PasswordReset, User
 from app.accounts.services import invitation_url, reset_url
 from app.core import mail
+from app.core.audit import AuditEvent
 from app.core.types import utcnow
 from app.extensions import db
 from tenants.lookup import agency_by_id, get_in_tenant
@@ -55,4 +58,30 @@ def send_password_reset_email(reset_id) -> str:
             render_template("email/password_reset.html", **context),
         )
     reset.emailed_at = utcnow()
+    return "sent"
+
+
+def send_sign_in_alert_email(user_id) -> str:
+    """Tell a user their account is seeing repeated failed sign-ins (queued at most once per throttle window)."""
+    user = get_in_tenant(User, user_id)
+    if user is None or not user.is_active:
+        return "skipped"
+    agency = agency_by_id(user.agency_id)
+    since = utcnow() - throttle.window()
+    failures = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_email == user.email, AuditEvent.action.in_(throttle.FAILURE_ACTIONS),
+                                 AuditEvent.at >= since).order_by(AuditEvent.at)))
+    context = {
+        "user": user, "agency": agency, "failures": max(len(failures), 1),
+        "last_ip": failures[-1].ip if failures else None,
+        "window_minutes": int(throttle.window().total_seconds() // 60),
+        "reset_url": absolute_url(f"/password/forgot?workspace={agency.slug}"),
+    }
+    with as_recipient(user):
+        mail.send(
+            user.email,
+            f"Failed sign-ins to your {agency.name} account",
+            render_template("email/sign_in_alert.txt", **context),
+            render_template("email/sign_in_alert.html", **context),
+        )
     return "sent"

@@ -1,20 +1,20 @@
 """Account writes: sign-in, sign-out, invitations, password resets, roles and deactivation."""
 from __future__ import annotations
 
-import uuid
+import hmac
 from datetime import timedelta
 
 import pyotp
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g
 from flask_login import login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.accounts import links, passwords
+from app.accounts import links, passwords, throttle
 from app.accounts.auth import context_for
 from app.accounts.models import AGENCY_ROLES, CLIENT_ROLES, ROLES, ApiToken, Invitation, PasswordReset, User
 from app.core import audit, jobs
-from app.core.audit import AuditEvent
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -35,6 +35,11 @@ class SignInThrottled(AppError):
     status = 429
     code = "rate_limited"
 
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
 
 class SecondFactorRequired(AppError):
     status = 401
@@ -51,23 +56,35 @@ def normalise_email(email: str, field: str = "email") -> str:
 
 # --- sign-in ---------------------------------------------------------------------------------
 
-def _recent_failures(agency_id: uuid.UUID, email: str) -> int:
-    window = timedelta(minutes=current_app.config["LOGIN_ACCOUNT_WINDOW_MINUTES"])
-    return db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.agency_id == agency_id,
-            AuditEvent.action == "auth.sign_in_failed",
-            AuditEvent.actor_email == email,
-            AuditEvent.at >= utcnow() - window,
-        )
-    ) or 0
+def wait_text(seconds: int) -> str:
+    """`125` -> "2 minutes 5 seconds": exact, so people (and scripts) can wait just long enough."""
+    minutes, rest = divmod(int(seconds), 60)
+    parts = [f"{minutes} minute{'' if minutes == 1 else 's'}"] if minutes else []
+    if rest or not parts:
+        parts.append(f"{rest} second{'' if rest == 1 else 's'}")
+    return " ".join(parts)
+
+
+def _wait_message(seconds: int) -> str:
+    return f"Too many failed sign-ins. Wait {wait_text(seconds)} and try again."
+
+
+def _record_failure(agency_id, action: str, email: str, user: User | None, *, alert_owner: bool, **details) -> None:
+    """A failed attempt, kept past the rollback; the account's owner is emailed once per window of many."""
+    alert = None
+    if alert_owner and user is not None and user.is_active and throttle.should_alert(agency_id, email):
+        alert = ("worker.jobs.mail.send_sign_in_alert", {"user_id": str(user.id)})
+    security.record_security_event(agency_id, action, email=email, client_id=user.client_id if user else None, **details)
+    if alert:
+        security.record_security_event(agency_id, throttle.ALERT_ACTION, email=email, then_enqueue=alert,
+                                       client_id=user.client_id, target_type="users", target_id=user.id)
 
 
 def check_credentials(workspace: str, email: str, password: str) -> User:
     """The user these credentials name, or SignInRefused with one message for every cause.
 
-    Failures are throttled per (workspace, email) whether or not the account exists, so the throttle
-    tells nothing either.
+    Failures are throttled per (workspace, email) and source whether or not the account exists, so the
+    throttle tells nothing either; see app.accounts.throttle.
     """
     agency = agency_by_slug(workspace)
     email_key = (email or "").strip().lower()
@@ -75,31 +92,70 @@ def check_credentials(workspace: str, email: str, password: str) -> User:
         passwords.verify_password(None, password or "")
         raise SignInRefused(SIGN_IN_FAILED)
     set_tenant(TenantContext(agency_id=agency.id))
-    if _recent_failures(agency.id, email_key) >= current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"]:
+    wait = throttle.sign_in_wait(agency.id, email_key, audit.request_ip())
+    if wait:
         security.record_security_event(agency.id, "auth.sign_in_throttled", email=email_key)
-        raise SignInThrottled("Too many failed sign-ins for this account. Wait 15 minutes and try again.")
+        raise SignInThrottled(_wait_message(wait), retry_after=wait)
     user = db.session.scalar(select(User).where(User.email == email_key))
     ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active or agency.is_suspended:
         reason = "suspended" if agency.is_suspended else ("unknown" if user is None else ("inactive" if not user.is_active else "password"))
-        security.record_security_event(
-            agency.id, "auth.sign_in_failed", email=email_key, reason=reason,
-            client_id=user.client_id if user else None,
-        )
+        _record_failure(agency.id, "auth.sign_in_failed", email_key, user, alert_owner=reason == "password", reason=reason)
         raise SignInRefused(SIGN_IN_FAILED)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
 
 
+def totp_step(secret: str, code: str | None) -> int | None:
+    """The time-step (now, or one either side for clock drift) whose code is `code`; None when none is."""
+    code = (code or "").strip().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(utcnow())
+    for step in (now, now - 1, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def claim_totp_step(user: User, step: int) -> bool:
+    """Mark `step` used for `user`; False when it (or a later one) was already used: each code works once.
+
+    One conditional UPDATE, so two requests racing with the same code cannot both win.
+    """
+    claimed = db.session.execute(
+        update(User).where(User.agency_id == user.agency_id, User.id == user.id,
+                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if claimed:
+        set_committed_value(user, "totp_last_step", step)
+    return claimed
+
+
 def check_second_factor(user: User, otp: str | None) -> None:
+    """Check a one-time code; wrong codes are counted per account on the server (pages and API alike)."""
     if not user.totp_enabled:
         return
+    failures = throttle.second_factor_failures(user.agency_id, user.email)
+    wait = throttle.second_factor_wait(failures)
+    if wait:
+        security.record_security_event(user.agency_id, "auth.second_factor_throttled", email=user.email, client_id=user.client_id)
+        raise SignInThrottled(f"Too many wrong codes for this account. Wait {wait_text(wait)} and try again.",
+                              retry_after=wait)
     if not otp:
         raise SecondFactorRequired("Enter the six-digit code from your authenticator app.")
-    if not pyotp.TOTP(user.totp_secret).verify(otp.strip().replace(" ", ""), valid_window=1):
-        security.record_security_event(user.agency_id, "auth.second_factor_failed", email=user.email, client_id=user.client_id)
-        raise SignInRefused("That code is not valid. Check your authenticator app's clock and try again.", code="invalid_otp")
+    step = totp_step(user.totp_secret, otp)
+    if step is not None and claim_totp_step(user, step):
+        return
+    reused = step is not None
+    _record_failure(user.agency_id, "auth.second_factor_failed", user.email, user, alert_owner=True, reason="reused" if reused else "wrong")
+    if len(failures) + 1 >= current_app.config["TOTP_MAX_FAILURES"]:
+        raise SignInThrottled("Too many wrong codes. Sign in again in a few minutes.",
+                              retry_after=max(1, int(throttle.window().total_seconds())))
+    if reused:
+        raise SignInRefused("That code was already used. Wait for the next code from your authenticator app.", code="invalid_otp")
+    raise SignInRefused("That code is not valid. Check your authenticator app's clock and try again.", code="invalid_otp")
 
 
 def start_session(user: User, remember: bool = False) -> None:
@@ -288,12 +344,26 @@ def reset_password(token: str, password: str) -> User:
     user.password_hash = passwords.hash_password(password)
     user.session_version += 1
     set_tenant(context_for(user))
-    audit.record("auth.password_reset", user, actor_id=user.id, actor_email=user.email)
+    # Whoever had the old password may have made tokens with it: a reset ends every way in.
+    revoked = revoke_all_api_tokens(user, now)
+    audit.record("auth.password_reset", user, actor_id=user.id, actor_email=user.email, api_tokens_revoked=revoked)
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change the password and sign out every other session; this browser stays signed in."""
+def revoke_all_api_tokens(user: User, now=None) -> int:
+    """Revoke every live API token of `user`; returns how many were live."""
+    now = now or utcnow()
+    tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
+
+
+def change_password(user: User, current_password: str, new_password: str, revoke_tokens: bool = False) -> int:
+    """Change the password and sign out every other session; this browser stays signed in.
+
+    API tokens keep working unless `revoke_tokens`; returns how many tokens were revoked.
+    """
     if not passwords.verify_password(user.password_hash, current_password or ""):
         raise ValidationFailed("Your current password is not right.", fields={"current_password": ["Incorrect."]})
     problems = passwords.policy_errors(new_password or "")
@@ -301,9 +371,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ValidationFailed("Choose a stronger password.", fields={"new_password": problems})
     user.password_hash = passwords.hash_password(new_password)
     user.session_version += 1
-    audit.record("auth.password_changed", user)
+    revoked = revoke_all_api_tokens(user) if revoke_tokens else 0
+    audit.record("auth.password_changed", user, api_tokens_revoked=revoked)
     if g.get("auth_method") == "session":
         login_user(user)
+    return revoked
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -367,8 +439,7 @@ def deactivate_user(user: User, actor: User) -> User:
     now = utcnow()
     user.deactivated_at = now
     user.session_version += 1
-    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
-        token.revoked_at = now
+    revoke_all_api_tokens(user, now)
     audit.record("user.deactivated", user)
     return user
 

@@ -21,6 +21,7 @@ class AuditEvent(TenantModel, ClientScoped):
         tenant_fk("client_id", "clients"),
         Index("ix_audit_events_agency_at", "agency_id", "at"),
         Index("ix_audit_events_agency_action_at", "agency_id", "action", "at"),
+        Index("ix_audit_events_agency_email_at", "agency_id", "actor_email", "at"),  # sign-in throttles
     )
     id_param = "audit_event_id"
 

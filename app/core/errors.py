@@ -111,7 +111,7 @@ def _flatten_webargs(messages) -> dict:
 
 
 def handle_app_error(error: AppError):
-    return error_response(error.status, error.code, error.message, error.fields)
+    return error_response(error.status, error.code, error.message, error.fields, getattr(error, "headers", None))
 
 
 def handle_http_exception(error: HTTPException):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -127,26 +129,109 @@ def test_a_missing_field_re_renders_the_form_with_422(world, client):
     assert not is_signed_in(client)
 
 
-def test_account_is_throttled_after_max_failures_even_with_the_right_password(app, world, client):
-    limit = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
-    for _ in range(limit):
-        assert sign_in(client, world.a.slug, world.a.staff.email, "wrong password!").status_code == 401
+def from_address(app, address: str):
+    """A test client whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
-    throttled = sign_in(client, world.a.slug, world.a.staff.email, PASSWORD)
+
+def wait_in(response) -> int:
+    """The wait a throttled page states ("Wait 4 minutes 16 seconds"), in seconds."""
+    found = re.search(r"Wait (?:(\d+) minutes? ?)?(?:(\d+) seconds?)? and try again", response.get_data(as_text=True))
+    assert found, response.get_data(as_text=True)
+    return int(found.group(1) or 0) * 60 + int(found.group(2) or 0)
+
+
+def test_an_attacker_cannot_lock_out_the_real_user_and_waits_longer_each_time(app, world):
+    attacker = from_address(app, "203.0.113.66")
+    waits, failures = [], 0
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        while failures < 10:
+            response = sign_in(attacker, world.a.slug, world.a.staff.email, "wrong password!")
+            if response.status_code == 429:
+                waits.append(wait_in(response))
+                assert int(response.headers["Retry-After"]) >= waits[-1]
+                # even the right password is not checked while this source waits
+                assert sign_in(attacker, world.a.slug, world.a.staff.email, PASSWORD).status_code == 429
+                clock.shift(timedelta(seconds=waits[-1]))
+                continue
+            assert response.status_code == 401
+            failures += 1
+
+        free = app.config["LOGIN_SOURCE_FREE_FAILURES"]
+        assert len(waits) == 10 - free
+        assert waits == sorted(waits) and len(set(waits)) == len(waits)  # the delays grow
+        assert waits[-1] >= 2 ** (len(waits) - 1) * app.config["LOGIN_BACKOFF_SECONDS"]
+
+        real_user = from_address(app, "198.51.100.7")
+        assert sign_in(real_user, world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
+        assert is_signed_in(real_user)
+
+
+def test_a_ceiling_across_all_sources_still_stops_a_spread_out_guesser(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 6)
+    for n in range(6):
+        assert sign_in(from_address(app, f"203.0.113.{n}"), world.a.slug, world.a.staff.email, "wrong password!").status_code == 401
+
+    throttled = sign_in(from_address(app, "198.51.100.7"), world.a.slug, world.a.staff.email, PASSWORD)
 
     assert throttled.status_code == 429
-    assert not is_signed_in(client)
+    assert 0 < int(throttled.headers["Retry-After"]) <= app.config["LOGIN_ACCOUNT_WINDOW_MINUTES"] * 60
     other = app.test_client()
     assert sign_in(other, world.a.slug, world.a.agency_admin.email, PASSWORD).status_code == 302
-    assert is_signed_in(other)
+
+
+def test_a_success_from_a_source_clears_its_delay(app, world):
+    client = from_address(app, "198.51.100.7")
+    free = app.config["LOGIN_SOURCE_FREE_FAILURES"]
+    for _ in range(free - 1):
+        assert sign_in(client, world.a.slug, world.a.staff.email, "typo password").status_code == 401
+    assert sign_in(client, world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
+    client.post("/sign-out", data={"csrf_token": csrf_from(client, "/account")})
+    for _ in range(free):
+        assert sign_in(client, world.a.slug, world.a.staff.email, "typo password").status_code == 401
 
 
 def test_throttle_counts_unknown_emails_the_same_way(app, world, client):
-    limit = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
-    for _ in range(limit):
+    for _ in range(app.config["LOGIN_SOURCE_FREE_FAILURES"]):
         assert sign_in(client, world.a.slug, "ghost@a.test", "whatever-password").status_code == 401
 
     assert sign_in(client, world.a.slug, "ghost@a.test", "whatever-password").status_code == 429
+
+
+def test_repeated_failures_email_the_user_once_per_window(app, world, smtp):
+    from tests.worker.test_jobs import drain
+
+    threshold = app.config["LOGIN_ALERT_FAILURES"]
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for n in range(threshold + 3):
+            assert sign_in(from_address(app, f"203.0.113.{n}"), world.a.slug, world.a.staff.email, "wrong password!").status_code == 401
+        drain(app)
+
+        [alert] = smtp.inbox.to(world.a.staff.email)
+        assert alert["Subject"] == "Failed sign-ins to your Agency A account"
+        text = alert.get_body(preferencelist=("plain",)).get_content()
+        # counted when the job runs: at least the failures that triggered it
+        assert int(re.search(r"There were (\d+) failed attempts", text).group(1)) >= threshold
+        assert "203.0.113." in text
+        assert "http://backline.test/password/forgot?workspace=agency-a" in text
+
+        clock.shift(timedelta(minutes=app.config["LOGIN_ACCOUNT_WINDOW_MINUTES"], seconds=1))
+        for n in range(threshold):
+            sign_in(from_address(app, f"192.0.2.{n}"), world.a.slug, world.a.staff.email, "wrong password!")
+        drain(app)
+    assert len(smtp.inbox.to(world.a.staff.email)) == 2
+    assert smtp.inbox.to(world.a.agency_admin.email) == []
+
+
+def test_unknown_accounts_get_no_alert(app, world, smtp):
+    from tests.worker.test_jobs import drain
+
+    for n in range(app.config["LOGIN_ALERT_FAILURES"] + 1):
+        sign_in(from_address(app, f"203.0.113.{n}"), world.a.slug, "ghost@a.test", "wrong password!")
+    drain(app)
+    assert smtp.inbox.messages == []
 
 
 def test_per_ip_limit_answers_429(app, world, client, monkeypatch):

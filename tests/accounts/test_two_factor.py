@@ -5,9 +5,9 @@ import html
 import re
 
 import pyotp
+import time_machine
 from sqlalchemy import select
 
-from app.accounts.views.account import SETUP_SECRET_KEY
 from app.core.types import utcnow
 from app.extensions import db
 from tenants.models import Agency
@@ -51,6 +51,12 @@ def is_signed_in(client) -> bool:
     return response.status_code == 200
 
 
+def pending_secret(app, ref) -> str | None:
+    """The secret being set up, as kept on the user's row."""
+    with tenant_db(app, ref.agency_id) as session:
+        return load_user(session, ref).totp_pending_secret
+
+
 def totp_enabled(app, ref) -> bool:
     with tenant_db(app, ref.agency_id) as session:
         return load_user(session, ref).totp_enabled
@@ -58,29 +64,42 @@ def totp_enabled(app, ref) -> bool:
 
 # --- enabling ----------------------------------------------------------------------------------
 
-def test_setup_page_keeps_the_secret_in_the_session_and_shows_it(world, as_user):
+def _session_cookie_payload(client) -> str:
+    """The session cookie as anyone holding it can read it (it is signed, not encrypted)."""
+    from itsdangerous import base64_decode
+
+    value = client.get_cookie("session").value
+    compressed = value.startswith(".")
+    payload = base64_decode(value.lstrip(".").split(".")[0])
+    if compressed:
+        import zlib
+
+        payload = zlib.decompress(payload)
+    return payload.decode()
+
+
+def test_setup_page_keeps_the_secret_server_side_and_shows_it(app, world, as_user):
     client = as_user(world.a.staff)
 
     response = client.get("/account/two-factor")
 
     assert response.status_code == 200
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
-    assert len(secret) >= 16
+    secret = pending_secret(app, world.a.staff)
+    assert secret and len(secret) >= 16
     shown = re.sub(r"\s+", "", response.get_data(as_text=True))
     assert secret in shown
     assert "<svg" in response.get_data(as_text=True)
+    # the readable session cookie does not carry it
+    assert secret not in _session_cookie_payload(client)
     # a reload shows the same secret, so a code already scanned keeps working
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        assert session[SETUP_SECRET_KEY] == secret
+    assert pending_secret(app, world.a.staff) == secret
 
 
 def test_enable_two_factor_with_the_current_code(app, world, as_user):
     client = as_user(world.a.staff)
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
+    secret = pending_secret(app, world.a.staff)
 
     response = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
 
@@ -89,16 +108,14 @@ def test_enable_two_factor_with_the_current_code(app, world, as_user):
     with tenant_db(app, world.a.agency_id) as session:
         user = load_user(session, world.a.staff)
         assert user.totp_enabled and user.totp_secret == secret
-    with client.session_transaction() as session:
-        assert SETUP_SECRET_KEY not in session
+        assert user.totp_pending_secret is None
     assert is_signed_in(client)
 
 
 def test_enable_two_factor_with_a_wrong_code_is_refused(app, world, as_user):
     client = as_user(world.a.staff)
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
+    secret = pending_secret(app, world.a.staff)
 
     response = client.post("/account/two-factor", data={"code": wrong_code(secret)})
 
@@ -112,7 +129,8 @@ def test_enable_two_factor_without_a_setup_secret_asks_to_scan_again(app, world,
 
     response = client.post("/account/two-factor", data={"code": "123456"})
 
-    assert response.status_code == 409
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/two-factor")
     assert not totp_enabled(app, world.a.staff)
 
 
@@ -291,8 +309,7 @@ def test_required_2fa_staff_can_complete_setup_and_then_work(app, world, as_user
     require_staff_2fa(app, world.a.agency_id)
     client = as_user(world.a.staff)
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session[SETUP_SECRET_KEY]
+    secret = pending_secret(app, world.a.staff)
 
     assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
 
@@ -321,3 +338,85 @@ def test_turning_off_2fa_needs_the_password(app, world, as_user):
     assert right.status_code == 302
     assert not totp_enabled(app, world.a.staff)
     assert is_signed_in(client)
+
+
+# --- guessing and replay -------------------------------------------------------------------------
+
+def test_replaying_the_password_step_cookie_does_not_reset_the_wrong_code_count(app, world, client):
+    secret = enable_2fa(app, world.a.staff)
+    password_step(client, world.a.slug, world.a.staff)
+    saved = client.get_cookie("session").value  # the cookie right after the password step
+    limit = app.config["TOTP_MAX_FAILURES"]
+    token = csrf_from(client, "/sign-in/verify")
+    for _ in range(limit):
+        client.set_cookie("session", saved)
+        client.post("/sign-in/verify", data={"csrf_token": token, "code": wrong_code(secret)})
+
+    client.set_cookie("session", saved)
+    replayed = client.post("/sign-in/verify", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+
+    assert replayed.status_code == 429
+    assert "Retry-After" in replayed.headers
+    assert not is_signed_in(client)
+    # from another browser, after a fresh password step, the account is still held
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    password_step(other, world.a.slug, world.a.staff)
+    assert code_step(other, pyotp.TOTP(secret).now()).status_code == 429
+    assert not is_signed_in(other)
+
+
+def _token_request(client, ref, otp, address):
+    return client.post("/api/v1/auth/token", environ_base={"REMOTE_ADDR": address},
+                       json={"agency": "agency-a", "email": ref.email, "password": PASSWORD, "otp": otp})
+
+
+def test_api_wrong_codes_are_counted_per_account_then_refused_with_429(app, world, client):
+    from tests.support.web import assert_error
+
+    secret = enable_2fa(app, world.a.staff)
+    statuses = []
+    for n in range(40):  # each from another address: neither the per-address limit nor its backoff applies
+        statuses.append(_token_request(client, world.a.staff, wrong_code(secret), f"203.0.113.{n}").status_code)
+
+    right = _token_request(client, world.a.staff, pyotp.TOTP(secret).now(), "198.51.100.1")
+
+    limit = app.config["TOTP_MAX_FAILURES"]
+    assert statuses[:limit - 1] == [401] * (limit - 1)
+    assert set(statuses[limit - 1:]) == {429}
+    error = assert_error(right, 429, "rate_limited")
+    assert "Too many wrong codes" in error["message"]
+    assert int(right.headers["Retry-After"]) > 0
+    # another account of the agency is not held
+    other_secret = enable_2fa(app, world.a.agency_admin)
+    assert _token_request(client, world.a.agency_admin, pyotp.TOTP(other_secret).now(), "198.51.100.1").status_code == 201
+
+
+def test_the_same_code_is_accepted_once(app, world, client):
+    secret = enable_2fa(app, world.a.staff)
+    with time_machine.travel(utcnow(), tick=False):
+        code = pyotp.TOTP(secret).now()
+        first = _token_request(client, world.a.staff, code, "198.51.100.1")
+        second = _token_request(client, world.a.staff, code, "198.51.100.1")
+
+        assert first.status_code == 201
+        assert second.status_code == 401
+        assert second.get_json()["error"]["code"] == "invalid_otp"
+        assert "already used" in second.get_json()["error"]["message"]
+        # nor on the page
+        browser = app.test_client()
+        password_step(browser, world.a.slug, world.a.staff)
+        assert code_step(browser, code).status_code == 401
+        assert not is_signed_in(browser)
+
+
+def test_a_code_used_to_turn_on_two_factor_cannot_sign_in(app, world, as_user):
+    client = as_user(world.a.staff)
+    with time_machine.travel(utcnow(), tick=False):
+        client.get("/account/two-factor")
+        code = pyotp.TOTP(pending_secret(app, world.a.staff)).now()
+        assert client.post("/account/two-factor", data={"code": code}).status_code == 302
+        app.config["WTF_CSRF_ENABLED"] = True
+        browser = app.test_client()
+        password_step(browser, world.a.slug, world.a.staff)
+        assert code_step(browser, code).status_code == 401

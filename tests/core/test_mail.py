@@ -29,9 +29,10 @@ def test_invitation_email_arrives_over_smtp_with_a_working_link(app, world, smtp
 
     visitor = app.test_client()
     app.config["WTF_CSRF_ENABLED"] = False
-    page = visitor.get(link)
-    assert page.status_code == 200
-    done = visitor.post(link, data={"name": "New Hire", "password": "a long new password", "confirm": "a long new password"})
+    opened = visitor.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"] == "/invitations/accept"
+    assert visitor.get("/invitations/accept").status_code == 200
+    done = visitor.post("/invitations/accept", data={"name": "New Hire", "password": "a long new password", "confirm": "a long new password"})
     assert done.status_code == 302
     with app.app_context():
         set_tenant(TenantContext(agency_id=world.a.agency_id))

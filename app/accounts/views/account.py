@@ -5,7 +5,7 @@ import re
 
 import qrcode
 import qrcode.image.svg
-from flask import flash, redirect, request, session, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -18,8 +18,6 @@ from app.core.errors import Forbidden, ValidationFailed
 from app.core.pages import apply_form_errors
 from app.core.types import utcnow
 from tenants.lookup import agency_by_id
-
-SETUP_SECRET_KEY = "totp_setup_secret"
 
 
 def local_time_form(user, formdata=None) -> LocalTimeForm:
@@ -63,11 +61,16 @@ def change_password():
     if not form.validate_on_submit():
         return _account_page(422, password_form=form)
     try:
-        services.change_password(current_user._get_current_object(), form.current_password.data, form.new_password.data)
+        revoked = services.change_password(current_user._get_current_object(), form.current_password.data,
+                                           form.new_password.data, revoke_tokens=bool(form.revoke_tokens.data))
     except ValidationFailed as error:
         apply_form_errors(form, error)
         return _account_page(error.status, password_form=form)
-    flash("Your password has been changed. Any other devices were signed out.", "success")
+    if form.revoke_tokens.data:
+        flash(f"Your password has been changed. Any other devices were signed out and your API tokens were revoked "
+              f"({revoked} token{'' if revoked == 1 else 's'}).", "success")
+    else:
+        flash("Your password has been changed. Any other devices were signed out. Your API tokens still work.", "success")
     return redirect(url_for("accounts.account"))
 
 
@@ -138,8 +141,9 @@ def two_factor_setup():
     if current_user.totp_enabled:
         flash("Two-factor authentication is already on for your account.", "info")
         return redirect(url_for("accounts.account") + "#two-factor")
-    secret = session.get(SETUP_SECRET_KEY) or credentials.new_totp_secret()
-    session[SETUP_SECRET_KEY] = secret  # reused on reload, so a code already scanned keeps working
+    # Kept on the user row (never in the readable session cookie), and reused on reload so a code already
+    # scanned keeps working.
+    secret = credentials.pending_totp_secret(current_user._get_current_object())
     return _setup_page(secret, EnableTwoFactorForm(formdata=None))
 
 
@@ -150,19 +154,18 @@ def two_factor_confirm():
         flash("Two-factor authentication is already on for your account.", "info")
         return redirect(url_for("accounts.account") + "#two-factor")
     form = EnableTwoFactorForm()
-    secret = session.get(SETUP_SECRET_KEY)
+    user = current_user._get_current_object()
+    secret = user.totp_pending_secret
     if not secret:
-        session[SETUP_SECRET_KEY] = credentials.new_totp_secret()
-        return _setup_page(session[SETUP_SECRET_KEY], EnableTwoFactorForm(formdata=None), 409,
-                           error="The setup expired. Scan this new code and enter the six digits it shows.")
+        flash("The setup expired. Scan this new code and enter the six digits it shows.", "warning")
+        return redirect(url_for("accounts.two_factor_setup", **request.args))
     if not form.validate_on_submit():
         return _setup_page(secret, form, 422)
     try:
-        credentials.enable_totp(current_user._get_current_object(), secret, form.code.data)
+        credentials.enable_totp(user, form.code.data)
     except ValidationFailed as error:
         apply_form_errors(form, error)
         return _setup_page(secret, form, error.status)
-    session.pop(SETUP_SECRET_KEY, None)
     flash("Two-factor authentication is on. You will be asked for a code each time you sign in.", "success")
     return redirect(url_for("accounts.account") + "#two-factor")
 

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts import services
+from app.accounts import links, services
 from app.accounts.auth import signed_in_required
 from app.accounts.forms import AcceptInvitationForm, ForgotPasswordForm, ResetPasswordForm, SecondFactorForm, SignInForm
 from app.accounts.models import User
@@ -20,9 +20,8 @@ from app.extensions import db, limiter
 from tenants.context import TenantContext, set_tenant
 from tenants.lookup import agency_by_id
 
-PENDING_KEYS = ("2fa_user", "2fa_remember", "2fa_next", "2fa_started", "2fa_failures")
+PENDING_KEYS = ("2fa_user", "2fa_remember", "2fa_next", "2fa_started")
 PENDING_TTL_SECONDS = 10 * 60
-MAX_CODE_FAILURES = 5
 
 
 def _login_limit():
@@ -53,18 +52,25 @@ def sign_in():
     try:
         user = services.check_credentials(form.workspace.data, form.email.data, form.password.data)
     except (SignInRefused, SignInThrottled) as error:
-        return page("accounts/sign_in.html", error.status, form=form, error=error.message)
+        return _with_retry_after(page("accounts/sign_in.html", error.status, form=form, error=error.message), error)
     agency = agency_by_id(user.agency_id)
     target = safe_next(form.next.data)
     if user.totp_enabled:
         _clear_pending()
+        # Wrong codes are counted per account on the server (app.accounts.throttle), never in this cookie.
         session.update({
             "2fa_user": user.get_id(), "2fa_remember": bool(form.remember.data), "2fa_next": target,
-            "2fa_started": int(time.time()), "2fa_failures": 0,
+            "2fa_started": int(time.time()),
         })
         return remember_workspace(redirect(url_for("accounts.sign_in_verify")), agency.slug)
     services.start_session(user, remember=bool(form.remember.data))
     return remember_workspace(redirect(_after_sign_in(user, target)), agency.slug)
+
+
+def _with_retry_after(response, error):
+    if getattr(error, "headers", None):
+        response.headers.update(error.headers)
+    return response
 
 
 def _clear_pending() -> None:
@@ -111,13 +117,12 @@ def sign_in_verify():
         return page("accounts/sign_in_verify.html", 422 if form.is_submitted() else 200, form=form, user=user)
     try:
         services.check_second_factor(user, form.code.data)
+    except SignInThrottled as error:
+        _clear_pending()
+        flash("Too many wrong codes. Sign in again.", "danger")
+        return _with_retry_after(page("accounts/sign_in_verify.html", 429, form=form, user=user, error=error.message,
+                                      expired=True), error)
     except AppError as error:
-        failures = int(session.get("2fa_failures") or 0) + 1
-        if failures >= MAX_CODE_FAILURES:
-            _clear_pending()
-            flash("Too many wrong codes. Sign in again.", "danger")
-            return page("accounts/sign_in_verify.html", 429, form=form, user=user, error=error.message, expired=True)
-        session["2fa_failures"] = failures
         return page("accounts/sign_in_verify.html", error.status, form=form, user=user, error=error.message)
     remember, target = bool(session.get("2fa_remember")), safe_next(session.get("2fa_next"))
     _clear_pending()
@@ -129,7 +134,6 @@ def sign_in_verify():
 @signed_in_required
 def sign_out():
     services.end_session(current_user._get_current_object())
-    session.pop("totp_setup_secret", None)
     flash("You have signed out.", "success")
     return redirect(url_for("accounts.sign_in"))
 
@@ -146,12 +150,35 @@ def password_forgot():
     return page("accounts/password_forgot_sent.html", 200, email=form.email.data)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset/<token>", methods=["GET"])
 def password_reset(token):
+    """The emailed link: exchanged for a short-lived state cookie, then a token-free address."""
+    try:
+        services.pending_reset(token)
+    except AppError as error:
+        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="reset")
+    return links.keep_link_state(redirect(url_for("accounts.password_reset_form")), "reset", token)
+
+
+def _link_gone(kind: str):
+    """The token-free page without a live state: the link was used, is old, or was never opened here."""
+    if kind == "reset":
+        message, page_kind = "This reset link has expired or was already used. Open the link in your email again.", "reset"
+    else:
+        message, page_kind = "This invitation has expired or was already used. Open the link in your email again.", "invitation"
+    return links.forget_link_state(page("accounts/link_invalid.html", 410, status=410, message=message, kind=page_kind), kind)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def password_reset_form():
+    token = links.link_state("reset")
+    if token is None:
+        return _link_gone("reset")
     try:
         _, user = services.pending_reset(token)
     except AppError as error:
-        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="reset")
+        return links.forget_link_state(page("accounts/link_invalid.html", error.status, status=error.status,
+                                            message=error.message, kind="reset"), "reset")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -160,17 +187,33 @@ def password_reset(token):
             apply_form_errors(form, error)
             return page("accounts/password_reset.html", error.status, form=form, user=user, error=error.message)
         agency = agency_by_id(user.agency_id)
-        flash("Your password has been changed and other devices were signed out. Sign in with the new password.", "success")
-        return remember_workspace(redirect(url_for("accounts.sign_in", workspace=agency.slug)), agency.slug)
+        flash("Your password has been changed, other devices were signed out and your API tokens were revoked. "
+              "Sign in with the new password.", "success")
+        response = remember_workspace(redirect(url_for("accounts.sign_in", workspace=agency.slug)), agency.slug)
+        return links.forget_link_state(response, "reset")
     return page("accounts/password_reset.html", 422 if form.is_submitted() else 200, form=form, user=user)
 
 
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@bp.route("/invitations/<token>", methods=["GET"])
 def accept_invitation(token):
+    """The emailed link: exchanged for a short-lived state cookie, then a token-free address."""
+    try:
+        services.pending_invitation(token)
+    except AppError as error:
+        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="invitation")
+    return links.keep_link_state(redirect(url_for("accounts.accept_invitation_form")), "invite", token)
+
+
+@bp.route("/invitations/accept", methods=["GET", "POST"])
+def accept_invitation_form():
+    token = links.link_state("invite")
+    if token is None:
+        return _link_gone("invite")
     try:
         _, user = services.pending_invitation(token)
     except AppError as error:
-        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="invitation")
+        return links.forget_link_state(page("accounts/link_invalid.html", error.status, status=error.status,
+                                            message=error.message, kind="invitation"), "invite")
     agency = agency_by_id(user.agency_id)
     form = AcceptInvitationForm()
     if request.method == "GET":
@@ -185,4 +228,5 @@ def accept_invitation(token):
         return page("accounts/accept_invitation.html", error.status, error=error.message, **context)
     services.start_session(user)
     flash(f"Welcome to {agency.name}, {user.name}. Your account is ready.", "success")
-    return remember_workspace(redirect(_after_sign_in(user, None)), agency.slug)
+    response = remember_workspace(redirect(_after_sign_in(user, None)), agency.slug)
+    return links.forget_link_state(response, "invite")
