@@ -72,7 +72,7 @@ def from_environ() -> dict:
         "PASSWORD_RESET_TTL_MINUTES": int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", "60")),
         "JOBS_IN_PROCESS": redis_url is None,
         # How long a notification email's sender may take before a retry may claim it (a killed worker's claim lapses).
-        "EMAIL_CLAIM_LEASE_SECONDS": int(os.environ.get("EMAIL_CLAIM_LEASE_SECONDS", "60")),
+        "EMAIL_CLAIM_LEASE_SECONDS": int(os.environ.get("EMAIL_CLAIM_LEASE_SECONDS", "30")),
         "RUN_PERIODIC_THREAD": _bool("RUN_PERIODIC_THREAD", False),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
