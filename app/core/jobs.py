@@ -65,6 +65,19 @@ def _within(transaction, ended) -> bool:
     return False
 
 
+def _no_agency():
+    return None
+
+
+_transaction_agency = _no_agency
+
+
+def set_transaction_agency(provider) -> None:
+    """Tell the outbox which agency the current transaction acts for (the tenancy kernel provides it)."""
+    global _transaction_agency
+    _transaction_agency = provider
+
+
 def _before_commit(session: Session) -> None:
     """Write the unit's jobs to the outbox inside its transaction, so a committed change never loses its jobs.
 
@@ -78,16 +91,15 @@ def _before_commit(session: Session) -> None:
         return
     from app.core.outbox import OutboxJob
     from app.core.types import utcnow
-    from tenants.context import current_tenant
 
-    tenant = current_tenant()
-    if tenant is None:
+    agency_id = _transaction_agency()
+    if agency_id is None:
         return
     rows = []
     for _, job in pending:
-        if job.outbox_id is None and job.agency_id == str(tenant.agency_id):
+        if job.outbox_id is None and job.agency_id == str(agency_id):
             job.outbox_id = new_id()
-            rows.append({"agency_id": tenant.agency_id, "id": job.outbox_id, "path": job.path, "kwargs": job.kwargs,
+            rows.append({"agency_id": agency_id, "id": job.outbox_id, "path": job.path, "kwargs": job.kwargs,
                          "queue": job.queue, "retry": job.retry, "job_id": job.job_id, "created_at": utcnow()})
     if rows:
         session.execute(insert(OutboxJob.__table__), rows)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -34,7 +34,7 @@ def test_the_api_limit_is_one_budget_per_user_across_endpoints(app, world, as_us
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", "20 per minute")
     admin, staff = as_user(world.a.agency_admin), as_user(world.a.staff)
     # Pinned inside one window, so the count cannot be reset half-way by the wall clock.
-    start = datetime.now(timezone.utc).replace(second=5, microsecond=0) + timedelta(minutes=1)
+    start = datetime.now(UTC).replace(second=5, microsecond=0) + timedelta(minutes=1)
     with time_machine.travel(start, tick=False):
         statuses = [admin.get(API_PATHS[n % len(API_PATHS)]).status_code for n in range(20)]
         assert set(statuses) == {200}, statuses
@@ -44,8 +44,9 @@ def test_the_api_limit_is_one_budget_per_user_across_endpoints(app, world, as_us
         assert 0 < int(response.headers["Retry-After"]) <= 61  # the end of the minute's window, rounded up
         assert admin.get("/api/v1/tasks").status_code == 429  # every endpoint draws from the spent budget
         assert staff.get("/api/v1/tasks").status_code == 200  # another user has a budget of their own
-    with time_machine.travel(start + timedelta(minutes=1), tick=False):
-        assert admin.get("/api/v1/tasks").status_code == 200  # the next minute
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):  # Redis expires its counters on its own clock
+        with time_machine.travel(start + timedelta(minutes=1), tick=False):
+            assert admin.get("/api/v1/tasks").status_code == 200  # the next minute
 
 
 def test_production_refuses_to_start_without_redis(monkeypatch):

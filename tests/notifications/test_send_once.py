@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from app.core import jobs
 from app.core.types import utcnow
-from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.services import notify
 from tests.notifications.conftest import in_agency
