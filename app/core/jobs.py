@@ -164,8 +164,12 @@ class RQDispatcher:
         from redis.exceptions import RedisError
         from rq import Queue, Retry
 
-        handed = []
+        handed, unreachable = [], None
         for job in pending:
+            if unreachable is not None:
+                # One refusal is enough: the rest wait in the outbox rather than each waiting for its own timeout.
+                self._kept(job, unreachable)
+                continue
             try:
                 Queue(job.queue, connection=self.connection).enqueue(
                     job.path,
@@ -176,13 +180,18 @@ class RQDispatcher:
                     failure_ttl=7 * 24 * 3600,
                 )
             except (RedisError, OSError) as error:
-                if job.outbox_id is None:
-                    log.error("job %s could not be enqueued (%s); it was not in the outbox and is dropped", job.path, error)
-                else:
-                    log.warning("job %s could not be enqueued (%s); the outbox keeps it", job.path, error)
+                unreachable = error
+                self._kept(job, error)
                 continue
             handed.append(job)
         return handed
+
+    @staticmethod
+    def _kept(job: PendingJob, error: Exception) -> None:
+        if job.outbox_id is None:
+            log.error("job %s could not be enqueued (%s); it was not in the outbox and is dropped", job.path, error)
+        else:
+            log.warning("job %s could not be enqueued (%s); the outbox keeps it", job.path, error)
 
     def release(self, pending: list[PendingJob]) -> None:
         _forget_handed_over(self.hand_over(pending))
