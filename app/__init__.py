@@ -63,6 +63,7 @@ def register_models() -> None:
     import app.clients.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.idempotency  # noqa: F401
+    import app.core.outbox  # noqa: F401
     import app.notifications.models  # noqa: F401
     import app.sla.models  # noqa: F401
     import app.work.models  # noqa: F401
@@ -128,9 +129,12 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(unsubscribe_views)
     csrf.exempt(unsubscribe_views)  # mail clients POST the one-click link with no session: the signed token is the credential
+    # One budget per caller across the whole API (a shared scope), not one per endpoint.
+    api_limit = limiter.shared_limit(lambda: app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key,
+                                     override_defaults=False)
     for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, documents_api, task_approvals_api, time_api,
                       schedules_api, work_api, queues_api, sla_reports_api, sla_settings_api, portal_api, portal_approvals_api):
-        limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key, override_defaults=False)(blueprint)
+        api_limit(blueprint)
         csrf.exempt(blueprint)  # bearer tokens need no CSRF; cookie-authenticated writes are checked in auth
         api.register_blueprint(blueprint)
     apidocs.init_app(app)

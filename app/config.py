@@ -37,6 +37,10 @@ def from_environ() -> dict:
         # Without it, emails (with their sign-in links) would be written to disk and logged in full.
         raise RuntimeError("MAIL_URL must be set when BACKLINE_ENV=production "
                            "(smtp://user:pass@host:port?starttls=1 or smtps://...)")
+    if production and not redis_url:
+        # Without Redis, jobs would run inside each web process and rate limits would count per process
+        # (two gunicorn workers allow twice the sign-in attempts): production shares both through Redis.
+        raise RuntimeError("REDIS_URL must be set when BACKLINE_ENV=production")
     return {
         "SECRET_KEY": secret,
         "BACKLINE_ENV": "production" if production else "development",
@@ -62,6 +66,11 @@ def from_environ() -> dict:
         "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not refuse every request: limits fall back to per-process memory with a logged warning,
+        # and any other storage failure is logged and the request let through (fail open).
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2} if redis_url else {},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_IP_LIMIT": os.environ.get("LOGIN_IP_LIMIT", "30 per 15 minutes"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("LOGIN_ACCOUNT_MAX_FAILURES", "50")),
@@ -74,6 +83,8 @@ def from_environ() -> dict:
         "INVITATION_TTL_HOURS": int(os.environ.get("INVITATION_TTL_HOURS", "72")),
         "PASSWORD_RESET_TTL_MINUTES": int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", "60")),
         "JOBS_IN_PROCESS": redis_url is None,
+        # How long a notification email's sender may take before a retry may claim it (a killed worker's claim lapses).
+        "EMAIL_CLAIM_LEASE_SECONDS": int(os.environ.get("EMAIL_CLAIM_LEASE_SECONDS", "30")),
         "RUN_PERIODIC_THREAD": _bool("RUN_PERIODIC_THREAD", False),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),

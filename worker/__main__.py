@@ -22,7 +22,9 @@ def main(argv: list[str]) -> int:
         burst = "--burst" in argv
         names = [a for a in argv[2:] if not a.startswith("--")] or ["default"]
         queues = [Queue(name, connection=connection) for name in names]
-        SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=not burst)
+        # Maintenance every minute (RQ's default is ten): a job whose worker was killed is found once its heartbeat
+        # lapses (about 90 s) and retried then, rather than ten minutes later.
+        SimpleWorker(queues, connection=connection, maintenance_interval=60).work(burst=burst, with_scheduler=not burst)
         return 0
     if command == "cron":
         from rq.cron import CronScheduler

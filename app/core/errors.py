@@ -5,6 +5,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from marshmallow import Schema, fields
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -66,8 +67,11 @@ class ErrorResponse(Schema):
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "validation_failed", 428: "precondition_required", 429: "rate_limited",
+    422: "validation_failed", 428: "precondition_required", 429: "rate_limited", 503: "unavailable",
 }
+# Errors that mean the database cannot be reached (refused, dropped, pool exhausted), not that the request is wrong.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
+RETRY_AFTER_SECONDS = 30
 FRIENDLY = {
     400: "The request could not be understood.",
     401: "Sign in to continue.",
@@ -149,6 +153,21 @@ def handle_unexpected(error: Exception):
     return error_response(500, "internal_error", FRIENDLY[500])
 
 
+def handle_database_unavailable(error: Exception):
+    """503 with Retry-After: the request may succeed once the database is back."""
+    log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+    message = "The service is temporarily unavailable. Try again in a minute."
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json():
+        return error_response(503, "unavailable", message, headers=headers)
+    from flask import make_response
+
+    # A page of its own: the site layout reads the signed-in user and the agency, which needs the database.
+    response = make_response(render_template("errors/unavailable.html", message=message), 503)
+    response.headers.update(headers)
+    return response
+
+
 def _has_nul(value) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -178,4 +197,6 @@ def init_app(app) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

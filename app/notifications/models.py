@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, Uuid, true
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ClientScoped, TenantModel, tenant_fk
@@ -99,6 +99,11 @@ class Notification(TenantModel, ClientScoped):
     in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sending is claimed (committed) before the SMTP session and the hand-over recorded (committed) just before DATA,
+    # so a retry after a crash knows whether the first attempt may have gone out (see docs/scaling.md).
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
