@@ -3,6 +3,8 @@
 Without TEST_DATABASE_URL the suite runs on the embedded default (a SQLite file, jobs in-process).
 With TEST_DATABASE_URL (the application role), TEST_MIGRATION_DATABASE_URL (the owner) and
 TEST_REDIS_URL it runs on PostgreSQL under row-level security, with jobs on Redis.
+BACKLINE_TEST_CLOCK (an ISO 8601 instant) starts the whole run's clock at that instant, ticking, to find tests
+whose outcome depends on when they run.
 """
 from __future__ import annotations
 
@@ -25,6 +27,40 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from tests.support import world as world_module  # noqa: E402
 
 ON_POSTGRES = bool(PG_URL)
+
+_clock_travel = None
+
+
+def pytest_configure(config):
+    """With BACKLINE_TEST_CLOCK set, the run's clock starts at that instant and ticks (tests may still freeze it)."""
+    global _clock_travel
+    instant = os.environ.get("BACKLINE_TEST_CLOCK", "").strip()
+    if not instant or _clock_travel is not None:
+        return
+    from datetime import datetime
+
+    import time_machine
+
+    try:
+        start = datetime.fromisoformat(instant)
+    except ValueError:
+        raise pytest.UsageError(f"BACKLINE_TEST_CLOCK={instant!r} is not an ISO 8601 instant (e.g. 2026-12-05T23:30:00Z)") from None
+    if start.tzinfo is None:
+        raise pytest.UsageError(f"BACKLINE_TEST_CLOCK={instant!r} needs a UTC offset (e.g. ...Z or +00:00)")
+    _clock_travel = time_machine.travel(start, tick=True)
+    _clock_travel.start()
+
+
+def pytest_unconfigure(config):
+    global _clock_travel
+    if _clock_travel is not None:
+        _clock_travel.stop()
+        _clock_travel = None
+
+
+def pytest_report_header(config):
+    instant = os.environ.get("BACKLINE_TEST_CLOCK", "").strip()
+    return [f"clock: started at {instant} (BACKLINE_TEST_CLOCK)"] if instant else []
 
 
 @pytest.fixture(scope="session")

@@ -157,9 +157,10 @@ def seed_work(staff: dict, rng: random.Random) -> int:
                 assignable = _eligible(task, served + [admin])
                 assignee = rng.choice(assignable) if assignable and (status != "new" or rng.random() < 0.5) else None
                 if assignee is not None:
-                    task.assignee_id = assignee.id
-                    tasks.ensure_watching(task, assignee)
-                    activity.record(task, "assigned", admin, assignee=assignee.id, assignee_name=assignee.name)
+                    with as_of(opened):  # assigned as it arrived, so the timeline reads in order
+                        task.assignee_id = assignee.id
+                        tasks.ensure_watching(task, assignee)
+                        activity.record(task, "assigned", admin, assignee=assignee.id, assignee_name=assignee.name)
                 worker = assignee or admin
                 _play(task, status, worker, admin, requester, history, rng)
                 if status in ("in_progress", "in_review", "done") and assignee is not None:

@@ -90,7 +90,7 @@ def shared_files(task: Task) -> list[Attachment]:
 def shared_timeline(task: Task) -> list[Activity]:
     return list(db.session.scalars(select(Activity).where(Activity.task_id == task.id, Activity.client_visible.is_(True),
                                                           Activity.kind.in_(CLIENT_TIMELINE_KINDS))
-                                   .order_by(Activity.created_at.desc()).limit(50)))
+                                   .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(50)))
 
 
 def document_requests(task: Task) -> list[document_queries.RequestView]:

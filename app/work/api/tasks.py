@@ -30,8 +30,9 @@ from app.work.api.task_schemas import (
     TaskUpdateIn,
     TaskWatchersOut,
 )
-from app.work.models import Activity, Attachment, Comment
-from app.work.services import activity, attachments, checklist, comments, tasks, watchers
+from app.work.models import Attachment, Comment
+from app.work.queries import activity as activity_queries
+from app.work.services import attachments, checklist, comments, tasks, watchers
 
 blp = Blueprint("tasks_api", __name__, url_prefix="/api/v1/tasks", description="One task and everything done on it")
 
@@ -230,7 +231,7 @@ def download_response(row: Attachment):
 @blp.response(200, TaskActivityPageOut)
 def activity_list(args, task_id):
     """The timeline: every change, who made it and when, oldest first."""
-    return _page(id_page(activity.timeline(_task(task_id), current_user), Activity, **args))
+    return _page(activity_queries.oldest_first(_task(task_id), current_user, **args))
 
 
 def _watchers(task) -> dict:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-
 from app.extensions import db
 from app.work.models import Activity, Task
 
@@ -16,10 +14,3 @@ def record(task: Task, kind: str, actor=None, *, client_visible: bool = False, *
     db.session.add(row)
     return row
 
-
-def timeline(task: Task, viewer):
-    """A select of the task's activity, oldest first; client users see only client-visible entries."""
-    stmt = select(Activity).where(Activity.task_id == task.id)
-    if viewer is None or not viewer.is_agency_user:
-        stmt = stmt.where(Activity.client_visible.is_(True))
-    return stmt

@@ -1,7 +1,6 @@
 """The task pages' blueprint and what its view modules share: the agency-only guard and rendering a task page."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
@@ -11,14 +10,14 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.catalog.models import ServiceLine, TaskType
 from app.core.errors import AppError, Forbidden
-from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
 from app.work.access import task_for
 from app.work.models import Activity, Queue, Task
+from app.work.queries import activity as activity_queries
 from app.work.queries import approvals as approval_queries
 from app.work.queries import documents as document_queries
 from app.work.queries.time import task_minutes
-from app.work.services import activity, approvals, attachments, checklist, comments, tasks, watchers
+from app.work.services import approvals, attachments, checklist, comments, tasks, watchers
 from app.work.services import time as time_services
 from tenants.lookup import get_in_tenant
 from tenants.models import Client
@@ -57,17 +56,9 @@ def people_by_id(ids) -> dict:
 
 
 def _timeline_page(task: Task) -> tuple[list[Activity], str | None]:
-    """Newest first, keyset by id (time-ordered) under ?before=."""
-    stmt = activity.timeline(task, current_user)
-    cursor = request.args.get("before")
-    if cursor:
-        try:
-            stmt = stmt.where(Activity.id < uuid.UUID(str(decode_cursor(cursor)[1])))
-        except (AppError, ValueError):
-            pass
-    rows = list(db.session.scalars(stmt.order_by(Activity.id.desc()).limit(TIMELINE_PAGE + 1)))
-    more = encode_cursor([rows[TIMELINE_PAGE - 1].id] * 2) if len(rows) > TIMELINE_PAGE else None
-    return rows[:TIMELINE_PAGE], more
+    """Newest first, by instant (then id), older pages under ?before=."""
+    page = activity_queries.newest_first(task, current_user, before=request.args.get("before"), limit=TIMELINE_PAGE)
+    return page.items, page.next_cursor
 
 
 def task_context(task: Task) -> dict:
