@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.accounts.models import User
@@ -62,7 +63,14 @@ def policy_form(world, **overrides) -> dict:
 
 # --- overview ----------------------------------------------------------------------------------
 
-def test_overview_lists_policies_rules_calendars_and_client_holidays(admin, world):
+@pytest.fixture
+def before_the_world_holiday():
+    """The overview lists coming client holidays: the world's (28 Dec 2026) must still be ahead."""
+    with time_machine.travel(datetime(2026, 12, 3, 12, 0, tzinfo=UTC), tick=True):
+        yield
+
+
+def test_overview_lists_policies_rules_calendars_and_client_holidays(before_the_world_holiday, admin, world):
     page = admin.get("/admin/sla")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

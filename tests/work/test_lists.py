@@ -3,19 +3,26 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
-from app.core.types import utcnow
 from app.work.models import PRIORITY_RANK, Task
 from app.work.queries.keyset import SORTS
 from tests.support import factories as f
 from tests.support.web import assert_error, tenant_db
 
-NOW = utcnow()
+# "Today", "this week" and "overdue" depend on the clock: every test here runs on a Wednesday mid-morning.
+NOW = datetime(2026, 12, 2, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 def make_tasks(app, world, specs) -> list:
