@@ -166,6 +166,7 @@ def test_production_requires_mail_url(monkeypatch):
 
     monkeypatch.setenv("BACKLINE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("MAIL_URL", raising=False)
 
     with pytest.raises(RuntimeError, match="MAIL_URL must be set when BACKLINE_ENV=production"):

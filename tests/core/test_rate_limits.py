@@ -54,6 +54,7 @@ def test_production_refuses_to_start_without_redis(monkeypatch):
 
     monkeypatch.setenv("BACKLINE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    monkeypatch.setenv("MAIL_URL", "smtp://mail.example:587?starttls=1")
     monkeypatch.delenv("REDIS_URL", raising=False)
     with pytest.raises(RuntimeError, match="REDIS_URL"):
         config.from_environ()
