@@ -15,20 +15,6 @@ API_PATHS = ("/api/v1/me", "/api/v1/tasks", "/api/v1/clients", "/api/v1/queues",
              "/api/v1/tokens", "/api/v1/time-entries", "/api/v1/schedules")
 
 
-def _redis_url() -> str | None:
-    """A reachable Redis (the PostgreSQL run's, or the local one), else None."""
-    import os
-
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
-    try:
-        Redis.from_url(url, socket_connect_timeout=1).ping()
-    except (RedisError, OSError):
-        return None
-    return url
-
 
 def test_the_api_limit_is_one_budget_per_user_across_endpoints(app, world, as_user, monkeypatch):
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", "20 per minute")
@@ -63,7 +49,7 @@ def test_production_refuses_to_start_without_redis(monkeypatch):
 
 
 def test_two_processes_share_the_sign_in_counter_of_an_address(app, world):
-    url = _redis_url()
+    url = app_process.reachable_redis_url()
     if url is None:
         pytest.skip("needs Redis at 127.0.0.1:6379 (or TEST_REDIS_URL)")
     # A key prefix and an address of this test's own: nothing else counts against them.

@@ -9,12 +9,11 @@ from __future__ import annotations
 import glob
 import os
 import re
-import threading
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.support import live
 from tests.support.browser import ARTIFACTS, screenshot
 
 CHROMIUM = os.environ.get("BACKLINE_CHROMIUM", "/usr/bin/chromium")
@@ -33,25 +32,11 @@ def _required() -> bool:
     return any(os.environ.get(name, "").strip().lower() in {"1", "true", "yes"} for name in ("CI", "BACKLINE_E2E_REQUIRED"))
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Serves requests without a log line for each (errors are still logged)."""
-
-    def log_request(self, code="-", size="-") -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def live_server(app):
     """The test app served by a real threaded WSGI server on 127.0.0.1 and a free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with live.serve(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

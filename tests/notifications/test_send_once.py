@@ -21,22 +21,12 @@ from app.core.types import utcnow
 from app.notifications.models import Notification
 from app.notifications.services import notify
 from tests.notifications.conftest import in_agency
+from tests.support import app_process
 from tests.support.smtp import Inbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND_JOB = "worker.jobs.notifications.send_notification_email"
 
-
-def _redis_url() -> str | None:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
-    try:
-        Redis.from_url(url, socket_connect_timeout=1).ping()
-    except (RedisError, OSError):
-        return None
-    return url
 
 
 class StallingInbox(Inbox):
@@ -72,7 +62,7 @@ class StallingInbox(Inbox):
 
 @pytest.fixture
 def redis_url():
-    url = _redis_url()
+    url = app_process.reachable_redis_url()
     if url is None:
         pytest.skip("needs Redis at 127.0.0.1:6379 (or TEST_REDIS_URL) for a real RQ worker")
     return url

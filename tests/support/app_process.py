@@ -40,3 +40,16 @@ def run(requests: list[dict], *, env: dict, config: dict | None = None, timeout:
 
 if __name__ == "__main__":
     main(json.loads(sys.argv[1]))
+
+
+def reachable_redis_url() -> str | None:
+    """A reachable Redis (the PostgreSQL run's, or the local one), else None."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (RedisError, OSError):
+        return None
+    return url
