@@ -63,9 +63,10 @@ def open_page(browser, live_server):
     """open_page(device) -> a Page in a fresh browser context ("desktop" 1280x800 or "phone" 390x844, touch)."""
     contexts = []
 
-    def make(device: str = "desktop") -> Page:
+    def make(device: str = "desktop", **options) -> Page:
         # Reduced motion turns Bootstrap's transitions off, so menus are open (and screenshots settled) at once.
-        context = browser.new_context(base_url=live_server, locale="en-GB", reduced_motion="reduce", **DEVICES[device])
+        context = browser.new_context(base_url=live_server, locale="en-GB", reduced_motion="reduce", **DEVICES[device],
+                                     **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()

@@ -237,6 +237,8 @@ def staff_requests_documents_and_approval(flow: Flow, attachment: Path) -> None:
     documents.get_by_label("What they are for").fill(DOCUMENTS)
     documents.get_by_label("Due on").fill((date.today() + timedelta(days=5)).isoformat())
     documents.get_by_label("Documents, one per line").fill("\n".join(DOCUMENT_ITEMS))
+    # Held waiting on the client is the default; this flow keeps the task in progress to show the approval guard.
+    documents.get_by_role("checkbox", name=re.compile("^Wait on the client")).uncheck()
     documents.get_by_role("button", name="Ask the client").click()
     expect(page.get_by_role("alert").or_(page.get_by_role("status")).filter(has_text="Asked")).to_be_visible()
     documents = page.get_by_role("region", name="Documents")
@@ -250,6 +252,7 @@ def staff_requests_documents_and_approval(flow: Flow, attachment: Path) -> None:
     approval.get_by_label("Message").fill("The register for the 31 October run, with the overtime you confirmed.")
     approval.get_by_role("checkbox", name=re.compile("Olivia Baker")).check()
     approval.get_by_role("checkbox", name=attachment.name).check()
+    approval.get_by_role("checkbox", name=re.compile("^Wait on the client")).uncheck()
     approval.get_by_role("button", name="Ask for approval").click()
     approval = page.get_by_role("region", name="Client approval")
     expect(approval.get_by_role("heading", name=APPROVAL)).to_be_visible()
