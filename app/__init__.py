@@ -161,7 +161,9 @@ def register_http_security(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.agencies.cli import tenants_cli
     from app.demo.cli import demo_cli, dev_command
 
+    app.cli.add_command(tenants_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(dev_command)

@@ -198,7 +198,7 @@ def test_invitation_refuses_a_weak_password_and_stays_usable(app, world, as_user
 
 
 def test_invitation_of_a_suspended_agency_is_not_valid(app, world, as_user, client):
-    from tenants.provisioning import set_suspended
+    from app.agencies.services import set_suspended
 
     path, _ = invite(app, world, as_user)
     with app.app_context():

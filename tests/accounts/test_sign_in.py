@@ -272,7 +272,7 @@ def test_failures_and_successes_are_audited(app, world, client):
 
 
 def test_a_suspended_agencys_users_cannot_sign_in(app, world, client):
-    from tenants.provisioning import set_suspended
+    from app.agencies.services import set_suspended
 
     with app.app_context():
         set_suspended(world.a.slug, True)
@@ -291,7 +291,7 @@ def test_a_suspended_agencys_users_cannot_sign_in(app, world, client):
 def test_suspending_an_agency_ends_its_open_sessions(app, world, as_user):
     session_client = as_user(world.a.staff)
     assert is_signed_in(session_client)
-    from tenants.provisioning import set_suspended
+    from app.agencies.services import set_suspended
 
     with app.app_context():
         set_suspended(world.a.slug, True)

@@ -129,7 +129,7 @@ def test_a_job_runs_in_its_agency_and_is_idempotent(app, world):
 
 
 def test_jobs_of_a_suspended_agency_do_nothing(app, world):
-    from tenants.provisioning import set_suspended
+    from app.agencies.services import set_suspended
     from worker.jobs.mail import send_invitation
 
     with app.app_context():

@@ -1,12 +1,16 @@
-"""`flask tenants`: the platform operator's commands for agencies."""
+"""`flask tenants`: the platform operator's commands for agencies (create, list, suspend, resume)."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from app.accounts.models import User
+from app.accounts.services import invitation_url
+from app.agencies.services import create_agency, set_suspended
 from app.core.errors import AppError
 from app.extensions import db
+from tenants.context import TenantContext, tenant_scope
 from tenants.models import Agency
 
 tenants_cli = AppGroup("tenants", help="Create, list, suspend and resume agencies.")
@@ -24,9 +28,6 @@ def _fail(error: AppError):
 @click.option("--admin-name", default=None)
 def create_agency_command(name, slug, admin_email, admin_name):
     """Create an agency and print a one-time link for its first admin."""
-    from app.accounts.services import invitation_url
-    from tenants.provisioning import create_agency
-
     try:
         agency, admin, invitation = create_agency(name, slug, admin_email, admin_name)
         # Read everything before the commit: afterwards the rows belong to no tenant of this session.
@@ -45,14 +46,10 @@ def create_agency_command(name, slug, admin_email, admin_name):
 @tenants_cli.command("list")
 def list_command():
     """List agencies with their status and user counts."""
-    from app.accounts.models import User
-
     agencies = db.session.scalars(select(Agency).order_by(Agency.slug)).all()
     if not agencies:
         click.echo("No agencies yet. Create one with: flask tenants create-agency NAME --slug SLUG --admin-email EMAIL")
         return
-    from tenants.context import TenantContext, tenant_scope
-
     click.echo(f"{'slug':<24} {'status':<10} {'users':>5}  name")
     for agency in agencies:
         with tenant_scope(TenantContext(agency_id=agency.id, role="platform")):
@@ -62,8 +59,6 @@ def list_command():
 
 
 def _set_suspended(slug: str, suspended: bool):
-    from tenants.provisioning import set_suspended
-
     try:
         agency = set_suspended(slug, suspended)
         db.session.commit()

@@ -1,13 +1,16 @@
-"""Creating, suspending and resuming agencies (platform operator work, through the CLI)."""
+"""Agency provisioning: creating, suspending and resuming agencies (platform operator work, through the CLI)."""
 from __future__ import annotations
 
 import re
 
 from sqlalchemy import select
 
+from app.accounts import services as accounts
+from app.catalog.services import seed_default_catalog
 from app.core.errors import Conflict, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
+from app.sla.services import seed_default_sla
 from tenants.context import TenantContext, tenant_scope
 from tenants.models import Agency
 
@@ -27,10 +30,6 @@ def validate_slug(slug: str) -> str:
 
 def create_agency(name: str, slug: str, admin_email: str, admin_name: str | None = None):
     """Create an agency, its first admin and invitation, its default catalog and SLA policy. Returns (agency, admin, invitation)."""
-    from app.accounts import services as accounts
-    from app.catalog.services import seed_default_catalog
-    from app.sla.services import seed_default_sla
-
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("An agency needs a name.", fields={"name": ["Required."]})
