@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_models()
     register_tenancy(app)
     register_blueprints(app)
+    register_suppliers(app)
     register_followers(app)
     register_errors(app)
     register_http_security(app)
@@ -139,6 +140,14 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     apidocs.init_app(app)
     idempotency.init_app(app)
+
+
+def register_suppliers(app: Flask) -> None:
+    """Capabilities that answer a lower one's questions it may not import them for (work supplies the catalog's queues)."""
+    from app.catalog import queues as catalog_queues
+    from app.work.catalog_queues import WorkQueueDirectory
+
+    catalog_queues.supply(app, WorkQueueDirectory())
 
 
 def register_followers(app: Flask) -> None:

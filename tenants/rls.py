@@ -4,6 +4,8 @@ from __future__ import annotations
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from tenants.context import current_tenant, on_tenant_change
+
 AGENCY_SETTING = "app.agency_id"
 CLIENT_SETTING = "app.client_id"
 _SET_SQL = text(
@@ -14,8 +16,6 @@ _SET_SQL = text(
 def _apply(connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    from tenants.context import current_tenant
-
     ctx = current_tenant()
     connection.execute(
         _SET_SQL,
@@ -41,6 +41,7 @@ def apply_to_open_transaction() -> None:
 
 def install() -> None:
     event.listen(Session, "after_begin", _after_begin)
+    on_tenant_change(apply_to_open_transaction)
 
 
 # --- policy DDL, used by the migrations -------------------------------------------------------

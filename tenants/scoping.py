@@ -5,7 +5,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from app.core.models import ClientScoped, TenantModel
-from tenants.context import current_tenant
+from tenants.context import TenantContext, current_tenant
 from tenants.models import Client
 
 BYPASS = "tenant_bypass"
@@ -48,22 +48,37 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
         if not isinstance(obj, TenantModel):
             continue
         if ctx is None:
-            if obj.agency_id is None:
-                raise TenantViolation(f"{type(obj).__name__} written with no tenant context")
+            _require_agency(obj)
             continue
-        if obj.agency_id is None:
-            obj.agency_id = ctx.agency_id
-        elif obj.agency_id != ctx.agency_id:
-            raise TenantViolation(f"{type(obj).__name__} belongs to another agency")
+        _stamp_agency(obj, ctx)
         if ctx.client_id is not None:
-            if isinstance(obj, Client):
-                if obj.id is not None and obj.id != ctx.client_id:
-                    raise TenantViolation("a client user cannot write another client")
-            elif isinstance(obj, ClientScoped):
-                if obj.client_id is None:
-                    obj.client_id = ctx.client_id
-                elif obj.client_id != ctx.client_id:
-                    raise TenantViolation(f"{type(obj).__name__} belongs to another client")
+            _stamp_client(obj, ctx)
+
+
+def _require_agency(obj: TenantModel) -> None:
+    """With no tenant context (platform work), a tenant row must already name its agency."""
+    if obj.agency_id is None:
+        raise TenantViolation(f"{type(obj).__name__} written with no tenant context")
+
+
+def _stamp_agency(obj: TenantModel, ctx: TenantContext) -> None:
+    """Give a new row the context's agency; refuse a row of another agency."""
+    if obj.agency_id is None:
+        obj.agency_id = ctx.agency_id
+    elif obj.agency_id != ctx.agency_id:
+        raise TenantViolation(f"{type(obj).__name__} belongs to another agency")
+
+
+def _stamp_client(obj: TenantModel, ctx: TenantContext) -> None:
+    """Under a client user's context: only their own client row, and client-scoped rows of their client."""
+    if isinstance(obj, Client):
+        if obj.id is not None and obj.id != ctx.client_id:
+            raise TenantViolation("a client user cannot write another client")
+    elif isinstance(obj, ClientScoped):
+        if obj.client_id is None:
+            obj.client_id = ctx.client_id
+        elif obj.client_id != ctx.client_id:
+            raise TenantViolation(f"{type(obj).__name__} belongs to another client")
 
 
 def install() -> None:

@@ -1,4 +1,4 @@
-"""User, token and audit reads, narrowed to what the caller may see."""
+"""User, token and audit reads, narrowed to what the caller may see, and the clients a client user can belong to."""
 from __future__ import annotations
 
 from sqlalchemy import Select, func, or_, select
@@ -9,6 +9,7 @@ from app.core.pagination import keyset_page
 from app.extensions import db
 from tenants.context import as_agency, current_tenant
 from tenants.lookup import agency_by_id, get_or_404
+from tenants.models import Client
 
 
 def visible_users(actor: User) -> Select:
@@ -82,3 +83,13 @@ def names_for_clients(ids) -> dict:
         return {user_id: name for user_id, name, _ in rows}
     label = agency.display_name or agency.name
     return {user_id: name if client_id is not None else label for user_id, name, client_id in rows}
+
+
+def clients_to_choose(*, status: str = "active", limit: int = 200) -> list[Client]:
+    """The agency's clients by name, for an agency admin choosing or filtering a client user's company."""
+    stmt = select(Client)
+    if status == "active":
+        stmt = stmt.where(Client.archived_at.is_(None))
+    elif status == "archived":
+        stmt = stmt.where(Client.archived_at.is_not(None))
+    return keyset_page(stmt, Client.name, Client.id, limit=limit, cursor=None).items

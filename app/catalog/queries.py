@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from app.catalog.models import ClientService, ServiceLine, TaskType
+from app.catalog.queues import QueueChoice, directory
 from app.core.pagination import keyset_page
 from app.extensions import db
-from app.work.models import Queue
 from tenants.lookup import get_or_404
 from tenants.models import Client
 
@@ -68,12 +68,12 @@ def task_types_by_line(line_ids, *, status: str | None = "active", q: str | None
     return grouped
 
 
-def active_queues() -> list[Queue]:
-    return list(db.session.scalars(select(Queue).where(Queue.archived_at.is_(None)).order_by(Queue.name)))
+def active_queues() -> list[QueueChoice]:
+    return directory().active_queues()
 
 
 def queue_names() -> dict:
-    return dict(db.session.execute(select(Queue.id, Queue.name)).all())
+    return directory().queue_names()
 
 
 def services_of(client: Client) -> list[ServiceLine]:

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from app.catalog.defaults import DEFAULT_CATALOG
 from app.catalog.fields import clean_definitions
 from app.catalog.models import PRIORITIES, ClientService, ServiceLine, TaskType
+from app.catalog.queues import directory as queue_directory
 from app.core import audit
 from app.core.errors import Conflict, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
-from app.work.models import Queue
 from tenants.lookup import get_in_tenant
 from tenants.models import Client
 
@@ -162,10 +162,10 @@ def _clean_type(values: dict) -> dict:
         cleaned["description"] = (values["description"] or "").strip() or None
     if "default_queue_id" in values:
         queue_id = values["default_queue_id"]
-        queue = get_in_tenant(Queue, queue_id) if queue_id else None
-        if queue_id and (queue is None or queue.archived_at is not None):
+        active_id = queue_directory().active_queue_id(queue_id) if queue_id else None
+        if queue_id and active_id is None:
             raise ValidationFailed("Choose an active queue.", fields={"default_queue_id": ["Unknown or archived queue."]})
-        cleaned["default_queue_id"] = queue.id if queue else None
+        cleaned["default_queue_id"] = active_id
     if "default_priority" in values:
         if values["default_priority"] not in PRIORITIES:
             raise ValidationFailed("Unknown priority.", fields={"default_priority": [f"Must be one of: {', '.join(PRIORITIES)}."]})
@@ -191,11 +191,6 @@ def _ensure_unique_type(service_line_id, name: str, exclude_id=None) -> None:
         raise Conflict(f"This service line already has a task type named {name}.", fields={"name": ["Already in use."]})
 
 
-def line_queue(line: ServiceLine) -> Queue | None:
-    """The active queue that works a service line (the first by name), if any."""
-    return db.session.scalar(select(Queue).where(Queue.service_line_id == line.id, Queue.archived_at.is_(None)).order_by(Queue.name))
-
-
 def create_task_type(values: dict) -> TaskType:
     cleaned = _clean_type(values)
     missing = [key for key in ("service_line_id", "name") if key not in cleaned]
@@ -203,8 +198,7 @@ def create_task_type(values: dict) -> TaskType:
         raise ValidationFailed("A task type needs a service line and a name.", fields={key: ["Required."] for key in missing})
     _ensure_unique_type(cleaned["service_line_id"], cleaned["name"])
     if cleaned.get("default_queue_id") is None:
-        queue = line_queue(get_in_tenant(ServiceLine, cleaned["service_line_id"]))
-        cleaned["default_queue_id"] = queue.id if queue else None
+        cleaned["default_queue_id"] = queue_directory().line_queue_id(cleaned["service_line_id"])
     cleaned.setdefault("default_priority", "normal")
     cleaned.setdefault("checklist_template", [])
     cleaned.setdefault("custom_fields", [])
@@ -303,18 +297,14 @@ def seed_default_catalog() -> dict:
             db.session.add(line)
             db.session.flush()
             created["service_lines"] += 1
-        queue = db.session.scalar(select(Queue).where(Queue.name == spec["name"])) or line_queue(line)
-        if queue is None:
-            queue = Queue(name=spec["name"], description=f"{spec['name']} work for every client.", service_line_id=line.id)
-            db.session.add(queue)
-            db.session.flush()
-            created["queues"] += 1
+        queue_id, queue_created = queue_directory().ensure_line_queue(spec["name"], f"{spec['name']} work for every client.", line.id)
+        created["queues"] += int(queue_created)
         for type_spec in spec["task_types"]:
             if db.session.scalar(select(TaskType.id).where(TaskType.service_line_id == line.id, TaskType.name == type_spec["name"])):
                 continue
             db.session.add(TaskType(
                 service_line_id=line.id, name=type_spec["name"], description=type_spec["description"],
-                default_queue_id=queue.id, default_priority=type_spec["priority"], expected_minutes=type_spec["minutes"],
+                default_queue_id=queue_id, default_priority=type_spec["priority"], expected_minutes=type_spec["minutes"],
                 checklist_template=clean_checklist(type_spec["checklist"]), custom_fields=clean_definitions(type_spec["fields"]),
             ))
             created["task_types"] += 1

@@ -11,7 +11,6 @@ from app.accounts.auth import agency_admin_required, require_roles
 from app.accounts.forms import InviteUserForm, RoleForm, SecurityForm
 from app.accounts.models import AGENCY_ROLES, CLIENT_ROLES, ROLE_LABELS, ROLES
 from app.accounts.views.blueprint import bp, page
-from app.clients import queries as client_queries
 from app.core import audit
 from app.core.errors import AppError
 from app.core.pages import apply_form_errors
@@ -28,7 +27,7 @@ def _manageable_roles() -> tuple[str, ...]:
 def _clients(status: str = "active") -> list:
     if not current_user.is_agency_admin:
         return []
-    return client_queries.list_clients(current_user, status=status, limit=200).items
+    return queries.clients_to_choose(status=status)
 
 
 def _as_uuid(value: str | None) -> uuid.UUID | None:
