@@ -91,25 +91,29 @@ def register_localtime(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.api import blp as accounts_api
     from app.accounts.auth import rate_limit_key
-    from app.accounts.views import bp as accounts_views
+    from app.accounts.views import account, admin, branding, signin
+    from app.accounts.views.blueprint import bp as accounts_views
     from app.catalog.api import blp as catalog_api
     from app.catalog.views import bp as catalog_views
     from app.clients.api import blp as clients_api
     from app.clients.views import bp as clients_views
     from app.core import apidocs, idempotency, pages
+    from app.core.routes import attach_routes
     from app.core.views import bp as core_views
     from app.dashboard.views import bp as dashboard_views
     from app.notifications.api import blp as notifications_api
     from app.notifications.unsubscribe_views import bp as unsubscribe_views
     from app.notifications.views import bp as notifications_views
-    from app.portal import approval_views  # noqa: F401  (adds the approval decision to the portal's pages)
+    from app.portal import approval_views
     from app.portal.api import blp as portal_api
     from app.portal.approvals_api import blp as portal_approvals_api
     from app.portal.people import bp as people_views
     from app.portal.views import bp as portal_views
     from app.sla.api.reports import blp as sla_reports_api
     from app.sla.api.settings import blp as sla_settings_api
-    from app.sla.views import bp as sla_views
+    from app.sla.views import reports as sla_reports
+    from app.sla.views import settings as sla_settings
+    from app.sla.views.blueprint import bp as sla_views
     from app.work.api.approvals import blp as task_approvals_api
     from app.work.api.documents import blp as documents_api
     from app.work.api.lists import blp as work_api
@@ -117,13 +121,19 @@ def register_blueprints(app: Flask) -> None:
     from app.work.api.schedules import blp as schedules_api
     from app.work.api.tasks import blp as tasks_api
     from app.work.api.time import blp as time_api
+    from app.work.views import task_approvals, task_documents, task_parts, tasks
     from app.work.views.lists import bp as work_views
     from app.work.views.queues import bp as queue_views
     from app.work.views.schedules import bp as schedule_views
-    from app.work.views.tasks import bp as task_views
+    from app.work.views.task_blueprint import bp as task_views
     from app.work.views.time import bp as time_views
 
     pages.init_app(app)
+    # Blueprints whose pages are spread over modules: each module declares its routes, added here in this order.
+    attach_routes(accounts_views, account.routes, admin.routes, branding.routes, signin.routes)
+    attach_routes(task_views, task_approvals.routes, task_documents.routes, task_parts.routes, tasks.routes)
+    attach_routes(sla_views, sla_reports.routes, sla_settings.routes)
+    attach_routes(portal_views, approval_views.routes)
     for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
                       time_views, schedule_views, work_views, queue_views, sla_views, portal_views,
                       people_views):

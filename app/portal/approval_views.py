@@ -5,12 +5,15 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.core.errors import AppError
+from app.core.routes import ViewRoutes
 from app.portal import queries
-from app.portal.views import bp, render_request
+from app.portal.views import render_request
 from app.work.services import approvals
 
+routes = ViewRoutes()
 
-@bp.route("/requests/<uuid:task_id>/approvals/<uuid:approval_request_id>/decision", methods=["POST"])
+
+@routes.route("/requests/<uuid:task_id>/approvals/<uuid:approval_request_id>/decision", methods=["POST"])
 def decide_approval(task_id, approval_request_id):
     task = queries.request_for(current_user, task_id)
     approval = approvals.approval_for(task, approval_request_id)

@@ -12,12 +12,15 @@ from markupsafe import Markup
 from app.accounts import credentials, localtime, queries, services
 from app.accounts.auth import signed_in_required
 from app.accounts.forms import ApiTokenForm, ChangePasswordForm, DisableTwoFactorForm, EnableTwoFactorForm, LocalTimeForm
-from app.accounts.views.blueprint import bp, page
+from app.accounts.views.blueprint import page
 from app.core import localtime as core_localtime
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.pages import apply_form_errors
+from app.core.routes import ViewRoutes
 from app.core.types import utcnow
 from tenants.lookup import agency_by_id
+
+routes = ViewRoutes()
 
 
 def local_time_form(user, formdata=None) -> LocalTimeForm:
@@ -48,13 +51,13 @@ def _account_page(status: int = 200, *, password_form=None, token_form=None, dis
     )
 
 
-@bp.route("/account")
+@routes.route("/account")
 @signed_in_required
 def account():
     return _account_page()
 
 
-@bp.route("/account/password", methods=["POST"])
+@routes.route("/account/password", methods=["POST"])
 @signed_in_required
 def change_password():
     form = ChangePasswordForm()
@@ -74,7 +77,7 @@ def change_password():
     return redirect(url_for("accounts.account"))
 
 
-@bp.route("/account/local-time", methods=["POST"])
+@routes.route("/account/local-time", methods=["POST"])
 @signed_in_required
 def change_local_time():
     user = current_user._get_current_object()
@@ -91,7 +94,7 @@ def change_local_time():
     return redirect(url_for("accounts.account") + "#local-time")
 
 
-@bp.route("/account/tokens", methods=["POST"])
+@routes.route("/account/tokens", methods=["POST"])
 @signed_in_required
 def create_token():
     form = ApiTokenForm()
@@ -108,7 +111,7 @@ def create_token():
     return response
 
 
-@bp.route("/account/tokens/<uuid:token_id>/revoke", methods=["POST"])
+@routes.route("/account/tokens/<uuid:token_id>/revoke", methods=["POST"])
 @signed_in_required
 def revoke_token(token_id):
     token = queries.token_for(current_user, token_id)
@@ -135,7 +138,7 @@ def _setup_page(secret: str, form, status: int = 200, error: str | None = None):
                 required=required, agency=agency, error=error)
 
 
-@bp.route("/account/two-factor", methods=["GET"])
+@routes.route("/account/two-factor", methods=["GET"])
 @signed_in_required
 def two_factor_setup():
     if current_user.totp_enabled:
@@ -147,7 +150,7 @@ def two_factor_setup():
     return _setup_page(secret, EnableTwoFactorForm(formdata=None))
 
 
-@bp.route("/account/two-factor", methods=["POST"])
+@routes.route("/account/two-factor", methods=["POST"])
 @signed_in_required
 def two_factor_confirm():
     if current_user.totp_enabled:
@@ -170,7 +173,7 @@ def two_factor_confirm():
     return redirect(url_for("accounts.account") + "#two-factor")
 
 
-@bp.route("/account/two-factor/disable", methods=["POST"])
+@routes.route("/account/two-factor/disable", methods=["POST"])
 @signed_in_required
 def two_factor_disable():
     form = DisableTwoFactorForm()

@@ -10,12 +10,14 @@ from app.accounts import credentials, queries, services
 from app.accounts.auth import agency_admin_required, require_roles
 from app.accounts.forms import InviteUserForm, RoleForm, SecurityForm
 from app.accounts.models import AGENCY_ROLES, CLIENT_ROLES, ROLE_LABELS, ROLES
-from app.accounts.views.blueprint import bp, page
+from app.accounts.views.blueprint import page
 from app.core import audit
 from app.core.errors import AppError
 from app.core.pages import apply_form_errors
+from app.core.routes import ViewRoutes
 from tenants.lookup import agency_by_id
 
+routes = ViewRoutes()
 user_admin_required = require_roles("agency_admin", "client_admin")
 STATUSES = ("active", "invited", "deactivated")
 
@@ -37,7 +39,7 @@ def _as_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-@bp.route("/admin/users")
+@routes.route("/admin/users")
 @user_admin_required
 def users():
     if current_user.role == "client_admin":  # client admins manage their people on the portal's People page
@@ -67,7 +69,7 @@ def _invite_choices(form: InviteUserForm) -> None:
         form.client_id.choices = [(str(current_user.client_id), current_user.client.name)]
 
 
-@bp.route("/admin/users/invite", methods=["GET", "POST"])
+@routes.route("/admin/users/invite", methods=["GET", "POST"])
 @user_admin_required
 def invite_user():
     if current_user.role == "client_admin" and request.method == "GET":
@@ -113,13 +115,13 @@ def _detail_page(user, status: int = 200, role_form=None, error: str | None = No
                 can_manage=current_user.is_agency_admin or user.is_client_user)
 
 
-@bp.route("/admin/users/<uuid:user_id>")
+@routes.route("/admin/users/<uuid:user_id>")
 @user_admin_required
 def user_detail(user_id):
     return _detail_page(queries.user_for(current_user, user_id))
 
 
-@bp.route("/admin/users/<uuid:user_id>/role", methods=["POST"])
+@routes.route("/admin/users/<uuid:user_id>/role", methods=["POST"])
 @user_admin_required
 def change_role(user_id):
     user = queries.user_for(current_user, user_id)
@@ -149,27 +151,27 @@ def _user_action(user_id, action, message: str):
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
 
-@bp.route("/admin/users/<uuid:user_id>/deactivate", methods=["POST"])
+@routes.route("/admin/users/<uuid:user_id>/deactivate", methods=["POST"])
 @user_admin_required
 def deactivate_user(user_id):
     return _user_action(user_id, services.deactivate_user,
                         "{name} has been deactivated: their sessions and API tokens stopped working.")
 
 
-@bp.route("/admin/users/<uuid:user_id>/reactivate", methods=["POST"])
+@routes.route("/admin/users/<uuid:user_id>/reactivate", methods=["POST"])
 @user_admin_required
 def reactivate_user(user_id):
     return _user_action(user_id, services.reactivate_user, "{name} has been reactivated and can sign in again.")
 
 
-@bp.route("/admin/users/<uuid:user_id>/resend", methods=["POST"])
+@routes.route("/admin/users/<uuid:user_id>/resend", methods=["POST"])
 @user_admin_required
 def resend_invitation(user_id):
     return _user_action(user_id, services.resend_invitation,
                         "A new invitation was sent to {email}. Earlier links no longer work.")
 
 
-@bp.route("/admin/security", methods=["GET", "POST"])
+@routes.route("/admin/security", methods=["GET", "POST"])
 @agency_admin_required
 def security():
     agency = agency_by_id(current_user.agency_id)

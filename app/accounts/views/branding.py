@@ -10,12 +10,14 @@ from wtforms.validators import Optional
 
 from app.accounts import branding, localtime
 from app.accounts.auth import agency_admin_required
-from app.accounts.views.blueprint import bp, page, workspace_hint
+from app.accounts.views.blueprint import page, workspace_hint
 from app.core import localtime as core_localtime
 from app.core.errors import AppError
 from app.core.pages import accent_palette, apply_form_errors
+from app.core.routes import ViewRoutes
 from tenants.lookup import agency_by_id, agency_by_slug
 
+routes = ViewRoutes()
 LOGO_CACHE_SECONDS = 24 * 3600  # logo URLs carry a version, so a new upload is fetched at once anyway
 # Signed-out pages that wear the branding of the workspace they are for.
 BRANDED_SIGNED_OUT = {"accounts.sign_in", "accounts.sign_in_verify", "accounts.password_forgot"}
@@ -59,7 +61,7 @@ def _page(agency, form, status: int = 200, error: str | None = None, local_form=
                 preview=accent_palette(agency.accent_colour), local_form=local_form or _local_form(agency))
 
 
-@bp.route("/admin/branding", methods=["GET", "POST"])
+@routes.route("/admin/branding", methods=["GET", "POST"])
 @agency_admin_required
 def branding_settings():
     agency = agency_by_id(current_user.agency_id)
@@ -83,7 +85,7 @@ def branding_settings():
     return redirect(url_for("accounts.branding_settings"))
 
 
-@bp.route("/admin/local-time", methods=["POST"])
+@routes.route("/admin/local-time", methods=["POST"])
 @agency_admin_required
 def agency_local_time():
     agency = agency_by_id(current_user.agency_id)
@@ -102,7 +104,7 @@ def agency_local_time():
     return redirect(url_for("accounts.branding_settings") + "#local-time")
 
 
-@bp.route("/brand/logo/<slug>")
+@routes.route("/brand/logo/<slug>")
 def brand_logo(slug):
     """An agency's logo, public (the sign-in page shows it before anyone signs in)."""
     agency, data = branding.public_logo(slug)
@@ -114,7 +116,7 @@ def brand_logo(slug):
     return response
 
 
-@bp.before_request
+@routes.before_request
 def _brand_signed_out_pages():
     """On the sign-in pages, the workspace known before the form is sent (?workspace=, subdomain or cookie) sets the look.
 

@@ -13,13 +13,15 @@ from app.accounts.auth import signed_in_required
 from app.accounts.forms import AcceptInvitationForm, ForgotPasswordForm, ResetPasswordForm, SecondFactorForm, SignInForm
 from app.accounts.models import User
 from app.accounts.services import SignInRefused, SignInThrottled
-from app.accounts.views.blueprint import bp, page, remember_workspace, workspace_hint
+from app.accounts.views.blueprint import page, remember_workspace, workspace_hint
 from app.core.errors import AppError, ValidationFailed
 from app.core.pages import apply_form_errors, safe_next
+from app.core.routes import ViewRoutes
 from app.extensions import db, limiter
 from tenants.context import TenantContext, set_tenant
 from tenants.lookup import agency_by_id
 
+routes = ViewRoutes()
 PENDING_KEYS = ("2fa_user", "2fa_remember", "2fa_next", "2fa_started")
 PENDING_TTL_SECONDS = 10 * 60
 
@@ -38,7 +40,7 @@ def _after_sign_in(user: User, target: str | None) -> str:
     return target or url_for("dashboard.home")
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
+@routes.route("/sign-in", methods=["GET", "POST"])
 @_login_limit()
 def sign_in():
     if request.method == "GET" and current_user.is_authenticated:
@@ -102,7 +104,7 @@ def _pending_user() -> User | None:
     return user
 
 
-@bp.route("/sign-in/verify", methods=["GET", "POST"])
+@routes.route("/sign-in/verify", methods=["GET", "POST"])
 @_login_limit()
 def sign_in_verify():
     if request.method == "GET" and current_user.is_authenticated:
@@ -130,7 +132,7 @@ def sign_in_verify():
     return redirect(_after_sign_in(user, target))
 
 
-@bp.route("/sign-out", methods=["POST"])
+@routes.route("/sign-out", methods=["POST"])
 @signed_in_required
 def sign_out():
     services.end_session(current_user._get_current_object())
@@ -138,7 +140,7 @@ def sign_out():
     return redirect(url_for("accounts.sign_in"))
 
 
-@bp.route("/password/forgot", methods=["GET", "POST"])
+@routes.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"])
 def password_forgot():
     form = ForgotPasswordForm()
@@ -150,7 +152,7 @@ def password_forgot():
     return page("accounts/password_forgot_sent.html", 200, email=form.email.data)
 
 
-@bp.route("/password/reset/<token>", methods=["GET"])
+@routes.route("/password/reset/<token>", methods=["GET"])
 def password_reset(token):
     """The emailed link: exchanged for a short-lived state cookie, then a token-free address."""
     try:
@@ -169,7 +171,7 @@ def _link_gone(kind: str):
     return links.forget_link_state(page("accounts/link_invalid.html", 410, status=410, message=message, kind=page_kind), kind)
 
 
-@bp.route("/password/reset", methods=["GET", "POST"])
+@routes.route("/password/reset", methods=["GET", "POST"])
 def password_reset_form():
     token = links.link_state("reset")
     if token is None:
@@ -194,7 +196,7 @@ def password_reset_form():
     return page("accounts/password_reset.html", 422 if form.is_submitted() else 200, form=form, user=user)
 
 
-@bp.route("/invitations/<token>", methods=["GET"])
+@routes.route("/invitations/<token>", methods=["GET"])
 def accept_invitation(token):
     """The emailed link: exchanged for a short-lived state cookie, then a token-free address."""
     try:
@@ -204,7 +206,7 @@ def accept_invitation(token):
     return links.keep_link_state(redirect(url_for("accounts.accept_invitation_form")), "invite", token)
 
 
-@bp.route("/invitations/accept", methods=["GET", "POST"])
+@routes.route("/invitations/accept", methods=["GET", "POST"])
 def accept_invitation_form():
     token = links.link_state("invite")
     if token is None:

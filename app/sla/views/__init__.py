@@ -1,5 +1,4 @@
-"""SLA pages: settings (calendars, policies and rules, client holidays) and reports; routes attach to `bp`."""
-from app.sla.views import reports, settings  # noqa: F401
-from app.sla.views.blueprint import bp
+"""SLA pages: settings (calendars, policies and rules, client holidays) and reports.
 
-__all__ = ["bp"]
+The `sla` blueprint lives in `blueprint`; `settings` and `reports` declare their `routes`, attached by the app factory.
+"""

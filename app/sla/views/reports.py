@@ -16,15 +16,16 @@ from app.accounts.models import User
 from app.catalog.models import ServiceLine
 from app.core import dates, localtime
 from app.core.errors import NotFound
+from app.core.routes import ViewRoutes
 from app.core.types import utcnow
 from app.sla import queries
 from app.sla.queries import DIMENSION_LABELS, DIMENSIONS, InvalidRange, ReportScope, SlaReport
-from app.sla.views.blueprint import bp
 from app.work.access import visible_tasks
 from app.work.models import Queue
 from tenants.lookup import get_or_404, note_foreign_id
 from tenants.models import Client
 
+routes = ViewRoutes()
 PAGE_BREACHES = 50
 # dimension -> (page endpoint, URL id parameter, ReportScope field)
 SUBJECTS = {
@@ -174,8 +175,8 @@ def _render(*, title: str, subtitle: str, scope: ReportScope, export: bool, csv_
                            reach_note=current_user.role == "staff", today=localtime.today(now, tenant_zone()))
 
 
-@bp.route("/sla/reports")
-@bp.route("/sla/reports.csv", endpoint="reports_csv", defaults={"export": True})
+@routes.route("/sla/reports")
+@routes.route("/sla/reports.csv", endpoint="reports_csv", defaults={"export": True})
 @agency_user_required
 def reports(export=False):
     return _render(title="SLA reports", subtitle="Compliance, response and resolution times, and breaches across the agency",
@@ -183,8 +184,8 @@ def reports(export=False):
                    overview=True)
 
 
-@bp.route("/sla/reports/clients/<uuid:client_id>")
-@bp.route("/sla/reports/clients/<uuid:client_id>/report.csv", endpoint="client_report_csv", defaults={"export": True})
+@routes.route("/sla/reports/clients/<uuid:client_id>")
+@routes.route("/sla/reports/clients/<uuid:client_id>/report.csv", endpoint="client_report_csv", defaults={"export": True})
 @agency_user_required
 def client_report(client_id, export=False):
     client = get_or_404(Client, client_id)
@@ -192,8 +193,8 @@ def client_report(client_id, export=False):
                    csv_endpoint="sla.client_report_csv", csv_args={"client_id": client.id}, csv_name="client")
 
 
-@bp.route("/sla/reports/queues/<uuid:queue_id>")
-@bp.route("/sla/reports/queues/<uuid:queue_id>/report.csv", endpoint="queue_report_csv", defaults={"export": True})
+@routes.route("/sla/reports/queues/<uuid:queue_id>")
+@routes.route("/sla/reports/queues/<uuid:queue_id>/report.csv", endpoint="queue_report_csv", defaults={"export": True})
 @agency_user_required
 def queue_report(queue_id, export=False):
     queue = get_or_404(Queue, queue_id)
@@ -201,8 +202,8 @@ def queue_report(queue_id, export=False):
                    csv_endpoint="sla.queue_report_csv", csv_args={"queue_id": queue.id}, csv_name="queue")
 
 
-@bp.route("/sla/reports/services/<uuid:service_line_id>")
-@bp.route("/sla/reports/services/<uuid:service_line_id>/report.csv", endpoint="service_report_csv", defaults={"export": True})
+@routes.route("/sla/reports/services/<uuid:service_line_id>")
+@routes.route("/sla/reports/services/<uuid:service_line_id>/report.csv", endpoint="service_report_csv", defaults={"export": True})
 @agency_user_required
 def service_report(service_line_id, export=False):
     line = get_or_404(ServiceLine, service_line_id)
@@ -219,8 +220,8 @@ def agency_user_or_404(user_id) -> User:
     return person
 
 
-@bp.route("/sla/reports/staff/<uuid:user_id>")
-@bp.route("/sla/reports/staff/<uuid:user_id>/report.csv", endpoint="staff_report_csv", defaults={"export": True})
+@routes.route("/sla/reports/staff/<uuid:user_id>")
+@routes.route("/sla/reports/staff/<uuid:user_id>/report.csv", endpoint="staff_report_csv", defaults={"export": True})
 @agency_user_required
 def staff_report(user_id, export=False):
     person = agency_user_or_404(user_id)

@@ -9,10 +9,10 @@ from app.clients.queries import client_for
 from app.core import localtime
 from app.core.errors import AppError
 from app.core.pages import apply_form_errors, safe_next
+from app.core.routes import ViewRoutes
 from app.core.types import utcnow
 from app.sla import services
 from app.sla import settings_queries as queries
-from app.sla.views.blueprint import bp
 from app.sla.views.settings_forms import (
     METRIC_LABELS,
     CalendarForm,
@@ -31,6 +31,7 @@ from app.sla.views.settings_forms import (
     target_rows,
 )
 
+routes = ViewRoutes()
 KIND_LABELS = {"client_and_task_type": "Client and task type", "client": "Client", "task_type": "Task type",
                "agency_default": "Agency default"}
 
@@ -45,7 +46,7 @@ def _back(default: str):
 
 # --- overview ----------------------------------------------------------------------------------
 
-@bp.route("/admin/sla")
+@routes.route("/admin/sla")
 @agency_admin_required
 def settings_index():
     status = request.args.get("status") if request.args.get("status") in queries.STATUSES else "active"
@@ -64,7 +65,7 @@ def settings_index():
                  hours_summary=hours_summary)
 
 
-@bp.route("/admin/sla/client-holidays")
+@routes.route("/admin/sla/client-holidays")
 @agency_admin_required
 def settings_holidays_jump():
     """The no-JavaScript client picker of the overview: go to the chosen client's holidays."""
@@ -108,19 +109,19 @@ def _save_calendar(calendar=None):
     return redirect(url_for("sla.settings_index", _anchor="calendars"))
 
 
-@bp.route("/admin/sla/calendars/new", methods=["GET", "POST"])
+@routes.route("/admin/sla/calendars/new", methods=["GET", "POST"])
 @agency_admin_required
 def settings_new_calendar():
     return _save_calendar()
 
 
-@bp.route("/admin/sla/calendars/<uuid:calendar_id>/edit", methods=["GET", "POST"])
+@routes.route("/admin/sla/calendars/<uuid:calendar_id>/edit", methods=["GET", "POST"])
 @agency_admin_required
 def settings_edit_calendar(calendar_id):
     return _save_calendar(queries.calendar_for(calendar_id))
 
 
-@bp.route("/admin/sla/calendars/<uuid:calendar_id>/archive", methods=["POST"])
+@routes.route("/admin/sla/calendars/<uuid:calendar_id>/archive", methods=["POST"])
 @agency_admin_required
 def settings_archive_calendar(calendar_id):
     calendar = queries.calendar_for(calendar_id)
@@ -133,7 +134,7 @@ def settings_archive_calendar(calendar_id):
     return redirect(url_for("sla.settings_index", _anchor="calendars"), 303)
 
 
-@bp.route("/admin/sla/calendars/<uuid:calendar_id>/restore", methods=["POST"])
+@routes.route("/admin/sla/calendars/<uuid:calendar_id>/restore", methods=["POST"])
 @agency_admin_required
 def settings_restore_calendar(calendar_id):
     calendar = services.set_calendar_archived(queries.calendar_for(calendar_id), False)
@@ -201,25 +202,25 @@ def _policy_page(policy, rule_form=None, status: int = 200, error: str | None = 
                  rule_form=rule_form, rule_error=error, metric_labels=METRIC_LABELS)
 
 
-@bp.route("/admin/sla/policies/new", methods=["GET", "POST"])
+@routes.route("/admin/sla/policies/new", methods=["GET", "POST"])
 @agency_admin_required
 def settings_new_policy():
     return _save_policy()
 
 
-@bp.route("/admin/sla/policies/<uuid:policy_id>")
+@routes.route("/admin/sla/policies/<uuid:policy_id>")
 @agency_admin_required
 def settings_policy(policy_id):
     return _policy_page(queries.policy_for(policy_id))
 
 
-@bp.route("/admin/sla/policies/<uuid:policy_id>/edit", methods=["GET", "POST"])
+@routes.route("/admin/sla/policies/<uuid:policy_id>/edit", methods=["GET", "POST"])
 @agency_admin_required
 def settings_edit_policy(policy_id):
     return _save_policy(queries.policy_for(policy_id))
 
 
-@bp.route("/admin/sla/policies/<uuid:policy_id>/archive", methods=["POST"])
+@routes.route("/admin/sla/policies/<uuid:policy_id>/archive", methods=["POST"])
 @agency_admin_required
 def settings_archive_policy(policy_id):
     policy = services.set_policy_archived(queries.policy_for(policy_id), True)
@@ -227,7 +228,7 @@ def settings_archive_policy(policy_id):
     return redirect(url_for("sla.settings_policy", policy_id=policy.id), 303)
 
 
-@bp.route("/admin/sla/policies/<uuid:policy_id>/restore", methods=["POST"])
+@routes.route("/admin/sla/policies/<uuid:policy_id>/restore", methods=["POST"])
 @agency_admin_required
 def settings_restore_policy(policy_id):
     policy = services.set_policy_archived(queries.policy_for(policy_id), False)
@@ -237,7 +238,7 @@ def settings_restore_policy(policy_id):
 
 # --- rules -------------------------------------------------------------------------------------
 
-@bp.route("/admin/sla/policies/<uuid:policy_id>/rules", methods=["POST"])
+@routes.route("/admin/sla/policies/<uuid:policy_id>/rules", methods=["POST"])
 @agency_admin_required
 def settings_set_rule(policy_id):
     policy = queries.policy_for(policy_id)
@@ -262,7 +263,7 @@ def settings_set_rule(policy_id):
     return redirect(url_for("sla.settings_policy", policy_id=policy.id, _anchor="rules"))
 
 
-@bp.route("/admin/sla/rules/<uuid:rule_id>/remove", methods=["POST"])
+@routes.route("/admin/sla/rules/<uuid:rule_id>/remove", methods=["POST"])
 @agency_admin_required
 def settings_remove_rule(rule_id):
     rule = queries.rule_for(rule_id)
@@ -274,7 +275,7 @@ def settings_remove_rule(rule_id):
 
 # --- client holidays ---------------------------------------------------------------------------
 
-@bp.route("/clients/<uuid:client_id>/holidays", methods=["GET", "POST"])
+@routes.route("/clients/<uuid:client_id>/holidays", methods=["GET", "POST"])
 @agency_admin_required
 def settings_client_holidays(client_id):
     client = client_for(current_user, client_id)
@@ -299,7 +300,7 @@ def settings_client_holidays(client_id):
                  show_past=show_past, today=today)
 
 
-@bp.route("/clients/<uuid:client_id>/holidays/<uuid:client_holiday_id>/remove", methods=["POST"])
+@routes.route("/clients/<uuid:client_id>/holidays/<uuid:client_holiday_id>/remove", methods=["POST"])
 @agency_admin_required
 def settings_remove_client_holiday(client_id, client_holiday_id):
     client = client_for(current_user, client_id)

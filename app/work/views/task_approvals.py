@@ -5,11 +5,14 @@ from flask import flash, request
 from flask_login import current_user
 
 from app.core.errors import AppError
+from app.core.routes import ViewRoutes
 from app.work.services import approvals
-from app.work.views.task_blueprint import back_to, bp, load_task, render_task
+from app.work.views.task_blueprint import back_to, load_task, render_task
+
+routes = ViewRoutes()
 
 
-@bp.route("/tasks/<uuid:task_id>/approvals", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/approvals", methods=["POST"])
 def approval_request(task_id):
     task = load_task(task_id)
     form = request.form
@@ -25,7 +28,7 @@ def approval_request(task_id):
     return back_to(task, "approvals")
 
 
-@bp.route("/tasks/<uuid:task_id>/approvals/<uuid:approval_request_id>/withdraw", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/approvals/<uuid:approval_request_id>/withdraw", methods=["POST"])
 def approval_withdraw(task_id, approval_request_id):
     task = load_task(task_id)
     approval = approvals.approval_for(task, approval_request_id)

@@ -8,8 +8,11 @@ from flask_login import current_user
 
 from app.core import dates
 from app.core.errors import AppError, ValidationFailed
+from app.core.routes import ViewRoutes
 from app.work.services import documents
-from app.work.views.task_blueprint import back_to, bp, load_task, render_task
+from app.work.views.task_blueprint import back_to, load_task, render_task
+
+routes = ViewRoutes()
 
 
 def _due_on(raw: str | None) -> date | None:
@@ -25,7 +28,7 @@ def _due_on(raw: str | None) -> date | None:
     return day
 
 
-@bp.route("/tasks/<uuid:task_id>/documents", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/documents", methods=["POST"])
 def document_request_add(task_id):
     task = load_task(task_id)
     form = request.form
@@ -40,7 +43,7 @@ def document_request_add(task_id):
     return back_to(task, "documents")
 
 
-@bp.route("/tasks/<uuid:task_id>/documents/<uuid:document_request_id>", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/documents/<uuid:document_request_id>", methods=["POST"])
 def document_request_change(task_id, document_request_id):
     """action = add_item (name, note) or cancel."""
     task = load_task(task_id)
@@ -60,7 +63,7 @@ def document_request_change(task_id, document_request_id):
     return back_to(task, "documents")
 
 
-@bp.route("/tasks/<uuid:task_id>/documents/items/<uuid:document_item_id>", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/documents/items/<uuid:document_item_id>", methods=["POST"])
 def document_item_change(task_id, document_item_id):
     """action = accept, reject (reason), remove, or upload (file, on the client's behalf)."""
     task = load_task(task_id)

@@ -6,8 +6,11 @@ from flask_login import current_user
 
 from app.core import storage
 from app.core.errors import AppError, ValidationFailed
+from app.core.routes import ViewRoutes
 from app.work.services import attachments, checklist, comments, watchers
-from app.work.views.task_blueprint import back_to, bp, load_task, render_task
+from app.work.views.task_blueprint import back_to, load_task, render_task
+
+routes = ViewRoutes()
 
 
 def _checked(name: str) -> bool:
@@ -16,7 +19,7 @@ def _checked(name: str) -> bool:
 
 # --- checklist -------------------------------------------------------------------------------
 
-@bp.route("/tasks/<uuid:task_id>/checklist", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/checklist", methods=["POST"])
 def checklist_add(task_id):
     task = load_task(task_id)
     try:
@@ -26,7 +29,7 @@ def checklist_add(task_id):
     return back_to(task, "checklist")
 
 
-@bp.route("/tasks/<uuid:task_id>/checklist/<uuid:checklist_item_id>", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/checklist/<uuid:checklist_item_id>", methods=["POST"])
 def checklist_change(task_id, checklist_item_id):
     """One form endpoint per item: action = tick, untick, edit, up, down or remove."""
     task = load_task(task_id)
@@ -51,7 +54,7 @@ def checklist_change(task_id, checklist_item_id):
 
 # --- comments --------------------------------------------------------------------------------
 
-@bp.route("/tasks/<uuid:task_id>/comments", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/comments", methods=["POST"])
 def comment_add(task_id):
     task = load_task(task_id)
     visible = request.form.get("visibility") == "client"
@@ -63,7 +66,7 @@ def comment_add(task_id):
     return back_to(task, "comments")
 
 
-@bp.route("/tasks/<uuid:task_id>/comments/<uuid:comment_id>", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/comments/<uuid:comment_id>", methods=["POST"])
 def comment_change(task_id, comment_id):
     """action = edit or delete, on one's own comment."""
     task = load_task(task_id)
@@ -82,7 +85,7 @@ def comment_change(task_id, comment_id):
 
 # --- attachments -----------------------------------------------------------------------------
 
-@bp.route("/tasks/<uuid:task_id>/attachments", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/attachments", methods=["POST"])
 def attachment_add(task_id):
     task = load_task(task_id)
     upload = request.files.get("file")
@@ -97,7 +100,7 @@ def attachment_add(task_id):
     return back_to(task, "attachments")
 
 
-@bp.route("/tasks/<uuid:task_id>/attachments/<uuid:attachment_id>", methods=["GET"])
+@routes.route("/tasks/<uuid:task_id>/attachments/<uuid:attachment_id>", methods=["GET"])
 def attachment_download(task_id, attachment_id):
     task = load_task(task_id)
     row = attachments.attachment_of(task, attachment_id, current_user)
@@ -105,7 +108,7 @@ def attachment_download(task_id, attachment_id):
                                      size_bytes=row.size_bytes, sha256=row.sha256)
 
 
-@bp.route("/tasks/<uuid:task_id>/attachments/<uuid:attachment_id>/delete", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/attachments/<uuid:attachment_id>/delete", methods=["POST"])
 def attachment_delete(task_id, attachment_id):
     task = load_task(task_id)
     row = attachments.attachment_of(task, attachment_id, current_user)
@@ -119,7 +122,7 @@ def attachment_delete(task_id, attachment_id):
 
 # --- watching --------------------------------------------------------------------------------
 
-@bp.route("/tasks/<uuid:task_id>/watch", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/watch", methods=["POST"])
 def watch(task_id):
     task = load_task(task_id)
     if request.form.get("action") == "unwatch":

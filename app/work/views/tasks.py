@@ -13,18 +13,14 @@ from app.catalog.models import ClientService, ServiceLine, TaskType
 from app.clients import queries as client_queries
 from app.core import dates, localtime
 from app.core.errors import AppError, ValidationFailed
+from app.core.routes import ViewRoutes
 from app.extensions import db
 from app.work.models import PRIORITIES
 from app.work.services import tasks
-from app.work.views import (  # noqa: F401  (each adds its routes to bp)
-    task_approvals,
-    task_documents,
-    task_parts,
-)
-from app.work.views.task_blueprint import back_to, bp, load_task, page, render_task
+from app.work.views.task_blueprint import back_to, load_task, page, render_task
 from tenants.lookup import get_in_tenant
 
-__all__ = ["bp"]
+routes = ViewRoutes()
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -54,7 +50,7 @@ def _beyond_range(raw: str | None) -> bool:
         return False
 
 
-@bp.route("/tasks/<uuid:task_id>")
+@routes.route("/tasks/<uuid:task_id>")
 def detail(task_id):
     return render_task(load_task(task_id))
 
@@ -80,7 +76,7 @@ def _new_task_choices(client_id, task_type_id) -> dict:
             "assignees": assignees, "priorities": PRIORITIES}
 
 
-@bp.route("/tasks/new", methods=["GET", "POST"])
+@routes.route("/tasks/new", methods=["GET", "POST"])
 def new():
     source = request.form if request.method == "POST" else request.args
     choices = _new_task_choices(_uuid(source.get("client_id")), _uuid(source.get("task_type_id")))
@@ -106,7 +102,7 @@ def new():
 
 # --- changes ---------------------------------------------------------------------------------
 
-@bp.route("/tasks/<uuid:task_id>/edit", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/edit", methods=["POST"])
 def edit(task_id):
     task = load_task(task_id)
     form = request.form
@@ -123,7 +119,7 @@ def edit(task_id):
     return back_to(task)
 
 
-@bp.route("/tasks/<uuid:task_id>/custom-values", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/custom-values", methods=["POST"])
 def custom_values(task_id):
     task = load_task(task_id)
     task_type = get_in_tenant(TaskType, task.task_type_id)
@@ -136,7 +132,7 @@ def custom_values(task_id):
     return back_to(task, "custom")
 
 
-@bp.route("/tasks/<uuid:task_id>/transition", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/transition", methods=["POST"])
 def transition(task_id):
     task = load_task(task_id)
     to = request.form.get("status", "")
@@ -148,7 +144,7 @@ def transition(task_id):
     return back_to(task)
 
 
-@bp.route("/tasks/<uuid:task_id>/assign", methods=["POST"])
+@routes.route("/tasks/<uuid:task_id>/assign", methods=["POST"])
 def assign(task_id):
     task = load_task(task_id)
     choice = request.form.get("assignee_id", "")
