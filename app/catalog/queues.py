@@ -1,4 +1,5 @@
 """The queues a task type can default to: work owns queues and supplies this directory when the app starts."""
+
 from __future__ import annotations
 
 import uuid

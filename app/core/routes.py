@@ -1,4 +1,5 @@
 """Routes that a page module declares for a blueprint defined elsewhere; the app factory attaches them explicitly."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,7 +39,6 @@ class ViewRoutes:
             blueprint.add_url_rule(rule, options.pop("endpoint", None), view, **options)
         for hook in self._before_request:
             blueprint.before_request(hook)
-
 
 
 def attach_routes(blueprint: Blueprint, *modules_routes: ViewRoutes) -> Blueprint:

@@ -1,4 +1,5 @@
 """Work's queues as the catalog's queue directory: the default queue of a task type, and each service line's queue."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,9 +27,7 @@ class WorkQueueDirectory:
         return queue.id if queue is not None and queue.archived_at is None else None
 
     def line_queue_id(self, service_line_id) -> uuid.UUID | None:
-        return db.session.scalar(
-            select(Queue.id).where(Queue.service_line_id == service_line_id, Queue.archived_at.is_(None)).order_by(Queue.name)
-        )
+        return db.session.scalar(select(Queue.id).where(Queue.service_line_id == service_line_id, Queue.archived_at.is_(None)).order_by(Queue.name))
 
     def ensure_line_queue(self, name: str, description: str, service_line_id) -> tuple[uuid.UUID, bool]:
         queue_id = db.session.scalar(select(Queue.id).where(Queue.name == name)) or self.line_queue_id(service_line_id)
