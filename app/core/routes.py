@@ -24,6 +24,11 @@ class ViewRoutes:
 
         return decorator
 
+    @property
+    def blueprint_names(self) -> frozenset[str]:
+        """The blueprints these routes were added to (empty: declared but never attached, so unreachable)."""
+        return frozenset(self._added_to)
+
     def before_request(self, hook: Callable) -> Callable:
         self._before_request.append(hook)
         return hook
