@@ -99,13 +99,12 @@ def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_views
     from app.dashboard.views import bp as dashboard_views
     from app.notifications.api import blp as notifications_api
-    from app.notifications.unsubscribe_views import bp as unsubscribe_views
-    from app.notifications.views import bp as notifications_views
-    from app.portal import approval_views  # noqa: F401  (adds the approval decision to the portal's pages)
-    from app.portal.api import blp as portal_api
-    from app.portal.approvals_api import blp as portal_approvals_api
-    from app.portal.people import bp as people_views
-    from app.portal.views import bp as portal_views
+    from app.notifications.views.notifications import bp as notifications_views
+    from app.notifications.views.unsubscribe import bp as unsubscribe_views
+    from app.portal.api.approvals import blp as portal_approvals_api
+    from app.portal.api.requests import blp as portal_api
+    from app.portal.views import bp as portal_views  # the requests pages with their approval decisions
+    from app.portal.views.people import bp as people_views
     from app.sla.api.reports import blp as sla_reports_api
     from app.sla.api.settings import blp as sla_settings_api
     from app.sla.views import bp as sla_views

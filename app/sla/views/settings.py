@@ -11,7 +11,7 @@ from app.core.errors import AppError
 from app.core.pages import apply_form_errors, safe_next
 from app.core.types import utcnow
 from app.sla import services
-from app.sla import settings_queries as queries
+from app.sla.queries import settings as queries
 from app.sla.views.blueprint import bp
 from app.sla.views.settings_forms import (
     METRIC_LABELS,

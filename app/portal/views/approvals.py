@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.core.errors import AppError
 from app.portal import queries
-from app.portal.views import bp, render_request
+from app.portal.views.requests import bp, render_request
 from app.work.services import approvals
 
 
