@@ -79,12 +79,7 @@ def create_service_line(values: dict) -> ServiceLine:
 def update_service_line(line: ServiceLine, values: dict) -> ServiceLine:
     cleaned = _clean_line(values)
     _ensure_unique_line(cleaned, exclude_id=line.id)
-    changes = {k: v for k, v in cleaned.items() if getattr(line, k) != v}
-    for key, value in changes.items():
-        setattr(line, key, value)
-    if changes:
-        db.session.flush()
-        audit.record("service_line.updated", line, fields=sorted(changes))
+    audit.record_changes(line, cleaned, "service_line.updated")
     return line
 
 
@@ -220,12 +215,7 @@ def update_task_type(task_type: TaskType, values: dict) -> TaskType:
     if "name" in cleaned or "service_line_id" in cleaned:
         _ensure_unique_type(cleaned.get("service_line_id", task_type.service_line_id), cleaned.get("name", task_type.name),
                             exclude_id=task_type.id)
-    changes = {k: v for k, v in cleaned.items() if getattr(task_type, k) != v}
-    for key, value in changes.items():
-        setattr(task_type, key, value)
-    if changes:
-        db.session.flush()
-        audit.record("task_type.updated", task_type, fields=sorted(changes))
+    audit.record_changes(task_type, cleaned, "task_type.updated")
     return task_type
 
 
