@@ -2,8 +2,8 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
 from app.core.api import computed
+from app.core.pagination import PageArgs
 
 
 class PortalCommentOut(Schema):

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the work lists API: list filters and pages, claim-next, bulk changes, saved filters, summaries."""
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
+from app.core.pagination import PageArgs
 from app.work.queries.filters import TaskFilterArgs
 from app.work.schemas.tasks import TaskListItemOut
 from app.work.services.bulk import ACTIONS, MAX_TASKS
