@@ -148,11 +148,7 @@ def _save_policy(policy=None):
     context = {"form": form, "policy": policy, "version": version, "metric_labels": METRIC_LABELS,
                "has_calendars": any(c.archived_at is None for c in calendars)}
     if not form.is_submitted():
-        if version is not None:
-            form.calendar_id.data = str(version.calendar_id)
-            form.at_risk_percent.data = version.at_risk_percent
-        elif len(form.calendar_id.choices) == 2:
-            form.calendar_id.data = form.calendar_id.choices[1][0]
+        _prefill_policy_form(form, version)
         return render_page("sla/settings_policy_form.html", rows=target_rows(version.targets if version else services.DEFAULT_TARGETS),
                      **context)
     rows, targets, targets_valid = parse_target_rows(request.form)
@@ -165,25 +161,43 @@ def _save_policy(policy=None):
     try:
         saved = services.update_policy(policy, values, current_user) if policy else services.create_policy(values, current_user)
     except AppError as error:
-        fields = dict(error.fields or {})
-        target_errors = fields.pop("targets", None)
-        if isinstance(target_errors, dict):
-            cells = {f"{row['priority']}.{metric}": cell for row in rows for metric, cell in row["cells"].items()}
-            for key, messages in target_errors.items():
-                if key in cells:
-                    cells[key]["errors"].extend(messages)
-        apply_form_errors(form, AppError(error.message, fields=fields))
-        if isinstance(target_errors, list):
-            form.form_errors += target_errors
+        _show_policy_errors(form, rows, error)
         return render_page("sla/settings_policy_form.html", error.status, rows=rows, error=error.message, **context)
-    if policy is None:
+    _flash_policy_saved(saved, created=policy is None, before=before)
+    return redirect(url_for("sla.settings_policy", policy_id=saved.id))
+
+
+def _prefill_policy_form(form, version) -> None:
+    """A new form shows the current version's calendar and warning point, or the only calendar there is."""
+    if version is not None:
+        form.calendar_id.data = str(version.calendar_id)
+        form.at_risk_percent.data = version.at_risk_percent
+    elif len(form.calendar_id.choices) == 2:
+        form.calendar_id.data = form.calendar_id.choices[1][0]
+
+
+def _show_policy_errors(form, rows: list, error: AppError) -> None:
+    """Put a refused policy's messages by its fields: per-target messages in their cells, the rest on the form."""
+    fields = dict(error.fields or {})
+    target_errors = fields.pop("targets", None)
+    if isinstance(target_errors, dict):
+        cells = {f"{row['priority']}.{metric}": cell for row in rows for metric, cell in row["cells"].items()}
+        for key, messages in target_errors.items():
+            if key in cells:
+                cells[key]["errors"].extend(messages)
+    apply_form_errors(form, AppError(error.message, fields=fields))
+    if isinstance(target_errors, list):
+        form.form_errors += target_errors
+
+
+def _flash_policy_saved(saved, *, created: bool, before) -> None:
+    if created:
         flash(f"Policy “{saved.name}” created. Next: choose where it applies.", "success")
     elif saved.current_version != before:
         flash(f"Policy “{saved.name}” saved as version {saved.current_version}. Tasks already running keep the version they started with.",
               "success")
     else:
         flash(f"Policy “{saved.name}” saved.", "success")
-    return redirect(url_for("sla.settings_policy", policy_id=saved.id))
 
 
 def _policy_page(policy, rule_form=None, status: int = 200, error: str | None = None):
