@@ -6,17 +6,14 @@ from functools import cache
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import queries as account_queries
 from app.accounts.auth import agency_admin_required
-from app.accounts.models import User
 from app.clients import queries, services
 from app.core.errors import AppError, Forbidden
 from app.core.pages import apply_form_errors, render_page
-from app.extensions import db
 
 bp = Blueprint("clients", __name__)
 TABS = ("active", "archived", "all")
@@ -91,8 +88,7 @@ def _form_values(form: ClientForm) -> dict:
 @bp.route("/clients/<uuid:client_id>")
 def detail(client_id):
     client = queries.client_for(current_user, client_id)
-    users = list(db.session.scalars(select(User).where(User.client_id == client.id).order_by(User.name)))
-    return render_page("clients/detail.html", client=client, users=users, staff=queries.staff_of(client))
+    return render_page("clients/detail.html", client=client, users=queries.users_of(client), staff=queries.staff_of(client))
 
 
 @bp.route("/clients/<uuid:client_id>/edit", methods=["GET", "POST"])
