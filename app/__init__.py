@@ -102,13 +102,13 @@ def register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_views
     from app.dashboard.views import bp as dashboard_views
     from app.notifications.api import blp as notifications_api
-    from app.notifications.unsubscribe_views import bp as unsubscribe_views
-    from app.notifications.views import bp as notifications_views
-    from app.portal import approval_views
-    from app.portal.api import blp as portal_api
-    from app.portal.approvals_api import blp as portal_approvals_api
-    from app.portal.people import bp as people_views
-    from app.portal.views import bp as portal_views
+    from app.notifications.views.notifications import bp as notifications_views
+    from app.notifications.views.unsubscribe import bp as unsubscribe_views
+    from app.portal.api.approvals import blp as portal_approvals_api
+    from app.portal.api.requests import blp as portal_api
+    from app.portal.views import approvals as portal_approvals
+    from app.portal.views.people import bp as people_views
+    from app.portal.views.requests import bp as portal_views
     from app.sla.api.reports import blp as sla_reports_api
     from app.sla.api.settings import blp as sla_settings_api
     from app.sla.views import reports as sla_reports
@@ -133,7 +133,7 @@ def register_blueprints(app: Flask) -> None:
     attach_routes(accounts_views, account.routes, admin.routes, branding.routes, signin.routes)
     attach_routes(task_views, task_approvals.routes, task_documents.routes, task_parts.routes, tasks.routes)
     attach_routes(sla_views, sla_reports.routes, sla_settings.routes)
-    attach_routes(portal_views, approval_views.routes)
+    attach_routes(portal_views, portal_approvals.routes)
     for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
                       time_views, schedule_views, work_views, queue_views, sla_views, portal_views,
                       people_views):

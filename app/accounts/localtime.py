@@ -14,7 +14,6 @@ from flask_login import current_user
 from app.core import audit
 from app.core.errors import ValidationFailed
 from app.core.localtime import DEFAULT_LOCALE, DEFAULT_ZONE, Viewer, is_locale, is_zone, viewing_as, zone
-from app.extensions import db
 from tenants.context import current_tenant
 from tenants.lookup import agency_by_id
 from tenants.models import Agency
@@ -99,28 +98,26 @@ def _clean(values: dict, *, allow_inherit: bool) -> dict:
     return cleaned
 
 
+def _locality_after(holder, cleaned: dict) -> dict:
+    """The zone and locale `holder` has once `cleaned` is applied, for the audit event."""
+    return {key: cleaned.get(key, getattr(holder, key)) for key in ("timezone", "locale")}
+
+
 def update_user_locality(user, values: dict) -> list[str]:
     """Set a user's own zone and/or locale (empty or None: inherit again). Returns what changed."""
     cleaned = _clean(values, allow_inherit=True)
-    changed = [key for key, value in cleaned.items() if getattr(user, key) != value]
-    for key in changed:
-        setattr(user, key, cleaned[key])
+    changed = audit.record_changes(user, cleaned, "user.locality_updated", listed_as="changed", client_id=user.client_id,
+                                   **_locality_after(user, cleaned))
     if changed:
-        db.session.flush()
         g.pop("_viewer_of_user", None)
-        audit.record("user.locality_updated", user, client_id=user.client_id, changed=changed,
-                     timezone=user.timezone, locale=user.locale)
     return changed
 
 
 def update_agency_locality(agency: Agency, values: dict) -> list[str]:
     """Set an agency's default zone and locale (both required). Returns what changed."""
     cleaned = _clean(values, allow_inherit=False)
-    changed = [key for key, value in cleaned.items() if getattr(agency, key) != value]
-    for key in changed:
-        setattr(agency, key, cleaned[key])
+    changed = audit.record_changes(agency, cleaned, "agency.locality_updated", listed_as="changed",
+                                   **_locality_after(agency, cleaned))
     if changed:
-        db.session.flush()
         g.pop("_viewer_of_user", None)
-        audit.record("agency.locality_updated", agency, changed=changed, timezone=agency.timezone, locale=agency.locale)
     return changed

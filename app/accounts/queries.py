@@ -1,9 +1,13 @@
-"""User, token and audit reads, narrowed to what the caller may see, and the clients a client user can belong to."""
+"""User, token and audit reads, narrowed to what the caller may see; the clients a user can belong to; sign-in history."""
 from __future__ import annotations
+
+import uuid
+from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
 
 from app.accounts.models import ApiToken, User
+from app.core.audit import AuditEvent
 from app.core.errors import Forbidden
 from app.core.pagination import keyset_page
 from app.extensions import db
@@ -93,3 +97,28 @@ def clients_to_choose(*, status: str = "active", limit: int = 200) -> list[Clien
     elif status == "archived":
         stmt = stmt.where(Client.archived_at.is_not(None))
     return keyset_page(stmt, Client.name, Client.id, limit=limit, cursor=None).items
+
+
+# --- sign-in history, read from the audit log (see app.accounts.throttle) ------------------------
+
+def security_event_times(agency_id: uuid.UUID, email: str, actions: tuple[str, ...], since: datetime, *,
+                         ip: str | None = None) -> list[datetime]:
+    """When `email` had these security events since `since` (from one address when `ip` is given), oldest first."""
+    stmt = select(AuditEvent.at).where(
+        AuditEvent.agency_id == agency_id, AuditEvent.actor_email == email,
+        AuditEvent.action.in_(actions), AuditEvent.at >= since,
+    )
+    if ip is not None:
+        stmt = stmt.where(AuditEvent.ip == ip)
+    return list(db.session.scalars(stmt.order_by(AuditEvent.at)))
+
+
+def last_sign_in_at(agency_id: uuid.UUID, email: str, since: datetime, ip: str | None = None) -> datetime | None:
+    """The latest completed sign-in of `email` since `since` (from one address when `ip` is given), if any."""
+    stmt = select(func.max(AuditEvent.at)).where(
+        AuditEvent.agency_id == agency_id, AuditEvent.actor_email == email,
+        AuditEvent.action == "auth.signed_in", AuditEvent.at >= since,
+    )
+    if ip is not None:
+        stmt = stmt.where(AuditEvent.ip == ip)
+    return db.session.scalar(stmt)

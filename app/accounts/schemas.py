@@ -4,11 +4,7 @@ from marshmallow import Schema, fields, validate
 from app.accounts.localtime import viewer_of
 from app.accounts.models import ROLES
 from app.core.api import computed
-
-
-class PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None)
+from app.core.pagination import PageArgs
 
 
 class TokenRequestIn(Schema):

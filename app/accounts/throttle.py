@@ -11,11 +11,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
 
-from app.core.audit import AuditEvent
+from app.accounts import queries
 from app.core.types import utcnow
-from app.extensions import db
 
 FAILURE_ACTIONS = ("auth.sign_in_failed", "auth.second_factor_failed")
 ALERT_ACTION = "auth.failure_alert_sent"
@@ -31,23 +29,7 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 def _failure_times(agency_id: uuid.UUID, email: str, since: datetime, *, ip: str | None = None,
                    actions: tuple[str, ...] = FAILURE_ACTIONS) -> list[datetime]:
-    stmt = select(AuditEvent.at).where(
-        AuditEvent.agency_id == agency_id, AuditEvent.actor_email == email,
-        AuditEvent.action.in_(actions), AuditEvent.at >= since,
-    )
-    if ip is not None:
-        stmt = stmt.where(AuditEvent.ip == ip)
-    return list(db.session.scalars(stmt.order_by(AuditEvent.at)))
-
-
-def _last_success(agency_id: uuid.UUID, email: str, since: datetime, ip: str | None = None) -> datetime | None:
-    stmt = select(func.max(AuditEvent.at)).where(
-        AuditEvent.agency_id == agency_id, AuditEvent.actor_email == email,
-        AuditEvent.action == "auth.signed_in", AuditEvent.at >= since,
-    )
-    if ip is not None:
-        stmt = stmt.where(AuditEvent.ip == ip)
-    return db.session.scalar(stmt)
+    return queries.security_event_times(agency_id, email, actions, since, ip=ip)
 
 
 def sign_in_wait(agency_id: uuid.UUID, email: str, ip: str | None) -> int:
@@ -64,7 +46,7 @@ def sign_in_wait(agency_id: uuid.UUID, email: str, ip: str | None) -> int:
     ceiling = config["LOGIN_ACCOUNT_MAX_FAILURES"]
     if len(everyone) >= ceiling:
         return _seconds_until(everyone[-ceiling] + window(), now)
-    last_ok = _last_success(agency_id, email, start, ip)
+    last_ok = queries.last_sign_in_at(agency_id, email, start, ip)
     mine = _failure_times(agency_id, email, max(start, last_ok) if last_ok else start, ip=ip)
     beyond_free = len(mine) - config["LOGIN_SOURCE_FREE_FAILURES"]
     if beyond_free < 0:
@@ -77,7 +59,7 @@ def sign_in_wait(agency_id: uuid.UUID, email: str, ip: str | None) -> int:
 def second_factor_failures(agency_id: uuid.UUID, email: str) -> list[datetime]:
     """Wrong codes for this account in the window since its last completed sign-in (from any browser or the API)."""
     start = utcnow() - window()
-    last_ok = _last_success(agency_id, email, start)
+    last_ok = queries.last_sign_in_at(agency_id, email, start)
     return _failure_times(agency_id, email, max(start, last_ok) if last_ok else start,
                           actions=("auth.second_factor_failed",))
 

@@ -1,9 +1,9 @@
 """Marshmallow input and output schemas for the catalog (unknown fields are refused)."""
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
 from app.catalog.models import FIELD_TYPES, PRIORITIES
 from app.core.api import computed
+from app.core.pagination import PageArgs
 
 STATUSES = ("active", "archived", "all")
 

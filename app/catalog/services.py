@@ -79,12 +79,7 @@ def create_service_line(values: dict) -> ServiceLine:
 def update_service_line(line: ServiceLine, values: dict) -> ServiceLine:
     cleaned = _clean_line(values)
     _ensure_unique_line(cleaned, exclude_id=line.id)
-    changes = {k: v for k, v in cleaned.items() if getattr(line, k) != v}
-    for key, value in changes.items():
-        setattr(line, key, value)
-    if changes:
-        db.session.flush()
-        audit.record("service_line.updated", line, fields=sorted(changes))
+    audit.record_changes(line, cleaned, "service_line.updated")
     return line
 
 
@@ -149,38 +144,49 @@ def _active_line(line_id) -> ServiceLine:
     return line
 
 
+def _type_name(value) -> str:
+    name = (value or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed("A task type needs a name (up to 120 characters).", fields={"name": ["Required, up to 120 characters."]})
+    return name
+
+
+def _default_queue_id(queue_id):
+    """The id of the active queue chosen as a type's default, or None when none is chosen."""
+    active_id = queue_directory().active_queue_id(queue_id) if queue_id else None
+    if queue_id and active_id is None:
+        raise ValidationFailed("Choose an active queue.", fields={"default_queue_id": ["Unknown or archived queue."]})
+    return active_id
+
+
+def _default_priority(priority) -> str:
+    if priority not in PRIORITIES:
+        raise ValidationFailed("Unknown priority.", fields={"default_priority": [f"Must be one of: {', '.join(PRIORITIES)}."]})
+    return priority
+
+
+def _expected_minutes(minutes) -> int | None:
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 100_000):
+        raise ValidationFailed("Expected effort is a number of minutes from 1 to 100000.",
+                               fields={"expected_minutes": ["From 1 to 100000 minutes."]})
+    return minutes
+
+
+# Each task-type field given, in order, with the function that checks and cleans its value.
+TYPE_FIELD_CLEANERS = (
+    ("service_line_id", lambda value: _active_line(value).id),
+    ("name", _type_name),
+    ("description", lambda value: (value or "").strip() or None),
+    ("default_queue_id", _default_queue_id),
+    ("default_priority", _default_priority),
+    ("expected_minutes", _expected_minutes),
+    ("checklist_template", clean_checklist),
+    ("custom_fields", lambda value: clean_definitions(value if value is not None else [])),
+)
+
+
 def _clean_type(values: dict) -> dict:
-    cleaned = {}
-    if "service_line_id" in values:
-        cleaned["service_line_id"] = _active_line(values["service_line_id"]).id
-    if "name" in values:
-        name = (values["name"] or "").strip()
-        if not name or len(name) > 120:
-            raise ValidationFailed("A task type needs a name (up to 120 characters).", fields={"name": ["Required, up to 120 characters."]})
-        cleaned["name"] = name
-    if "description" in values:
-        cleaned["description"] = (values["description"] or "").strip() or None
-    if "default_queue_id" in values:
-        queue_id = values["default_queue_id"]
-        active_id = queue_directory().active_queue_id(queue_id) if queue_id else None
-        if queue_id and active_id is None:
-            raise ValidationFailed("Choose an active queue.", fields={"default_queue_id": ["Unknown or archived queue."]})
-        cleaned["default_queue_id"] = active_id
-    if "default_priority" in values:
-        if values["default_priority"] not in PRIORITIES:
-            raise ValidationFailed("Unknown priority.", fields={"default_priority": [f"Must be one of: {', '.join(PRIORITIES)}."]})
-        cleaned["default_priority"] = values["default_priority"]
-    if "expected_minutes" in values:
-        minutes = values["expected_minutes"]
-        if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 100_000):
-            raise ValidationFailed("Expected effort is a number of minutes from 1 to 100000.",
-                                   fields={"expected_minutes": ["From 1 to 100000 minutes."]})
-        cleaned["expected_minutes"] = minutes
-    if "checklist_template" in values:
-        cleaned["checklist_template"] = clean_checklist(values["checklist_template"])
-    if "custom_fields" in values:
-        cleaned["custom_fields"] = clean_definitions(values["custom_fields"] if values["custom_fields"] is not None else [])
-    return cleaned
+    return {key: clean(values[key]) for key, clean in TYPE_FIELD_CLEANERS if key in values}
 
 
 def _ensure_unique_type(service_line_id, name: str, exclude_id=None) -> None:
@@ -214,12 +220,7 @@ def update_task_type(task_type: TaskType, values: dict) -> TaskType:
     if "name" in cleaned or "service_line_id" in cleaned:
         _ensure_unique_type(cleaned.get("service_line_id", task_type.service_line_id), cleaned.get("name", task_type.name),
                             exclude_id=task_type.id)
-    changes = {k: v for k, v in cleaned.items() if getattr(task_type, k) != v}
-    for key, value in changes.items():
-        setattr(task_type, key, value)
-    if changes:
-        db.session.flush()
-        audit.record("task_type.updated", task_type, fields=sorted(changes))
+    audit.record_changes(task_type, cleaned, "task_type.updated")
     return task_type
 
 

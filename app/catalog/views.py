@@ -1,7 +1,7 @@
 """Catalog pages for agency admins: service lines, task types (checklist and custom-field editors), client services."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
@@ -12,7 +12,7 @@ from app.catalog import queries, services
 from app.catalog.models import PRIORITIES
 from app.clients.queries import client_for
 from app.core.errors import AppError
-from app.core.pages import apply_form_errors
+from app.core.pages import apply_form_errors, render_page
 
 bp = Blueprint("catalog", __name__)
 TABS = ("active", "archived", "all")
@@ -20,9 +20,6 @@ SORTS = {"name": "Name", "effort": "Expected effort", "newest": "Newest"}
 FIELD_TYPE_LABELS = {"text": "Text", "number": "Number", "money": "Money", "date": "Date", "choice": "Choice", "yes_no": "Yes / no"}
 BLANK_FIELD_ROWS = 3
 
-
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
 
 
 def _messages(value, prefix: str = "") -> list[str]:
@@ -54,7 +51,7 @@ def index():
         # Show the lines that match, or that hold matching (or archived) task types.
         lines = [line for line in lines if types.get(line.id) or (q and q.lower() in f"{line.name} {line.code}".lower())
                  or (status == "archived" and line.archived_at is not None)]
-    return _page("catalog/index.html", lines=lines, types=types, status=status, sort=sort, q=q or "", tabs=TABS, sorts=SORTS,
+    return render_page("catalog/index.html", lines=lines, types=types, status=status, sort=sort, q=q or "", tabs=TABS, sorts=SORTS,
                  queue_names=queries.queue_names(), client_counts=queries.client_counts(), next_cursor=page.next_cursor,
                  paged=bool(args.get("cursor")), field_type_labels=FIELD_TYPE_LABELS)
 
@@ -83,12 +80,12 @@ def _line_values(form: ServiceLineForm) -> dict:
 def new_service_line():
     form = ServiceLineForm()
     if not form.validate_on_submit():
-        return _page("catalog/service_line_form.html", 422 if form.is_submitted() else 200, form=form, line=None)
+        return render_page("catalog/service_line_form.html", 422 if form.is_submitted() else 200, form=form, line=None)
     try:
         line = services.create_service_line(_line_values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("catalog/service_line_form.html", error.status, form=form, line=None, error=error.message)
+        return render_page("catalog/service_line_form.html", error.status, form=form, line=None, error=error.message)
     flash(f"Service line “{line.name}” ({line.code}) created. Next: add its task types.", "success")
     return redirect(url_for("catalog.index"))
 
@@ -99,12 +96,12 @@ def edit_service_line(service_line_id):
     line = queries.service_line_for(service_line_id)
     form = ServiceLineForm(obj=line)
     if not form.validate_on_submit():
-        return _page("catalog/service_line_form.html", 422 if form.is_submitted() else 200, form=form, line=line)
+        return render_page("catalog/service_line_form.html", 422 if form.is_submitted() else 200, form=form, line=line)
     try:
         services.update_service_line(line, _line_values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("catalog/service_line_form.html", error.status, form=form, line=line, error=error.message)
+        return render_page("catalog/service_line_form.html", error.status, form=form, line=line, error=error.message)
     flash(f"Service line “{line.name}” saved.", "success")
     return redirect(url_for("catalog.index"))
 
@@ -223,10 +220,10 @@ def _save_task_type(task_type=None):
     form = _task_type_form(task_type)
     context = {"form": form, "task_type": task_type, "field_types": FIELD_TYPE_LABELS}
     if not form.is_submitted():
-        return _page("catalog/task_type_form.html", rows=field_rows_from(task_type.custom_fields if task_type else []), **context)
+        return render_page("catalog/task_type_form.html", rows=field_rows_from(task_type.custom_fields if task_type else []), **context)
     rows, definitions = parse_field_rows(request.form)
     if not form.validate():
-        return _page("catalog/task_type_form.html", 422, rows=rows, **context)
+        return render_page("catalog/task_type_form.html", 422, rows=rows, **context)
     try:
         values = _type_values(form, definitions)
         saved = services.update_task_type(task_type, values) if task_type else services.create_task_type(values)
@@ -238,7 +235,7 @@ def _save_task_type(task_type=None):
         if isinstance(fields.get("custom_fields"), dict):
             fields.pop("custom_fields")
         apply_form_errors(form, AppError(error.message, fields=fields))
-        return _page("catalog/task_type_form.html", error.status, rows=rows, error=error.message, **context)
+        return render_page("catalog/task_type_form.html", error.status, rows=rows, error=error.message, **context)
     flash(f"Task type “{saved.name}” {'saved' if task_type else 'created'}.", "success")
     return redirect(url_for("catalog.index", _anchor=f"line-{saved.service_line_id}"))
 
@@ -290,8 +287,8 @@ def client_services(client_id):
         try:
             kept = services.set_client_services(client, chosen)
         except AppError as error:
-            return _page("catalog/client_services.html", error.status, client=client, lines=lines, selected=set(chosen), error=error.message)
+            return render_page("catalog/client_services.html", error.status, client=client, lines=lines, selected=set(chosen), error=error.message)
         names = ", ".join(line.name for line in kept) or "none"
         flash(f"Services of “{client.name}”: {names}.", "success")
         return redirect(url_for("clients.detail", client_id=client.id))
-    return _page("catalog/client_services.html", client=client, lines=lines, selected={str(line.id) for line in current})
+    return render_page("catalog/client_services.html", client=client, lines=lines, selected={str(line.id) for line in current})

@@ -58,3 +58,8 @@ def client_user_counts() -> dict:
 
 def staff_counts() -> dict:
     return dict(db.session.execute(select(ClientStaff.client_id, func.count()).group_by(ClientStaff.client_id)).all())
+
+
+def users_of(client: Client) -> list[User]:
+    """The client's users, by name."""
+    return list(db.session.scalars(select(User).where(User.client_id == client.id).order_by(User.name)))

@@ -1,7 +1,7 @@
 """Marshmallow input and output schemas for clients (unknown fields are refused)."""
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
+from app.core.pagination import PageArgs
 
 
 class ClientOut(Schema):

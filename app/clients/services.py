@@ -62,11 +62,7 @@ def update_client(client: Client, values: dict) -> Client:
     cleaned = _clean(values)
     if "name" in cleaned:
         _ensure_unique_name(cleaned["name"], exclude_id=client.id)
-    changes = {k: v for k, v in cleaned.items() if getattr(client, k) != v}
-    for key, value in changes.items():
-        setattr(client, key, value)
-    if changes:
-        audit.record("client.updated", client, client_id=client.id, fields=sorted(changes))
+    audit.record_changes(client, cleaned, "client.updated", client_id=client.id)
     return client
 
 

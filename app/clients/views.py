@@ -3,20 +3,17 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import queries as account_queries
 from app.accounts.auth import agency_admin_required
-from app.accounts.models import User
 from app.clients import queries, services
 from app.core.errors import AppError, Forbidden
-from app.core.pages import apply_form_errors
-from app.extensions import db
+from app.core.pages import apply_form_errors, render_page
 
 bp = Blueprint("clients", __name__)
 TABS = ("active", "archived", "all")
@@ -48,9 +45,6 @@ def _client_form(client=None) -> ClientForm:
     return form
 
 
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
-
 
 @bp.before_request
 def _agency_users_only():
@@ -67,7 +61,7 @@ def index():
     status = args.get("status") if args.get("status") in TABS else "active"
     q = (args.get("q") or "").strip()[:100] or None
     result = queries.list_clients(current_user, q=q, status=status, cursor=args.get("cursor") or None)
-    return _page("clients/index.html", clients=result.items, next_cursor=result.next_cursor, status=status, q=q or "",
+    return render_page("clients/index.html", clients=result.items, next_cursor=result.next_cursor, status=status, q=q or "",
                  user_counts=queries.client_user_counts(), staff_counts=queries.staff_counts(), tabs=TABS,
                  paged=bool(args.get("cursor")))
 
@@ -77,12 +71,12 @@ def index():
 def new():
     form = _client_form()
     if not form.validate_on_submit():
-        return _page("clients/form.html", 422 if form.is_submitted() else 200, form=form, client=None)
+        return render_page("clients/form.html", 422 if form.is_submitted() else 200, form=form, client=None)
     try:
         client = services.create_client(_form_values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("clients/form.html", error.status, form=form, client=None, error=error.message)
+        return render_page("clients/form.html", error.status, form=form, client=None, error=error.message)
     flash(f"Client “{client.name}” created. Next: assign the staff who serve it and invite its users.", "success")
     return redirect(url_for("clients.detail", client_id=client.id))
 
@@ -94,8 +88,7 @@ def _form_values(form: ClientForm) -> dict:
 @bp.route("/clients/<uuid:client_id>")
 def detail(client_id):
     client = queries.client_for(current_user, client_id)
-    users = list(db.session.scalars(select(User).where(User.client_id == client.id).order_by(User.name)))
-    return _page("clients/detail.html", client=client, users=users, staff=queries.staff_of(client))
+    return render_page("clients/detail.html", client=client, users=queries.users_of(client), staff=queries.staff_of(client))
 
 
 @bp.route("/clients/<uuid:client_id>/edit", methods=["GET", "POST"])
@@ -104,12 +97,12 @@ def edit(client_id):
     client = queries.client_for(current_user, client_id)
     form = _client_form(client)
     if not form.validate_on_submit():
-        return _page("clients/form.html", 422 if form.is_submitted() else 200, form=form, client=client)
+        return render_page("clients/form.html", 422 if form.is_submitted() else 200, form=form, client=client)
     try:
         services.update_client(client, _form_values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("clients/form.html", error.status, form=form, client=client, error=error.message)
+        return render_page("clients/form.html", error.status, form=form, client=client, error=error.message)
     flash(f"Client “{client.name}” saved.", "success")
     return redirect(url_for("clients.detail", client_id=client.id))
 
@@ -140,10 +133,10 @@ def staff(client_id):
         try:
             assigned = services.set_client_staff(client, chosen)
         except AppError as error:
-            return _page("clients/staff.html", error.status, client=client, candidates=candidates,
+            return render_page("clients/staff.html", error.status, client=client, candidates=candidates,
                          selected=set(chosen), error=error.message)
         names = ", ".join(user.name for user in assigned) or "nobody"
         flash(f"Staff serving “{client.name}”: {names}.", "success")
         return redirect(url_for("clients.detail", client_id=client.id))
     selected = {str(user.id) for user in queries.staff_of(client)}
-    return _page("clients/staff.html", client=client, candidates=candidates, selected=selected)
+    return render_page("clients/staff.html", client=client, candidates=candidates, selected=selected)

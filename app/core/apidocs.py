@@ -136,44 +136,57 @@ def contract(spec: dict) -> dict:
     inputs: set = set()
     outputs: set = set()
     for path, item in spec.get("paths", {}).items():
-        path_params = "{" in path
         for method in METHODS:
             op = item.get(method)
             if op is None:
                 continue
-            op.setdefault("operationId", operation_id(method, path))
-            if op["operationId"] in seen_ids:
-                raise ValueError(f"operationId {op['operationId']} of {method.upper()} {path} is also {seen_ids[op['operationId']]}")
-            seen_ids[op["operationId"]] = f"{method.upper()} {path}"
-            public = op.get("security") == []
-            parameters = op.setdefault("parameters", [])
-            if method == "post" and "201" in op.get("responses", {}) and not public and IDEMPOTENCY_KEY not in parameters:
-                parameters.append(dict(IDEMPOTENCY_KEY))
-            if not parameters:
-                del op["parameters"]
-            responses = op.setdefault("responses", {})
-            responses.pop("default", None)
-            for status in list(responses):
-                if not status.startswith("2"):
-                    kept = responses.pop(status)
-                    if status in ERRORS:
-                        responses[status] = _error(status, kept.get("description"))
-            for status in _error_statuses(method, op, public, path_params):
-                responses.setdefault(status, _error(status))
-            op["responses"] = dict(sorted(responses.items()))
+            _claim_operation_id(op, method, path, seen_ids)
+            _finish_operation(op, method, "{" in path)
             _refs(op.get("requestBody"), inputs)
             _refs(op.get("parameters"), inputs)
-            _refs({s: r for s, r in responses.items() if s.startswith("2")}, outputs)
+            _refs({s: r for s, r in op["responses"].items() if s.startswith("2")}, outputs)
     spec["components"].pop("responses", None)
     for unused in ("Error", "PaginationMetadata"):
         schemas.pop(unused, None)
-    # Output schemas: every field is sent (null when empty), so each is required; a generated client can rely on it.
-    for name in _closure(outputs, schemas) - _closure(inputs, schemas) - PARTIAL_OUTPUTS:
+    _require_output_fields(schemas, _closure(outputs, schemas) - _closure(inputs, schemas) - PARTIAL_OUTPUTS)
+    return spec
+
+
+def _claim_operation_id(op: dict, method: str, path: str, seen_ids: dict[str, str]) -> None:
+    """Give the operation its id (unless it names one) and refuse an id another operation already has."""
+    op.setdefault("operationId", operation_id(method, path))
+    if op["operationId"] in seen_ids:
+        raise ValueError(f"operationId {op['operationId']} of {method.upper()} {path} is also {seen_ids[op['operationId']]}")
+    seen_ids[op["operationId"]] = f"{method.upper()} {path}"
+
+
+def _finish_operation(op: dict, method: str, path_params: bool) -> None:
+    """The idempotency key on authenticated creates, and the error responses in the one shape, sorted by status."""
+    public = op.get("security") == []
+    parameters = op.setdefault("parameters", [])
+    if method == "post" and "201" in op.get("responses", {}) and not public and IDEMPOTENCY_KEY not in parameters:
+        parameters.append(dict(IDEMPOTENCY_KEY))
+    if not parameters:
+        del op["parameters"]
+    responses = op.setdefault("responses", {})
+    responses.pop("default", None)
+    for status in list(responses):
+        if not status.startswith("2"):
+            kept = responses.pop(status)
+            if status in ERRORS:
+                responses[status] = _error(status, kept.get("description"))
+    for status in _error_statuses(method, op, public, path_params):
+        responses.setdefault(status, _error(status))
+    op["responses"] = dict(sorted(responses.items()))
+
+
+def _require_output_fields(schemas: dict, names: set) -> None:
+    """Output schemas: every field is sent (null when empty), so each is required; a generated client can rely on it."""
+    for name in names:
         properties = schemas[name].get("properties", {})
         required = [key for key, prop in properties.items() if not prop.get("writeOnly")]
         if required:
             schemas[name]["required"] = required
-    return spec
 
 
 @bp.route("/api/v1/docs")

@@ -80,6 +80,21 @@ def record(action: str, target=None, *, target_type: str | None = None, target_i
     return event_row
 
 
+def record_changes(target, values: dict, action: str, *, listed_as: str = "fields", **details) -> list[str]:
+    """Compare submitted values with the object's, set the changed ones, and write one audit event listing what changed.
+
+    Returns the changed field names, sorted; when nothing changed nothing is flushed or recorded. The event is
+    `action` on `target` with the sorted names under `listed_as` plus `details`.
+    """
+    changed = sorted(key for key, value in values.items() if getattr(target, key) != value)
+    for key in changed:
+        setattr(target, key, values[key])
+    if changed:
+        db.session.flush()
+        record(action, target, **{listed_as: changed}, **details)
+    return changed
+
+
 # --- reads ---------------------------------------------------------------------------------------
 
 def audit_events(*, action=None, actor=None, target_id=None, since=None, until=None, page: int = 1, per_page: int = 50):

@@ -10,7 +10,7 @@ import logging
 import re
 from datetime import UTC, date, datetime
 
-from flask import g, request, url_for
+from flask import g, make_response, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +18,12 @@ from app.core import dates
 from app.core.errors import AppError
 
 log = logging.getLogger(__name__)
+
+
+def render_page(template: str, status_code: int = 200, /, **context):
+    """Render a page with an explicit status: a re-rendered failed form never answers 200."""
+    return make_response(render_template(template, **context), status_code)
+
 
 def apply_form_errors(form, error: AppError, aliases: dict | None = None) -> None:
     """Attach a service error's per-field messages to the matching form fields.

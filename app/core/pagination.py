@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, and_, or_
 
 from app.core.errors import ValidationFailed
@@ -13,6 +14,13 @@ from app.extensions import db
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+
+
+class PageArgs(Schema):
+    """The ?limit=&cursor= query arguments of every paged API list."""
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String(load_default=None)
 
 
 @dataclass

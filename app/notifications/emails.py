@@ -98,13 +98,8 @@ def _mark(note_key: tuple, attempt: int, **values) -> bool:
     return bool(changed)
 
 
-def send_notification_email(notification_id) -> str:
-    """Email one notification: "sent", "skipped", "missing", "busy" (another sender holds it) or "uncertain".
-
-    "uncertain": an earlier sender was stopped after handing the message to the SMTP server and before recording
-    the answer; it may have been delivered, so it is not sent again (at most once).
-    """
-    note = get_in_tenant(Notification, notification_id)
+def _settled(note: Notification | None) -> str | None:
+    """Why this notification is not to be sent now ("missing", "skipped", "uncertain"), or None when it may be."""
     if note is None:
         return "missing"
     if note.emailed_at is not None:
@@ -112,15 +107,40 @@ def send_notification_email(notification_id) -> str:
     if note.email_handed_at is not None:
         log.warning("notification %s: an earlier send was interrupted after the hand-over; not sent again", note.id)
         return "uncertain"
+    return None
+
+
+def _recipient(note: Notification) -> User | None:
+    """The notification's user while they can still sign in (active, with a password); None otherwise."""
     user = db.session.scalar(select(User).where(User.id == note.user_id))
     if user is None or user.deactivated_at is not None or user.password_hash is None:
-        return "skipped"
+        return None
+    return user
+
+
+def _email_context(note: Notification, user: User) -> dict:
     agency = agency_by_id(note.agency_id)
-    context = {
+    return {
         "note": note, "user": user, "agency": agency, "url": absolute_url(note.url) if note.url else None,
         "kind_label": KIND_LABELS.get(note.kind, note.kind), "preferences_url": absolute_url(PREFERENCES_PATH),
         "intro": intro_for(note, user, agency.brand_name), "unsubscribe_url": unsubscribe_url(user, note.kind),
     }
+
+
+def send_notification_email(notification_id) -> str:
+    """Email one notification: "sent", "skipped", "missing", "busy" (another sender holds it) or "uncertain".
+
+    "uncertain": an earlier sender was stopped after handing the message to the SMTP server and before recording
+    the answer; it may have been delivered, so it is not sent again (at most once).
+    """
+    note = get_in_tenant(Notification, notification_id)
+    settled = _settled(note)
+    if settled:
+        return settled
+    user = _recipient(note)
+    if user is None:
+        return "skipped"
+    context = _email_context(note, user)
     address, subject = user.email, note.title
     with as_recipient(user):  # any instant in the email reads on the recipient's clock, in their locale
         text, html = render_template("email/notification.txt", **context), render_template("email/notification.html", **context)

@@ -1,8 +1,8 @@
 """Marshmallow input and output schemas for notifications and notification preferences (unknown fields are refused)."""
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
 from app.core.api import computed, partial_output
+from app.core.pagination import PageArgs
 from app.notifications.models import KIND_LABELS, KINDS, kind_help_for
 from app.notifications.queries import SORTS
 

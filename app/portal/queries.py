@@ -12,7 +12,7 @@ from app.core import localtime
 from app.core.errors import NotFound
 from app.core.types import utcnow
 from app.extensions import db
-from app.sla.queries import ReportScope, sla_report
+from app.sla.queries.reports import ReportScope, sla_report
 from app.work.models import Activity, Attachment, Comment, RecurringSchedule, Task
 from app.work.queries import approvals as approval_queries
 from app.work.queries import documents as document_queries

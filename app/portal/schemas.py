@@ -2,8 +2,8 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
 from app.core.api import computed
+from app.core.pagination import PageArgs
 
 
 class PortalCommentOut(Schema):
@@ -76,7 +76,7 @@ class PortalDocumentRequestOut(Schema):
 
 
 class PortalRequestDetailOut(PortalRequestOut):
-    """A request with its conversation, shared files and documents asked for (read from `app.portal.api.RequestView`)."""
+    """A request with its conversation, shared files and documents asked for (read from `app.portal.api.requests.RequestView`)."""
 
     comments = fields.List(fields.Nested(PortalCommentOut))
     files = fields.List(fields.Nested(PortalFileOut))

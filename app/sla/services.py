@@ -83,14 +83,9 @@ def update_calendar(calendar: SlaCalendar, values: dict) -> SlaCalendar:
     cleaned = _clean_calendar(values, calendar)
     if "name" in cleaned:
         _unique_name(SlaCalendar, cleaned["name"], exclude_id=calendar.id)
-    changes = {k: v for k, v in cleaned.items() if getattr(calendar, k) != v}
-    for key, value in changes.items():
-        setattr(calendar, key, value)
-    if changes:
+    if audit.record_changes(calendar, cleaned, "sla_calendar.updated"):
         calendar.updated_at = utcnow()
-        db.session.flush()
         clocks.forget()
-        audit.record("sla_calendar.updated", calendar, fields=sorted(changes))
     return calendar
 
 

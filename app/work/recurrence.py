@@ -60,17 +60,7 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
         return {"frequency": [f"Must be one of: {', '.join(FREQUENCY_LABELS)}."]}
     if not _in_range(rule.interval, 1, MAX_INTERVAL):
         errors["interval"] = [f"Between 1 and {MAX_INTERVAL}."]
-    if rule.frequency in ("monthly_day", "quarterly", "yearly") and not _in_range(rule.day_of_month, 1, 31):
-        errors["day_of_month"] = ["A day between 1 and 31 (days past the month's end fall on its last day)."]
-    if rule.frequency == "weekly" and not _in_range(rule.weekday, 0, 6):
-        errors["weekday"] = ["A weekday from 0 (Monday) to 6 (Sunday)."]
-    if rule.frequency == "quarterly" and not _in_range(rule.month, 1, 3):
-        errors["month"] = ["The month of the quarter: 1 (first), 2 (second) or 3 (third)."]
-    if rule.frequency == "yearly":
-        if not _in_range(rule.month, 1, 12):
-            errors["month"] = ["A month from 1 to 12."]
-        elif "day_of_month" not in errors and rule.day_of_month > calendar.monthrange(2024, rule.month)[1]:
-            errors["day_of_month"] = [f"{calendar.month_name[rule.month]} has no day {rule.day_of_month}."]
+    errors.update(_day_errors(rule))
     if rule.frequency == "rrule":
         message = rrule_error(rule.rrule, rule.starts_on)
         if message:
@@ -78,6 +68,28 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
     if rule.ends_on is not None and rule.starts_on is not None and rule.ends_on < rule.starts_on:
         errors["ends_on"] = ["Must be on or after the start date."]
     return errors
+
+
+def _day_errors(rule: Rule) -> dict[str, list[str]]:
+    """Messages for the day of month, weekday and month the rule's frequency needs."""
+    errors: dict[str, list[str]] = {}
+    if rule.frequency in ("monthly_day", "quarterly", "yearly") and not _in_range(rule.day_of_month, 1, 31):
+        errors["day_of_month"] = ["A day between 1 and 31 (days past the month's end fall on its last day)."]
+    if rule.frequency == "weekly" and not _in_range(rule.weekday, 0, 6):
+        errors["weekday"] = ["A weekday from 0 (Monday) to 6 (Sunday)."]
+    if rule.frequency == "quarterly" and not _in_range(rule.month, 1, 3):
+        errors["month"] = ["The month of the quarter: 1 (first), 2 (second) or 3 (third)."]
+    if rule.frequency == "yearly":
+        _add_yearly_errors(rule, errors)
+    return errors
+
+
+def _add_yearly_errors(rule: Rule, errors: dict[str, list[str]]) -> None:
+    """A yearly rule needs a month, and a day that month has (29 February is allowed: leap years have it)."""
+    if not _in_range(rule.month, 1, 12):
+        errors["month"] = ["A month from 1 to 12."]
+    elif "day_of_month" not in errors and rule.day_of_month > calendar.monthrange(2024, rule.month)[1]:
+        errors["day_of_month"] = [f"{calendar.month_name[rule.month]} has no day {rule.day_of_month}."]
 
 
 def _parse_rrule(text: str, starts_on: date) -> du_rrule.rrule:

@@ -1,0 +1,1 @@
+"""Tests of the service catalog: service lines, task types, custom fields and checklists."""

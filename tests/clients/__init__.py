@@ -1,0 +1,1 @@
+"""Tests of client companies and the staff who serve them."""

@@ -1,0 +1,1 @@
+"""Tests of notifications: the list, preferences, emails and unsubscribing."""

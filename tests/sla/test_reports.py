@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.sla import queries
 from app.sla.models import SlaEvent, SlaPolicyVersion
-from app.sla.queries import InvalidRange, ReportScope, percentile
+from app.sla.queries import reports as queries
+from app.sla.queries.reports import InvalidRange, ReportScope, percentile
 from app.work.access import visible_tasks
 from tests.support import factories as f
 from tests.support.web import assert_error, tenant_db

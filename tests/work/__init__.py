@@ -1,0 +1,1 @@
+"""Tests of work: tasks, queues, lists, comments, files, checklists, approvals, time and recurrence."""

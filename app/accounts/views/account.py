@@ -12,10 +12,9 @@ from markupsafe import Markup
 from app.accounts import credentials, localtime, queries, services
 from app.accounts.auth import signed_in_required
 from app.accounts.forms import ApiTokenForm, ChangePasswordForm, DisableTwoFactorForm, EnableTwoFactorForm, LocalTimeForm
-from app.accounts.views.blueprint import page
 from app.core import localtime as core_localtime
 from app.core.errors import Forbidden, ValidationFailed
-from app.core.pages import apply_form_errors
+from app.core.pages import apply_form_errors, render_page
 from app.core.routes import ViewRoutes
 from app.core.types import utcnow
 from tenants.lookup import agency_by_id
@@ -40,7 +39,7 @@ def local_time_form(user, formdata=None) -> LocalTimeForm:
 def _account_page(status: int = 200, *, password_form=None, token_form=None, disable_form=None,
                   new_token=None, error: str | None = None, local_form=None):
     user = current_user._get_current_object()
-    return page(
+    return render_page(
         "accounts/account.html", status,
         user=user, agency=agency_by_id(user.agency_id), tokens=queries.tokens_of(user),
         password_form=password_form or ChangePasswordForm(formdata=None),
@@ -134,7 +133,7 @@ def _setup_page(secret: str, form, status: int = 200, error: str | None = None):
     agency = agency_by_id(user.agency_id)
     uri = credentials.totp_uri(user, secret, issuer=agency.name)
     required = request.args.get("required") == "1" or (agency.require_staff_2fa and user.is_agency_user)
-    return page("accounts/two_factor_setup.html", status, form=form, secret=secret, uri=uri, qr=qr_svg(uri),
+    return render_page("accounts/two_factor_setup.html", status, form=form, secret=secret, uri=uri, qr=qr_svg(uri),
                 required=required, agency=agency, error=error)
 
 

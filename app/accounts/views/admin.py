@@ -10,10 +10,9 @@ from app.accounts import credentials, queries, services
 from app.accounts.auth import agency_admin_required, require_roles
 from app.accounts.forms import InviteUserForm, RoleForm, SecurityForm
 from app.accounts.models import AGENCY_ROLES, CLIENT_ROLES, ROLE_LABELS, ROLES
-from app.accounts.views.blueprint import page
 from app.core import audit
 from app.core.errors import AppError
-from app.core.pages import apply_form_errors
+from app.core.pages import apply_form_errors, render_page
 from app.core.routes import ViewRoutes
 from tenants.lookup import agency_by_id
 
@@ -53,7 +52,7 @@ def users():
     q = (args.get("q") or "").strip()[:100] or None
     result = queries.list_users(current_user, q=q, role=role, client_id=client, status=status,
                                 cursor=args.get("cursor") or None)
-    return page(
+    return render_page(
         "accounts/users.html", users=result.items, next_cursor=result.next_cursor,
         roles=[(r, ROLE_LABELS[r]) for r in _manageable_roles()], statuses=STATUSES, clients=_clients("all"),
         filters={"q": q or "", "role": role or "", "status": status or "", "client": str(client or "")},
@@ -85,7 +84,7 @@ def invite_user():
         else:
             form.role.data = "staff"
     if not form.validate_on_submit():
-        return page("accounts/invite_user.html", 422 if form.is_submitted() else 200, form=form)
+        return render_page("accounts/invite_user.html", 422 if form.is_submitted() else 200, form=form)
     if current_user.is_agency_admin:
         # without JavaScript the client list stays visible; a client picked for an agency role is ignored
         client_id = form.client_id.data or None if form.role.data in CLIENT_ROLES else None
@@ -96,7 +95,7 @@ def invite_user():
                                        client_id=client_id, invited_by=current_user._get_current_object())
     except AppError as error:
         apply_form_errors(form, error)
-        return page("accounts/invite_user.html", error.status, form=form, error=error.message)
+        return render_page("accounts/invite_user.html", error.status, form=form, error=error.message)
     flash(f"Invitation sent to {user.email}. The link is valid for a limited time; you can resend it here.", "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
@@ -110,7 +109,7 @@ def _role_form(user, formdata=None) -> RoleForm:
 
 def _detail_page(user, status: int = 200, role_form=None, error: str | None = None):
     events, more_events = audit.audit_events(target_id=str(user.id), per_page=15)
-    return page("accounts/user_detail.html", status, user=user, role_form=role_form or _role_form(user),
+    return render_page("accounts/user_detail.html", status, user=user, role_form=role_form or _role_form(user),
                 events=events, more_events=more_events, error=error,
                 can_manage=current_user.is_agency_admin or user.is_client_user)
 
@@ -179,7 +178,7 @@ def security():
     without_2fa = [user for user in queries.active_staff() if not user.totp_enabled and user.password_hash]
     if request.method == "POST":
         if not form.validate_on_submit():
-            return page("accounts/security.html", 422, form=form, agency=agency, without_2fa=without_2fa)
+            return render_page("accounts/security.html", 422, form=form, agency=agency, without_2fa=without_2fa)
         required = bool(form.require_staff_2fa.data)
         if required != agency.require_staff_2fa:
             credentials.set_staff_2fa_requirement(agency, required)
@@ -191,4 +190,4 @@ def security():
         else:
             flash("No change: the setting was already saved.", "info")
         return redirect(url_for("accounts.security"))
-    return page("accounts/security.html", form=form, agency=agency, without_2fa=without_2fa)
+    return render_page("accounts/security.html", form=form, agency=agency, without_2fa=without_2fa)

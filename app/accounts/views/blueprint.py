@@ -1,16 +1,11 @@
 """The accounts page blueprint and the small helpers its view modules share."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, current_app, request
 
 bp = Blueprint("accounts", __name__)
 
 WORKSPACE_COOKIE = "backline_workspace"
-
-
-def page(template: str, status_code: int = 200, /, **context):
-    """Render a page with an explicit status (a re-rendered failed form must never answer 200)."""
-    return make_response(render_template(template, **context), status_code)
 
 
 def remember_workspace(response, slug: str):

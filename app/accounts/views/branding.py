@@ -10,10 +10,10 @@ from wtforms.validators import Optional
 
 from app.accounts import branding, localtime
 from app.accounts.auth import agency_admin_required
-from app.accounts.views.blueprint import page, workspace_hint
+from app.accounts.views.blueprint import workspace_hint
 from app.core import localtime as core_localtime
 from app.core.errors import AppError
-from app.core.pages import accent_palette, apply_form_errors
+from app.core.pages import accent_palette, apply_form_errors, render_page
 from app.core.routes import ViewRoutes
 from tenants.lookup import agency_by_id, agency_by_slug
 
@@ -57,7 +57,7 @@ def _local_form(agency, formdata=None) -> AgencyLocalTimeForm:
 
 
 def _page(agency, form, status: int = 200, error: str | None = None, local_form=None):
-    return page("accounts/branding.html", status, form=form, agency=agency, error=error,
+    return render_page("accounts/branding.html", status, form=form, agency=agency, error=error,
                 preview=accent_palette(agency.accent_colour), local_form=local_form or _local_form(agency))
 
 

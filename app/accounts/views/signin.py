@@ -13,9 +13,9 @@ from app.accounts.auth import signed_in_required
 from app.accounts.forms import AcceptInvitationForm, ForgotPasswordForm, ResetPasswordForm, SecondFactorForm, SignInForm
 from app.accounts.models import User
 from app.accounts.services import SignInRefused, SignInThrottled
-from app.accounts.views.blueprint import page, remember_workspace, workspace_hint
+from app.accounts.views.blueprint import remember_workspace, workspace_hint
 from app.core.errors import AppError, ValidationFailed
-from app.core.pages import apply_form_errors, safe_next
+from app.core.pages import apply_form_errors, render_page, safe_next
 from app.core.routes import ViewRoutes
 from app.extensions import db, limiter
 from tenants.context import TenantContext, set_tenant
@@ -50,11 +50,11 @@ def sign_in():
         form.workspace.data = workspace_hint()
         form.next.data = safe_next(request.args.get("next")) or ""
     if not form.validate_on_submit():
-        return page("accounts/sign_in.html", 422 if form.is_submitted() else 200, form=form)
+        return render_page("accounts/sign_in.html", 422 if form.is_submitted() else 200, form=form)
     try:
         user = services.check_credentials(form.workspace.data, form.email.data, form.password.data)
     except (SignInRefused, SignInThrottled) as error:
-        return _with_retry_after(page("accounts/sign_in.html", error.status, form=form, error=error.message), error)
+        return _with_retry_after(render_page("accounts/sign_in.html", error.status, form=form, error=error.message), error)
     agency = agency_by_id(user.agency_id)
     target = safe_next(form.next.data)
     if user.totp_enabled:
@@ -116,16 +116,16 @@ def sign_in_verify():
         return redirect(url_for("accounts.sign_in"))
     form = SecondFactorForm()
     if not form.validate_on_submit():
-        return page("accounts/sign_in_verify.html", 422 if form.is_submitted() else 200, form=form, user=user)
+        return render_page("accounts/sign_in_verify.html", 422 if form.is_submitted() else 200, form=form, user=user)
     try:
         services.check_second_factor(user, form.code.data)
     except SignInThrottled as error:
         _clear_pending()
         flash("Too many wrong codes. Sign in again.", "danger")
-        return _with_retry_after(page("accounts/sign_in_verify.html", 429, form=form, user=user, error=error.message,
+        return _with_retry_after(render_page("accounts/sign_in_verify.html", 429, form=form, user=user, error=error.message,
                                       expired=True), error)
     except AppError as error:
-        return page("accounts/sign_in_verify.html", error.status, form=form, user=user, error=error.message)
+        return render_page("accounts/sign_in_verify.html", error.status, form=form, user=user, error=error.message)
     remember, target = bool(session.get("2fa_remember")), safe_next(session.get("2fa_next"))
     _clear_pending()
     services.start_session(user, remember=remember)
@@ -147,9 +147,9 @@ def password_forgot():
     if request.method == "GET":
         form.workspace.data = workspace_hint()
     if not form.validate_on_submit():
-        return page("accounts/password_forgot.html", 422 if form.is_submitted() else 200, form=form)
+        return render_page("accounts/password_forgot.html", 422 if form.is_submitted() else 200, form=form)
     services.request_password_reset(form.workspace.data, form.email.data)
-    return page("accounts/password_forgot_sent.html", 200, email=form.email.data)
+    return render_page("accounts/password_forgot_sent.html", 200, email=form.email.data)
 
 
 @routes.route("/password/reset/<token>", methods=["GET"])
@@ -158,7 +158,7 @@ def password_reset(token):
     try:
         services.pending_reset(token)
     except AppError as error:
-        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="reset")
+        return render_page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="reset")
     return links.keep_link_state(redirect(url_for("accounts.password_reset_form")), "reset", token)
 
 
@@ -168,7 +168,7 @@ def _link_gone(kind: str):
         message, page_kind = "This reset link has expired or was already used. Open the link in your email again.", "reset"
     else:
         message, page_kind = "This invitation has expired or was already used. Open the link in your email again.", "invitation"
-    return links.forget_link_state(page("accounts/link_invalid.html", 410, status=410, message=message, kind=page_kind), kind)
+    return links.forget_link_state(render_page("accounts/link_invalid.html", 410, status=410, message=message, kind=page_kind), kind)
 
 
 @routes.route("/password/reset", methods=["GET", "POST"])
@@ -179,7 +179,7 @@ def password_reset_form():
     try:
         _, user = services.pending_reset(token)
     except AppError as error:
-        return links.forget_link_state(page("accounts/link_invalid.html", error.status, status=error.status,
+        return links.forget_link_state(render_page("accounts/link_invalid.html", error.status, status=error.status,
                                             message=error.message, kind="reset"), "reset")
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -187,13 +187,13 @@ def password_reset_form():
             services.reset_password(token, form.password.data)
         except ValidationFailed as error:
             apply_form_errors(form, error)
-            return page("accounts/password_reset.html", error.status, form=form, user=user, error=error.message)
+            return render_page("accounts/password_reset.html", error.status, form=form, user=user, error=error.message)
         agency = agency_by_id(user.agency_id)
         flash("Your password has been changed, other devices were signed out and your API tokens were revoked. "
               "Sign in with the new password.", "success")
         response = remember_workspace(redirect(url_for("accounts.sign_in", workspace=agency.slug)), agency.slug)
         return links.forget_link_state(response, "reset")
-    return page("accounts/password_reset.html", 422 if form.is_submitted() else 200, form=form, user=user)
+    return render_page("accounts/password_reset.html", 422 if form.is_submitted() else 200, form=form, user=user)
 
 
 @routes.route("/invitations/<token>", methods=["GET"])
@@ -202,7 +202,7 @@ def accept_invitation(token):
     try:
         services.pending_invitation(token)
     except AppError as error:
-        return page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="invitation")
+        return render_page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="invitation")
     return links.keep_link_state(redirect(url_for("accounts.accept_invitation_form")), "invite", token)
 
 
@@ -214,7 +214,7 @@ def accept_invitation_form():
     try:
         _, user = services.pending_invitation(token)
     except AppError as error:
-        return links.forget_link_state(page("accounts/link_invalid.html", error.status, status=error.status,
+        return links.forget_link_state(render_page("accounts/link_invalid.html", error.status, status=error.status,
                                             message=error.message, kind="invitation"), "invite")
     agency = agency_by_id(user.agency_id)
     form = AcceptInvitationForm()
@@ -222,12 +222,12 @@ def accept_invitation_form():
         form.name.data = user.name
     context = {"form": form, "user": user, "agency": agency}
     if not form.validate_on_submit():
-        return page("accounts/accept_invitation.html", 422 if form.is_submitted() else 200, **context)
+        return render_page("accounts/accept_invitation.html", 422 if form.is_submitted() else 200, **context)
     try:
         user = services.accept_invitation(token, form.password.data, form.name.data)
     except ValidationFailed as error:
         apply_form_errors(form, error)
-        return page("accounts/accept_invitation.html", error.status, error=error.message, **context)
+        return render_page("accounts/accept_invitation.html", error.status, error=error.message, **context)
     services.start_session(user)
     flash(f"Welcome to {agency.name}, {user.name}. Your account is ready.", "success")
     response = remember_workspace(redirect(_after_sign_in(user, None)), agency.slug)

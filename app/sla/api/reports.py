@@ -9,8 +9,8 @@ from app.catalog.models import ServiceLine
 from app.core.api import Blueprint
 from app.core.errors import NotFound, ValidationFailed
 from app.core.types import utcnow
-from app.sla import queries
-from app.sla.report_schemas import SlaReportArgs, SlaReportOut
+from app.sla.queries import reports as queries
+from app.sla.schemas.reports import SlaReportArgs, SlaReportOut
 from app.work.access import visible_tasks
 from app.work.models import Queue
 from tenants.lookup import get_or_404, note_foreign_id

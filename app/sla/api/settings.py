@@ -9,9 +9,9 @@ from app.clients.queries import client_for
 from app.core.api import Blueprint
 from app.core.errors import ValidationFailed
 from app.sla import services
-from app.sla import settings_queries as queries
 from app.sla.models import SlaPolicy, SlaRule
-from app.sla.schemas import (
+from app.sla.queries import settings as queries
+from app.sla.schemas.settings import (
     SlaCalendarIn,
     SlaCalendarOut,
     SlaCalendarPageOut,

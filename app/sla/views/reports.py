@@ -18,8 +18,8 @@ from app.core import dates, localtime
 from app.core.errors import NotFound
 from app.core.routes import ViewRoutes
 from app.core.types import utcnow
-from app.sla import queries
-from app.sla.queries import DIMENSION_LABELS, DIMENSIONS, InvalidRange, ReportScope, SlaReport
+from app.sla.queries import reports as queries
+from app.sla.queries.reports import DIMENSION_LABELS, DIMENSIONS, InvalidRange, ReportScope, SlaReport
 from app.work.access import visible_tasks
 from app.work.models import Queue
 from tenants.lookup import get_or_404, note_foreign_id

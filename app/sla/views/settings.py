@@ -1,18 +1,18 @@
 """SLA settings pages for agency admins: calendars, policies with their versions and rules, and client holidays."""
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.accounts.auth import agency_admin_required
 from app.clients.queries import client_for
 from app.core import localtime
 from app.core.errors import AppError
-from app.core.pages import apply_form_errors, safe_next
+from app.core.pages import apply_form_errors, render_page, safe_next
 from app.core.routes import ViewRoutes
 from app.core.types import utcnow
 from app.sla import services
-from app.sla import settings_queries as queries
+from app.sla.queries import settings as queries
 from app.sla.views.settings_forms import (
     METRIC_LABELS,
     CalendarForm,
@@ -36,9 +36,6 @@ KIND_LABELS = {"client_and_task_type": "Client and task type", "client": "Client
                "agency_default": "Agency default"}
 
 
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
-
 
 def _back(default: str):
     return redirect(safe_next(request.form.get("next")) or default, 303)
@@ -56,7 +53,7 @@ def settings_index():
     for rule in rules:
         rules_by_policy.setdefault(rule.policy_id, []).append(rule)
     today = utcnow().date()
-    return _page("sla/settings_index.html", status=status, statuses=queries.STATUSES, policies=policies,
+    return render_page("sla/settings_index.html", status=status, statuses=queries.STATUSES, policies=policies,
                  versions=queries.current_versions(policies), calendars=queries.all_calendars(status),
                  calendar_names=queries.calendar_names(), used_by=queries.policies_using_calendars(), rules=rules,
                  rules_by_policy=rules_by_policy, rule_labels=queries.rule_labels(rules), kind_labels=KIND_LABELS,
@@ -86,7 +83,7 @@ def _save_calendar(calendar=None):
             fill_calendar_form(form, calendar)
         else:
             form.timezone.data = "UTC"
-        return _page("sla/settings_calendar_form.html", rows=hours_rows(calendar.hours if calendar else None), **context)
+        return render_page("sla/settings_calendar_form.html", rows=hours_rows(calendar.hours if calendar else None), **context)
     rows, week, complete = parse_hours_rows(request.form)
     if form.always_open.data:
         for row in rows:
@@ -94,7 +91,7 @@ def _save_calendar(calendar=None):
     valid = form.validate()
     if not valid or not (complete or form.always_open.data):
         error = "Check the weekly hours." if any(row["errors"] for row in rows) else None
-        return _page("sla/settings_calendar_form.html", 422, rows=rows, error=error, **context)
+        return render_page("sla/settings_calendar_form.html", 422, rows=rows, error=error, **context)
     try:
         values = calendar_values(form, week)
         saved = services.update_calendar(calendar, values) if calendar else services.create_calendar(values)
@@ -104,7 +101,7 @@ def _save_calendar(calendar=None):
         apply_form_errors(form, AppError(error.message, fields=fields))
         form.form_errors += leftovers
         message = "Check the weekly hours." if any(row["errors"] for row in rows) or leftovers else error.message
-        return _page("sla/settings_calendar_form.html", error.status, rows=rows, error=message, **context)
+        return render_page("sla/settings_calendar_form.html", error.status, rows=rows, error=message, **context)
     flash(f"Calendar “{saved.name}” {'saved' if calendar else 'created'}.", "success")
     return redirect(url_for("sla.settings_index", _anchor="calendars"))
 
@@ -152,42 +149,56 @@ def _save_policy(policy=None):
     context = {"form": form, "policy": policy, "version": version, "metric_labels": METRIC_LABELS,
                "has_calendars": any(c.archived_at is None for c in calendars)}
     if not form.is_submitted():
-        if version is not None:
-            form.calendar_id.data = str(version.calendar_id)
-            form.at_risk_percent.data = version.at_risk_percent
-        elif len(form.calendar_id.choices) == 2:
-            form.calendar_id.data = form.calendar_id.choices[1][0]
-        return _page("sla/settings_policy_form.html", rows=target_rows(version.targets if version else services.DEFAULT_TARGETS),
+        _prefill_policy_form(form, version)
+        return render_page("sla/settings_policy_form.html", rows=target_rows(version.targets if version else services.DEFAULT_TARGETS),
                      **context)
     rows, targets, targets_valid = parse_target_rows(request.form)
     if not form.validate() or not targets_valid:
         error = None if targets_valid else "Check the highlighted targets."
-        return _page("sla/settings_policy_form.html", 422, rows=rows, error=error, **context)
+        return render_page("sla/settings_policy_form.html", 422, rows=rows, error=error, **context)
     values = {"name": form.name.data or "", "description": form.description.data or "", "calendar_id": form.calendar_id.data,
               "targets": targets, "at_risk_percent": form.at_risk_percent.data}
     before = policy.current_version if policy is not None else None
     try:
         saved = services.update_policy(policy, values, current_user) if policy else services.create_policy(values, current_user)
     except AppError as error:
-        fields = dict(error.fields or {})
-        target_errors = fields.pop("targets", None)
-        if isinstance(target_errors, dict):
-            cells = {f"{row['priority']}.{metric}": cell for row in rows for metric, cell in row["cells"].items()}
-            for key, messages in target_errors.items():
-                if key in cells:
-                    cells[key]["errors"].extend(messages)
-        apply_form_errors(form, AppError(error.message, fields=fields))
-        if isinstance(target_errors, list):
-            form.form_errors += target_errors
-        return _page("sla/settings_policy_form.html", error.status, rows=rows, error=error.message, **context)
-    if policy is None:
+        _show_policy_errors(form, rows, error)
+        return render_page("sla/settings_policy_form.html", error.status, rows=rows, error=error.message, **context)
+    _flash_policy_saved(saved, created=policy is None, before=before)
+    return redirect(url_for("sla.settings_policy", policy_id=saved.id))
+
+
+def _prefill_policy_form(form, version) -> None:
+    """A new form shows the current version's calendar and warning point, or the only calendar there is."""
+    if version is not None:
+        form.calendar_id.data = str(version.calendar_id)
+        form.at_risk_percent.data = version.at_risk_percent
+    elif len(form.calendar_id.choices) == 2:
+        form.calendar_id.data = form.calendar_id.choices[1][0]
+
+
+def _show_policy_errors(form, rows: list, error: AppError) -> None:
+    """Put a refused policy's messages by its fields: per-target messages in their cells, the rest on the form."""
+    fields = dict(error.fields or {})
+    target_errors = fields.pop("targets", None)
+    if isinstance(target_errors, dict):
+        cells = {f"{row['priority']}.{metric}": cell for row in rows for metric, cell in row["cells"].items()}
+        for key, messages in target_errors.items():
+            if key in cells:
+                cells[key]["errors"].extend(messages)
+    apply_form_errors(form, AppError(error.message, fields=fields))
+    if isinstance(target_errors, list):
+        form.form_errors += target_errors
+
+
+def _flash_policy_saved(saved, *, created: bool, before) -> None:
+    if created:
         flash(f"Policy “{saved.name}” created. Next: choose where it applies.", "success")
     elif saved.current_version != before:
         flash(f"Policy “{saved.name}” saved as version {saved.current_version}. Tasks already running keep the version they started with.",
               "success")
     else:
         flash(f"Policy “{saved.name}” saved.", "success")
-    return redirect(url_for("sla.settings_policy", policy_id=saved.id))
 
 
 def _policy_page(policy, rule_form=None, status: int = 200, error: str | None = None):
@@ -196,7 +207,7 @@ def _policy_page(policy, rule_form=None, status: int = 200, error: str | None = 
     rule_choices(rule_form, queries.active_clients(), queries.active_task_types())
     versions = queries.versions_of(policy)
     rules = queries.rules(policy.id)
-    return _page("sla/settings_policy.html", status, policy=policy, version=versions[0] if versions else None, versions=versions,
+    return render_page("sla/settings_policy.html", status, policy=policy, version=versions[0] if versions else None, versions=versions,
                  calendar_names=queries.calendar_names(), user_names=queries.user_names(v.created_by_id for v in versions),
                  rules=rules, rule_labels=queries.rule_labels(rules), rule_kind=queries.rule_kind, kind_labels=KIND_LABELS,
                  rule_form=rule_form, rule_error=error, metric_labels=METRIC_LABELS)
@@ -296,7 +307,7 @@ def settings_client_holidays(client_id):
     today = utcnow().date()
     show_past = request.args.get("show") == "all"
     holidays = queries.client_holidays(client, date_from=None if show_past else today)
-    return _page("sla/settings_client_holidays.html", status, client=client, form=form, error=error, holidays=holidays,
+    return render_page("sla/settings_client_holidays.html", status, client=client, form=form, error=error, holidays=holidays,
                  show_past=show_past, today=today)
 
 

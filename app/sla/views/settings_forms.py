@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core import dates
-from app.sla.schemas import public_holiday_errors, timezone_error
+from app.sla.schemas.settings import public_holiday_errors, timezone_error
 from app.sla.services import DEFAULT_HOURS, MAX_TARGET_MINUTES, METRICS, WEEKDAYS
 from app.work.models import PRIORITIES
 

@@ -6,8 +6,8 @@ from flask_login import current_user
 from app.accounts.auth import agency_user_required
 from app.core.api import Blueprint
 from app.work.access import task_for
-from app.work.api.approval_schemas import TaskApprovalIn, TaskApprovalOut
 from app.work.queries import approvals as approval_queries
+from app.work.schemas.approvals import TaskApprovalIn, TaskApprovalOut
 from app.work.services import approvals
 
 blp = Blueprint("task_approvals_api", __name__, url_prefix="/api/v1/tasks", description="Client approvals on a task")

@@ -6,7 +6,8 @@ from flask_login import current_user
 from app.accounts.auth import agency_user_required
 from app.core.api import Blueprint
 from app.work.access import task_for
-from app.work.api.document_schemas import (
+from app.work.queries import documents as queries
+from app.work.schemas.documents import (
     DocumentItemIn,
     DocumentItemOut,
     DocumentRejectIn,
@@ -14,7 +15,6 @@ from app.work.api.document_schemas import (
     DocumentRequestOut,
     DocumentUploadFiles,
 )
-from app.work.queries import documents as queries
 from app.work.services import documents
 
 blp = Blueprint("documents_api", __name__, url_prefix="/api/v1/tasks",

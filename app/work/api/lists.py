@@ -9,7 +9,10 @@ from app.accounts.auth import agency_user_required
 from app.clients import queries as client_queries
 from app.core.api import Blueprint
 from app.core.pagination import keyset_page
-from app.work.api.list_schemas import (
+from app.work.queries import lists as list_queries
+from app.work.queries import queues as queue_queries
+from app.work.queries.filters import TaskFilters
+from app.work.schemas.lists import (
     BulkIn,
     BulkOut,
     ClaimNextIn,
@@ -23,9 +26,6 @@ from app.work.api.list_schemas import (
     TaskListPageOut,
     WorkloadOut,
 )
-from app.work.queries import lists as list_queries
-from app.work.queries import queues as queue_queries
-from app.work.queries.filters import TaskFilters
 from app.work.services import bulk, claim, saved_filters
 from tenants.models import Client
 

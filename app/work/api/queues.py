@@ -7,9 +7,9 @@ from flask_login import current_user
 from app.accounts.auth import agency_admin_required, agency_user_required
 from app.core.api import Blueprint
 from app.core.pagination import keyset_page
-from app.work.api.queue_schemas import QueueArgs, QueueIn, QueueMemberOut, QueueMembersIn, QueueOut, QueuePageOut, QueueUpdateIn
 from app.work.models import Queue
 from app.work.queries import queues as queries
+from app.work.schemas.queues import QueueArgs, QueueIn, QueueMemberOut, QueueMembersIn, QueueOut, QueuePageOut, QueueUpdateIn
 from app.work.services import queues as services
 
 blp = Blueprint("queues_api", __name__, url_prefix="/api/v1/queues", description="Queues of work and their member staff")

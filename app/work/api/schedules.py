@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from app.accounts.auth import agency_user_required
 from app.core.api import Blueprint
-from app.work.api.schedule_schemas import (
+from app.work.queries import schedules as schedule_queries
+from app.work.schemas.schedules import (
     PreviewOut,
     ScheduleFilterArgs,
     ScheduleIn,
@@ -14,7 +15,6 @@ from app.work.api.schedule_schemas import (
     SchedulePageOut,
     ScheduleUpdateIn,
 )
-from app.work.queries import schedules as schedule_queries
 from app.work.services import recurrence as schedule_services
 
 blp = Blueprint("schedules_api", __name__, url_prefix="/api/v1/schedules", description="Recurring work")

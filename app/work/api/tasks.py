@@ -10,7 +10,9 @@ from app.core import storage
 from app.core.api import Blueprint
 from app.core.pagination import Page, id_page
 from app.work.access import task_for
-from app.work.api.task_schemas import (
+from app.work.models import Attachment, Comment
+from app.work.queries import activity as activity_queries
+from app.work.schemas.tasks import (
     TaskActivityPageOut,
     TaskAssignIn,
     TaskAttachmentOut,
@@ -30,8 +32,6 @@ from app.work.api.task_schemas import (
     TaskUpdateIn,
     TaskWatchersOut,
 )
-from app.work.models import Attachment, Comment
-from app.work.queries import activity as activity_queries
 from app.work.services import attachments, checklist, comments, tasks, watchers
 
 blp = Blueprint("tasks_api", __name__, url_prefix="/api/v1/tasks", description="One task and everything done on it")

@@ -7,7 +7,8 @@ from flask_login import current_user
 from app.accounts.auth import agency_user_required
 from app.core.api import Blueprint
 from app.work.access import task_for
-from app.work.api.time_schemas import (
+from app.work.queries import time as time_queries
+from app.work.schemas.time import (
     TimeEntryFilterArgs,
     TimeEntryIn,
     TimeEntryOut,
@@ -16,7 +17,6 @@ from app.work.api.time_schemas import (
     TotalsArgs,
     TotalsOut,
 )
-from app.work.queries import time as time_queries
 from app.work.services import time as time_services
 
 blp = Blueprint("time_api", __name__, url_prefix="/api/v1", description="Time entries and timers (agency staff only)")

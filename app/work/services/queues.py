@@ -53,12 +53,7 @@ def create_queue(values: dict) -> Queue:
 
 
 def update_queue(queue: Queue, values: dict) -> Queue:
-    changes = {k: v for k, v in _clean(values, queue).items() if getattr(queue, k) != v}
-    for key, value in changes.items():
-        setattr(queue, key, value)
-    if changes:
-        db.session.flush()
-        audit.record("queue.updated", queue, fields=sorted(changes))
+    audit.record_changes(queue, _clean(values, queue), "queue.updated")
     return queue
 
 

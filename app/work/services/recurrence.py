@@ -137,12 +137,7 @@ def update_schedule(actor, schedule: RecurringSchedule, values: dict) -> Recurri
     """Edit a schedule; tasks it already created stay as they are."""
     _require_manager(actor, schedule.client_id)
     data = _clean(actor, values, schedule)
-    changed = sorted(name for name, value in data.items() if getattr(schedule, name) != value)
-    for name in changed:
-        setattr(schedule, name, data[name])
-    if changed:
-        db.session.flush()
-        audit.record("schedule.updated", schedule, client_id=schedule.client_id, fields=changed)
+    audit.record_changes(schedule, data, "schedule.updated", client_id=schedule.client_id)
     return schedule
 
 

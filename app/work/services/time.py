@@ -174,14 +174,10 @@ def update_entry(actor, entry: TimeEntry, values: dict) -> TimeEntry:
         note = _clean_note(values["note"])
         if note != entry.note:
             changed["note"] = note
-    if not changed:
+    if not audit.record_changes(entry, changed, "time_entry.updated", client_id=entry.client_id):
         return entry
-    for key, value in changed.items():
-        setattr(entry, key, value)
-    db.session.flush()
     task = db.session.scalar(select(Task).where(Task.id == entry.task_id))
     activity.record(task, "time_edited", actor, time_entry_id=entry.id, minutes=entry.minutes, fields=sorted(changed))
-    audit.record("time_entry.updated", entry, client_id=entry.client_id, fields=sorted(changed))
     return entry
 
 

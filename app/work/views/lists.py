@@ -6,7 +6,7 @@ import csv
 import io
 from types import SimpleNamespace
 
-from flask import Blueprint, Response, current_app, flash, make_response, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from app.catalog.models import ServiceLine, TaskType
 from app.clients import queries as client_queries
 from app.core import localtime
 from app.core.errors import AppError, Forbidden
-from app.core.pages import safe_next
+from app.core.pages import render_page, safe_next
 from app.core.pagination import keyset_page
 from app.core.types import utcnow
 from app.extensions import db
@@ -42,9 +42,6 @@ def _agency_users_only():
         raise Forbidden("Work lists are for agency staff.")
     return None
 
-
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
 
 
 def _choices() -> dict:
@@ -80,7 +77,7 @@ def _task_list(view: str, *, title: str, subtitle: str, export: bool, queue=None
         actor = SimpleNamespace(id=current_user.id, role=current_user.role)
         return _csv(f"{view.replace('_', '-')}.csv", list_queries.csv_lines(actor, filters, zone=localtime.viewer_zone(), **scope))
     page = list_queries.list_tasks(current_user, filters, cursor=request.args.get("cursor") or None, **scope)
-    return _page("work/lists/tasks.html", 200, view=view, title=title, subtitle=subtitle, tasks=page.items,
+    return render_page("work/lists/tasks.html", 200, view=view, title=title, subtitle=subtitle, tasks=page.items,
                  next_cursor=page.next_cursor, paged=bool(request.args.get("cursor")), filters=filters,
                  filter_errors=filter_errors, labels=list_queries.labels_for(page.items), queue=queue, client=client,
                  saved=queue_queries.saved_filters(current_user, view), task_url=task_url, empty=empty, now=utcnow(),
@@ -130,7 +127,7 @@ def clients(export=False):
         return _csv("clients.csv", _summary_lines([(c.name, *counts.get(c.id, empty).values()) for c in everyone]))
     page = keyset_page(stmt, Client.name, Client.id, limit=50, cursor=request.args.get("cursor") or None)
     counts = list_queries.client_counts(current_user, [c.id for c in page.items], filters)
-    return _page("work/lists/clients.html", clients=page.items, counts=counts, next_cursor=page.next_cursor,
+    return render_page("work/lists/clients.html", clients=page.items, counts=counts, next_cursor=page.next_cursor,
                  paged=bool(request.args.get("cursor")), q=q, filters=filters, filter_errors=filter_errors,
                  service_lines=_choices()["service_lines"])
 
@@ -144,7 +141,7 @@ def _summary_lines(rows):
 
 @bp.route("/work/workload")
 def workload():
-    return _page("work/lists/workload.html", rows=list_queries.workload(current_user))
+    return render_page("work/lists/workload.html", rows=list_queries.workload(current_user))
 
 
 @bp.route("/work/claim-next", methods=["POST"])
@@ -187,7 +184,7 @@ def bulk_change():
 
 @bp.route("/work/saved-filters")
 def saved_filter_list():
-    return _page("work/lists/saved_filters.html", saved=queue_queries.saved_filters(current_user), views=saved_filters.VIEWS)
+    return render_page("work/lists/saved_filters.html", saved=queue_queries.saved_filters(current_user), views=saved_filters.VIEWS)
 
 
 @bp.route("/work/saved-filters", methods=["POST"])

@@ -1,7 +1,7 @@
 """Queue pages: the list of queues, and for agency admins creating, editing, archiving them and choosing their staff."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from app.accounts import queries as account_queries
 from app.accounts.auth import agency_admin_required
 from app.catalog.models import ServiceLine
 from app.core.errors import AppError, Forbidden
-from app.core.pages import apply_form_errors
+from app.core.pages import apply_form_errors, render_page
 from app.extensions import db
 from app.work.queries import queues as queries
 from app.work.services import queues as services
@@ -30,9 +30,6 @@ def _agency_users_only():
         raise Forbidden("Queues are for agency staff.")
     return None
 
-
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
 
 
 class QueueForm(FlaskForm):
@@ -60,7 +57,7 @@ def _values(form: QueueForm) -> dict:
 def index():
     status = request.args.get("status") if request.args.get("status") in TABS else "active"
     rows = queries.list_queues(current_user, status=status)
-    return _page("work/lists/queues.html", queues=rows, status=status, tabs=TABS, member_counts=queries.member_counts(),
+    return render_page("work/lists/queues.html", queues=rows, status=status, tabs=TABS, member_counts=queries.member_counts(),
                  open_counts=queries.open_counts(current_user, [q.id for q in rows]))
 
 
@@ -69,12 +66,12 @@ def index():
 def new():
     form = _form()
     if not form.validate_on_submit():
-        return _page("work/lists/queue_form.html", 422 if form.is_submitted() else 200, form=form, queue=None)
+        return render_page("work/lists/queue_form.html", 422 if form.is_submitted() else 200, form=form, queue=None)
     try:
         queue = services.create_queue(_values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("work/lists/queue_form.html", error.status, form=form, queue=None, error=error.message)
+        return render_page("work/lists/queue_form.html", error.status, form=form, queue=None, error=error.message)
     flash(f"Queue “{queue.name}” created. Next: choose the staff who work it.", "success")
     return redirect(url_for("queues.members", queue_id=queue.id), 303)
 
@@ -82,7 +79,7 @@ def new():
 @bp.route("/queues/<uuid:queue_id>")
 def detail(queue_id):
     queue = queries.queue_for(current_user, queue_id)
-    return _page("work/lists/queue_detail.html", queue=queue, members=queries.members_of(queue),
+    return render_page("work/lists/queue_detail.html", queue=queue, members=queries.members_of(queue),
                  counts=queries.open_counts(current_user, [queue.id]).get(queue.id, {"open": 0, "unassigned": 0}),
                  service_line=get_in_tenant(ServiceLine, queue.service_line_id) if queue.service_line_id else None)
 
@@ -93,12 +90,12 @@ def edit(queue_id):
     queue = queries.queue_for(current_user, queue_id)
     form = _form(queue)
     if not form.validate_on_submit():
-        return _page("work/lists/queue_form.html", 422 if form.is_submitted() else 200, form=form, queue=queue)
+        return render_page("work/lists/queue_form.html", 422 if form.is_submitted() else 200, form=form, queue=queue)
     try:
         services.update_queue(queue, _values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("work/lists/queue_form.html", error.status, form=form, queue=queue, error=error.message)
+        return render_page("work/lists/queue_form.html", error.status, form=form, queue=queue, error=error.message)
     flash(f"Queue “{queue.name}” saved.", "success")
     return redirect(url_for("queues.detail", queue_id=queue.id), 303)
 
@@ -113,13 +110,13 @@ def members(queue_id):
         try:
             chosen_users = services.set_members(queue, chosen)
         except AppError as error:
-            return _page("work/lists/queue_members.html", error.status, queue=queue, candidates=candidates,
+            return render_page("work/lists/queue_members.html", error.status, queue=queue, candidates=candidates,
                          selected=set(chosen), error=error.message)
         names = ", ".join(user.name for user in chosen_users) or "nobody"
         flash(f"Staff working “{queue.name}”: {names}.", "success")
         return redirect(url_for("queues.detail", queue_id=queue.id), 303)
     selected = {str(user.id) for user in queries.members_of(queue)}
-    return _page("work/lists/queue_members.html", queue=queue, candidates=candidates, selected=selected)
+    return render_page("work/lists/queue_members.html", queue=queue, candidates=candidates, selected=selected)
 
 
 @bp.route("/queues/<uuid:queue_id>/archive", methods=["POST"])

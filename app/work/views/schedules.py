@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.catalog.models import TaskType
 from app.clients import queries as client_queries
 from app.core import dates, localtime
 from app.core.errors import AppError, Forbidden
-from app.core.pages import apply_form_errors
+from app.core.pages import apply_form_errors, render_page
 from app.core.types import utcnow
 from app.extensions import db
 from app.work import recurrence
@@ -38,9 +38,6 @@ def _agency_users_only():
         raise Forbidden("Recurring work is managed by agency staff.")
     return None
 
-
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
 
 
 @cache
@@ -132,7 +129,7 @@ def _list(template_client=None):
                "frequency": frequency, "q": q}
     rows, has_more = schedule_queries.schedule_page(current_user, sort=sort, page=page, per_page=PER_PAGE, **filters)
     now = utcnow()
-    return _page(
+    return render_page(
         "work/schedules/index.html", schedules=rows, has_more=has_more, page=page, status=status, sort=sort, q=q or "",
         frequency=frequency or "", client=template_client, client_filter=str(client_id or ""), task_type_filter=task_type_id or "",
         clients=list(db.session.scalars(client_queries.visible_clients(current_user).order_by(Client.name))),
@@ -170,12 +167,12 @@ def client_schedules(client_id):
 def new():
     form = _form(client_id=request.args.get("client_id"))
     if not form.validate_on_submit():
-        return _page("work/schedules/form.html", 422 if form.is_submitted() else 200, form=form, schedule=None)
+        return render_page("work/schedules/form.html", 422 if form.is_submitted() else 200, form=form, schedule=None)
     try:
         schedule = schedule_services.create_schedule(current_user, _values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("work/schedules/form.html", error.status, form=form, schedule=None, error=error.message)
+        return render_page("work/schedules/form.html", error.status, form=form, schedule=None, error=error.message)
     flash(f"Schedule “{schedule.title}” created. Its next dates are below.", "success")
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 
@@ -188,7 +185,7 @@ def detail(schedule_id):
     for item in preview:  # a task the viewer cannot open is shown as its creation time, not its number
         if item.get("task") is not None and not can_see(current_user, item["task"]):
             item["task"] = None
-    return _page("work/schedules/detail.html", schedule=schedule, preview=preview,
+    return render_page("work/schedules/detail.html", schedule=schedule, preview=preview,
                  client_name=names.get(schedule.client_id, "—"),
                  type_name=schedule_queries.task_type_names([schedule.task_type_id]).get(schedule.task_type_id, "—"),
                  assignee=next((u for u in account_queries.active_staff() if u.id == schedule.default_assignee_id), None),
@@ -204,12 +201,12 @@ def edit(schedule_id):
         raise Forbidden("Only agency admins and the staff serving this client manage its schedules.")
     form = _form(schedule)
     if not form.validate_on_submit():
-        return _page("work/schedules/form.html", 422 if form.is_submitted() else 200, form=form, schedule=schedule)
+        return render_page("work/schedules/form.html", 422 if form.is_submitted() else 200, form=form, schedule=schedule)
     try:
         schedule_services.update_schedule(current_user, schedule, _values(form))
     except AppError as error:
         apply_form_errors(form, error)
-        return _page("work/schedules/form.html", error.status, form=form, schedule=schedule, error=error.message)
+        return render_page("work/schedules/form.html", error.status, form=form, schedule=schedule, error=error.message)
     flash("Schedule saved. Tasks it already created are unchanged.", "success")
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 

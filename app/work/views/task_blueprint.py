@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.catalog.models import ServiceLine, TaskType
 from app.core.errors import AppError, Forbidden
+from app.core.pages import render_page
 from app.extensions import db
 from app.work.access import task_for
 from app.work.models import Activity, Queue, Task
@@ -34,10 +35,6 @@ def _agency_users_only():
         raise Forbidden("Task pages are for agency staff.")
     return None
 
-
-def page(template: str, status_code: int = 200, /, **context):
-    """Render with an explicit status: a re-rendered failed form never answers 200."""
-    return make_response(render_template(template, **context), status_code)
 
 
 def load_task(task_id) -> Task:
@@ -106,4 +103,4 @@ def render_task(task: Task, status_code: int = 200, *, error: AppError | None = 
     if error is not None:
         context.update(error=error.message, error_section=section, errors=error.fields or {}, form_values=form_values or {})
         status_code = error.status
-    return page("work/task_detail.html", status_code, **context)
+    return render_page("work/task_detail.html", status_code, **context)

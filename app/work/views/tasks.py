@@ -13,11 +13,12 @@ from app.catalog.models import ClientService, ServiceLine, TaskType
 from app.clients import queries as client_queries
 from app.core import dates, localtime
 from app.core.errors import AppError, ValidationFailed
+from app.core.pages import render_page
 from app.core.routes import ViewRoutes
 from app.extensions import db
 from app.work.models import PRIORITIES
 from app.work.services import tasks
-from app.work.views.task_blueprint import back_to, load_task, page, render_task
+from app.work.views.task_blueprint import back_to, load_task, render_task
 from tenants.lookup import get_in_tenant
 
 routes = ViewRoutes()
@@ -81,7 +82,7 @@ def new():
     source = request.form if request.method == "POST" else request.args
     choices = _new_task_choices(_uuid(source.get("client_id")), _uuid(source.get("task_type_id")))
     if request.method == "GET":
-        return page("work/task_new.html", **choices, values={}, errors={}, error=None)
+        return render_page("work/task_new.html", **choices, values={}, errors={}, error=None)
     values = request.form.to_dict()
     definitions = (choices["task_type"].custom_fields if choices["task_type"] else []) or []
     try:
@@ -95,7 +96,7 @@ def new():
             assignee_id=_uuid(values.get("assignee_id")), due_at=parse_deadline(values.get("due_at")),
             custom_values=values_from_form(request.form, definitions))
     except AppError as error:
-        return page("work/task_new.html", error.status, **choices, values=values, errors=error.fields, error=error.message)
+        return render_page("work/task_new.html", error.status, **choices, values=values, errors=error.fields, error=error.message)
     flash(f"{task.reference} created.", "success")
     return back_to(task)
 

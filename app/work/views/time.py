@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.accounts import queries as account_queries
 from app.accounts.localtime import tenant_zone
 from app.core import dates, localtime
 from app.core.errors import AppError, Forbidden, ValidationFailed
-from app.core.pages import apply_form_errors, parse_day, safe_next
+from app.core.pages import apply_form_errors, parse_day, render_page, safe_next
 from app.core.types import utcnow
 from app.extensions import db
 from app.work.access import task_for, visible_tasks
@@ -39,9 +39,6 @@ def _agency_users_only():
         raise Forbidden("Time tracking is for agency staff.")
     return None
 
-
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
 
 
 def parse_duration(text: str | None) -> int | None:
@@ -131,7 +128,7 @@ def timesheet():
     people = account_queries.active_staff() if current_user.is_agency_admin else []
     # Time logged on a task now outside the viewer's reach still counts, but its number, title and link are not shown.
     tasks = time_queries.tasks_by_id((e.task_id for e in sheet.entries), viewer=current_user)
-    return _page("work/time/timesheet.html", sheet=sheet, user=user, people=people, tasks=tasks, today=today,
+    return render_page("work/time/timesheet.html", sheet=sheet, user=user, people=people, tasks=tasks, today=today,
                  prev_week=time_queries.week_label(monday - timedelta(days=7)),
                  next_week=time_queries.week_label(monday + timedelta(days=7)),
                  this_week=time_queries.week_label(today - timedelta(days=today.weekday())),
@@ -152,7 +149,7 @@ def totals():
     if args.get("sort") == "name":
         items.sort(key=lambda i: i["label"].lower())
     people = account_queries.active_staff() if current_user.is_agency_admin else []
-    return _page("work/time/totals.html", items=items, group=group, date_from=date_from, date_to=date_to, groups=time_queries.GROUPS,
+    return render_page("work/time/totals.html", items=items, group=group, date_from=date_from, date_to=date_to, groups=time_queries.GROUPS,
                  billable=args.get("billable") or "", people=people, user_id=user_id or "", sort=args.get("sort") or "minutes",
                  total=sum(i["minutes"] for i in items), billable_total=sum(i["billable_minutes"] for i in items),
                  fmt=time_queries.format_minutes)
@@ -167,13 +164,13 @@ def new_entry():
     form.task_id.choices = _task_choices(selected)
     context = {"form": form, "entry": None, "next_url": safe_next(request.values.get("next")) or ""}
     if not form.validate_on_submit():
-        return _page("work/time/form.html", 422 if form.is_submitted() else 200, **context)
+        return render_page("work/time/form.html", 422 if form.is_submitted() else 200, **context)
     try:
         task = task_for(current_user, form.task_id.data)
         entry = time_services.create_entry(current_user, task, _form_values(form))
     except AppError as error:
         apply_form_errors(form, error, ALIASES)
-        return _page("work/time/form.html", error.status, error=error.message, **context)
+        return render_page("work/time/form.html", error.status, error=error.message, **context)
     flash(f"Logged {time_queries.format_minutes(entry.minutes)} on {task.reference}.", "success")
     return _back(url_for("time.timesheet", week=_week_of(_local_day(entry.started_at))))
 
@@ -200,7 +197,7 @@ def edit_entry(time_entry_id):
     form.task_id.choices = [(str(task.id), f"{task.reference} · {task.title}")]
     context = {"form": form, "entry": entry, "task": task, "next_url": safe_next(request.values.get("next")) or ""}
     if not form.validate_on_submit():
-        return _page("work/time/form.html", 422 if form.is_submitted() else 200, **context)
+        return render_page("work/time/form.html", 422 if form.is_submitted() else 200, **context)
     try:
         values = _form_values(form)
         if entry.ended_at is None:
@@ -208,7 +205,7 @@ def edit_entry(time_entry_id):
         time_services.update_entry(current_user, entry, values)
     except AppError as error:
         apply_form_errors(form, error, ALIASES)
-        return _page("work/time/form.html", error.status, error=error.message, **context)
+        return render_page("work/time/form.html", error.status, error=error.message, **context)
     flash("Time entry saved.", "success")
     return _back(url_for("time.timesheet", user=entry.user_id if entry.user_id != current_user.id else None,
                          week=_week_of(_local_day(entry.started_at))))

@@ -1,9 +1,9 @@
 """Marshmallow input and output schemas for recurring schedules and their previews (unknown fields are refused)."""
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
 from app.core import dates
 from app.core.api import computed
+from app.core.pagination import PageArgs
 from app.work.models import FREQUENCIES, PRIORITIES
 from app.work.queries.schedules import STATUSES
 

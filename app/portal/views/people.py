@@ -1,7 +1,7 @@
 """The portal's People page: a client admin invites, re-invites, deactivates and reactivates their company's users and chooses its client admins."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 from app.accounts import queries, services
 from app.accounts.models import CLIENT_ROLES, ROLE_LABELS
 from app.core.errors import AppError, Forbidden, ValidationFailed
-from app.core.pages import apply_form_errors
+from app.core.pages import apply_form_errors, render_page
 
 bp = Blueprint("people", __name__, url_prefix="/portal/people")
 
@@ -34,10 +34,10 @@ def _client_admins_only():
 
 def _page(status_code: int = 200, *, form: InvitePersonForm | None = None, error: str | None = None):
     result = queries.list_users(current_user, cursor=request.args.get("cursor") or None)
-    return make_response(render_template(
-        "portal/people.html", people=result.items, next_cursor=result.next_cursor, paged=bool(request.args.get("cursor")),
+    return render_page(
+        "portal/people.html", status_code, people=result.items, next_cursor=result.next_cursor, paged=bool(request.args.get("cursor")),
         form=form or InvitePersonForm(formdata=None), error=error, role_labels=ROLE_LABELS,
-    ), status_code)
+    )
 
 
 def _me():

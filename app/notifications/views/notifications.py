@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, has_request_context, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.errors import AppError
-from app.core.pages import safe_next
+from app.core.pages import render_page, safe_next
 from app.notifications import queries, services
 from app.notifications.models import KIND_LABELS, kind_help_for, kinds_for
 
@@ -36,9 +36,6 @@ def _signed_in_only():
     return None
 
 
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
-
 
 def _back_to_list():
     return redirect(safe_next(request.form.get("next")) or url_for("notifications.index"))
@@ -56,7 +53,7 @@ def index():
     except AppError as error:  # a tampered cursor: say so and start from the first page
         flash(error.message, "warning")
         return redirect(url_for("notifications.index", show=show, kind=kind, sort=sort))
-    return _page("notifications/index.html", notifications=page.items, next_cursor=page.next_cursor, show=show, kind=kind,
+    return render_page("notifications/index.html", notifications=page.items, next_cursor=page.next_cursor, show=show, kind=kind,
                  sort=sort, kinds=kinds, kind_labels=KIND_LABELS, paged=bool(args.get("cursor")),
                  unread_total=queries.unread_count(current_user))
 
@@ -89,7 +86,7 @@ def preferences():
         try:
             services.set_preferences(current_user, choices)
         except AppError as error:
-            return _page("notifications/preferences.html", error.status, preferences=choices, error=error.message, **shown)
+            return render_page("notifications/preferences.html", error.status, preferences=choices, error=error.message, **shown)
         flash("Notification preferences saved.", "success")
         return redirect(url_for("notifications.preferences"))
-    return _page("notifications/preferences.html", preferences=current, **shown)
+    return render_page("notifications/preferences.html", preferences=current, **shown)

@@ -6,9 +6,8 @@ from types import SimpleNamespace
 from flask_login import current_user
 
 from app.accounts.auth import require_roles
-from app.accounts.schemas import PageArgs
 from app.core.api import Blueprint
-from app.core.pagination import id_page
+from app.core.pagination import PageArgs, id_page
 from app.portal import queries
 from app.portal.schemas import PortalApprovalDecisionIn, PortalApprovalOut, PortalPendingApprovalPageOut
 from app.work.models import ApprovalRequest, Task

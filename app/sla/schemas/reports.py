@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.core import dates
-from app.sla.queries import MAX_DAYS
+from app.sla.queries.reports import MAX_DAYS
 
 
 class SlaReportArgs(Schema):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from app.catalog.fields import values_from_form
 from app.core.errors import AppError, ValidationFailed
+from app.core.pages import render_page
 from app.core.types import utcnow
 from app.portal import queries
 from app.work.queries import approvals as approval_queries
@@ -31,25 +32,22 @@ def _labels():
     return {"status_labels": STATUS_LABELS, "expected_completion": queries.expected_completion, "now": utcnow()}
 
 
-def _page(template: str, status_code: int = 200, /, **context):
-    return make_response(render_template(template, **context), status_code)
-
 
 @bp.route("")
 def home():
-    return _page("portal/home.html", **queries.home(current_user))
+    return render_page("portal/home.html", **queries.home(current_user))
 
 
 @bp.route("/requests")
 def requests_list():
     state = request.args.get("state", "open")
     state = state if state in ("open", "closed", "all") else "open"
-    return _page("portal/requests.html", items=queries.requests_of(current_user, state=state), state=state)
+    return render_page("portal/requests.html", items=queries.requests_of(current_user, state=state), state=state)
 
 
 def _new_form(task_type, status_code=200, *, error: AppError | None = None):
     fields = (error.fields if error is not None else None) or {}
-    return _page("portal/request_new.html", status_code, task_type=task_type, groups=queries.requestable_types(current_user),
+    return render_page("portal/request_new.html", status_code, task_type=task_type, groups=queries.requestable_types(current_user),
                  values=request.form, errors=fields, message=error.message if error is not None else None)
 
 
@@ -85,7 +83,7 @@ def _detail(task, status_code=200, *, error: AppError | None = None, error_item=
     asked = queries.document_requests(task)
     names = queries.people_names([c.author_id for c in shared] + [f.uploaded_by_id for f in files] + [e.actor_id for e in timeline]
                                  + [task.assignee_id] + [r.requested_by_id for r in asked])
-    return _page("portal/request_detail.html", status_code, task=task, task_type=queries.type_of(task), comments=shared,
+    return render_page("portal/request_detail.html", status_code, task=task, task_type=queries.type_of(task), comments=shared,
                  files=files, timeline=timeline, names=names, error=error, body=request.form.get("body", ""),
                  approvals=approval_queries.task_approvals(task, current_user),
                  document_requests=asked, error_item=error_item, accept=",".join("." + ext for ext in attachments.ALLOWED),

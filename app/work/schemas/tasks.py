@@ -3,9 +3,9 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from marshmallow.validate import OneOf
 
-from app.accounts.schemas import PageArgs
 from app.core import dates
 from app.core.api import computed
+from app.core.pagination import PageArgs
 from app.work.models import PRIORITIES, STATUSES
 
 # --- task ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_login import current_user
 from app.core.errors import AppError
 from app.core.routes import ViewRoutes
 from app.portal import queries
-from app.portal.views import render_request
+from app.portal.views.requests import render_request
 from app.work.services import approvals
 
 routes = ViewRoutes()

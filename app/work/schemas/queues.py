@@ -1,8 +1,8 @@
 """Marshmallow input and output schemas for queues and their members."""
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
 from app.core.api import computed
+from app.core.pagination import PageArgs
 
 
 class QueueArgs(PageArgs):

@@ -1,9 +1,9 @@
 """Marshmallow input and output schemas for time entries and their totals (unknown fields are refused)."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.accounts.schemas import PageArgs
 from app.core import dates
 from app.core.api import computed
+from app.core.pagination import PageArgs
 from app.work.queries.time import GROUPS
 
 

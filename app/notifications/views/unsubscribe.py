@@ -1,17 +1,15 @@
 """The one-click unsubscribe link of notification emails (RFC 8058), honoured without signing in."""
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template
+from flask import Blueprint
 
 from app.core.errors import NotFound
+from app.core.pages import render_page
 from app.notifications import queries, services
 from app.notifications.models import KIND_LABELS
 
 bp = Blueprint("unsubscribe", __name__)
-
-
-def _page(status_code: int = 200, /, **context):
-    return make_response(render_template("notifications/unsubscribe.html", **context), status_code)
+PAGE = "notifications/unsubscribe.html"
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET"])
@@ -20,8 +18,8 @@ def confirm(token):
     try:
         agency, user, kind = queries.unsubscribe_target(token)
     except NotFound as error:
-        return _page(404, invalid=True, message=error.message)
-    return _page(agency=agency, user=user, kind=kind, kind_label=KIND_LABELS[kind], done=False)
+        return render_page(PAGE, 404, invalid=True, message=error.message)
+    return render_page(PAGE, agency=agency, user=user, kind=kind, kind_label=KIND_LABELS[kind], done=False)
 
 
 @bp.route("/unsubscribe/<token>", methods=["POST"])
@@ -30,5 +28,5 @@ def unsubscribe(token):
     try:
         agency, user, kind = services.unsubscribe(token)
     except NotFound as error:
-        return _page(404, invalid=True, message=error.message)
-    return _page(agency=agency, user=user, kind=kind, kind_label=KIND_LABELS[kind], done=True)
+        return render_page(PAGE, 404, invalid=True, message=error.message)
+    return render_page(PAGE, agency=agency, user=user, kind=kind, kind_label=KIND_LABELS[kind], done=True)

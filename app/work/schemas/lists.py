@@ -1,9 +1,9 @@
 """Marshmallow schemas of the work lists API: list filters and pages, claim-next, bulk changes, saved filters, summaries."""
 from marshmallow import Schema, fields, validate
 
-from app.accounts.schemas import PageArgs
-from app.work.api.task_schemas import TaskListItemOut
+from app.core.pagination import PageArgs
 from app.work.queries.filters import TaskFilterArgs
+from app.work.schemas.tasks import TaskListItemOut
 from app.work.services.bulk import ACTIONS, MAX_TASKS
 from app.work.services.saved_filters import VIEWS
 

@@ -1,7 +1,7 @@
 """Marshmallow input and output schemas for a task's client approvals (agency staff view)."""
 from marshmallow import Schema, fields, validate
 
-from app.work.api.task_schemas import TaskAttachmentOut
+from app.work.schemas.tasks import TaskAttachmentOut
 
 
 class TaskApproverOut(Schema):

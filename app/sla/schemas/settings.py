@@ -6,9 +6,9 @@ from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.accounts.schemas import PageArgs
 from app.core import dates
 from app.core.api import computed
+from app.core.pagination import PageArgs
 from app.sla.services import MAX_TARGET_MINUTES
 
 STATUSES = ("active", "archived", "all")

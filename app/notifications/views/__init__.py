@@ -1,0 +1,1 @@
+"""Notification pages: the signed-in list and preferences (`notifications.bp`) and the one-click unsubscribe (`unsubscribe.bp`)."""

@@ -1,0 +1,1 @@
+"""The portal API for client users' tokens: requests (`requests.blp`) and approvals (`approvals.blp`)."""

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the SLA API: settings (`settings`) and reports (`reports`)."""
