@@ -65,6 +65,29 @@ def _clean_text(value, field: str, *, required: str | None = None, limit: int = 
     return text
 
 
+def _chosen_approvers(task: Task, approver_ids) -> tuple[list[uuid.UUID], dict]:
+    """The named approvers' ids in order, and the task's eligible approvers by id (422 unless all are eligible)."""
+    chosen = _ids(approver_ids, "approver_ids", "approver")
+    if not chosen:
+        raise ValidationFailed("Choose who may approve.", fields={"approver_ids": ["Choose at least one of the client's users."]})
+    eligible = {user.id: user for user in eligible_approvers(task)}
+    unknown = [i for i in chosen if i not in eligible]
+    if unknown:
+        raise ValidationFailed("Approvers must be active users of the task's client.",
+                               fields={"approver_ids": ["Not an active user of this client."]})
+    return chosen, eligible
+
+
+def _files_to_review(task: Task, attachment_ids) -> list[uuid.UUID]:
+    """The files named for review: only this task's client-visible files (422 otherwise)."""
+    file_ids = _ids(attachment_ids, "attachment_ids", "file")
+    reviewable = {row.id for row in reviewable_files(task)}
+    if any(i not in reviewable for i in file_ids):
+        raise ValidationFailed("Files to review must be this task's files that the client can see.",
+                               fields={"attachment_ids": ["Not a client-visible file of this task."]})
+    return file_ids
+
+
 def request_approval(task: Task, actor, *, title: str, message: str | None = None, approver_ids=(), attachment_ids=(),
                      wait_on_client: bool = False) -> ApprovalRequest:
     """Ask named client users of the task's client to approve something on the task, optionally with files to review.
@@ -79,19 +102,8 @@ def request_approval(task: Task, actor, *, title: str, message: str | None = Non
         waiting.check_can_wait(task)
     title = _clean_text(title, "title", required="Say what the client is asked to approve.", limit=200)
     message = _clean_text(message, "message")
-    chosen = _ids(approver_ids, "approver_ids", "approver")
-    if not chosen:
-        raise ValidationFailed("Choose who may approve.", fields={"approver_ids": ["Choose at least one of the client's users."]})
-    eligible = {user.id: user for user in eligible_approvers(task)}
-    unknown = [i for i in chosen if i not in eligible]
-    if unknown:
-        raise ValidationFailed("Approvers must be active users of the task's client.",
-                               fields={"approver_ids": ["Not an active user of this client."]})
-    file_ids = _ids(attachment_ids, "attachment_ids", "file")
-    reviewable = {row.id for row in reviewable_files(task)}
-    if any(i not in reviewable for i in file_ids):
-        raise ValidationFailed("Files to review must be this task's files that the client can see.",
-                               fields={"attachment_ids": ["Not a client-visible file of this task."]})
+    chosen, eligible = _chosen_approvers(task, approver_ids)
+    file_ids = _files_to_review(task, attachment_ids)
     if queries.pending_approval(task) is not None:
         raise ValidationFailed("This task already waits for an approval: withdraw it before asking again.",
                                fields={"approval": ["An approval request is pending."]})

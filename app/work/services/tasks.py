@@ -227,9 +227,23 @@ def assign(task: Task, actor, assignee_id) -> Task:
     return task
 
 
-def update_fields(task: Task, actor, values: dict) -> Task:
-    """Edit title, description, priority, deadline, queue or custom values; each change is recorded."""
-    _require_agency_user(actor)
+def _clean_due_at(due_at: datetime | None) -> datetime | None:
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
+    return due_at.astimezone(UTC) if due_at is not None else None
+
+
+def _merged_custom_values(task: Task, new_values: dict | None) -> dict:
+    task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
+    definitions = task_type.custom_fields or []
+    # Stored values of fields the type no longer defines are dropped, not refused as unknown.
+    known = {d["key"] for d in definitions}
+    kept = {k: v for k, v in (task.custom_values or {}).items() if k in known}
+    return clean_values(definitions, {**kept, **(new_values or {})}, partial=True)
+
+
+def _field_changes(task: Task, values: dict) -> dict:
+    """The validated new values of the editable fields given, keeping only those that differ from the task's."""
     changes = {}
     if "title" in values:
         title = (values["title"] or "").strip()
@@ -241,19 +255,29 @@ def update_fields(task: Task, actor, values: dict) -> Task:
     if "priority" in values:
         changes["priority"] = _validate_priority(values["priority"])
     if "due_at" in values:
-        if values["due_at"] is not None and values["due_at"].tzinfo is None:
-            raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
-        changes["due_at"] = values["due_at"].astimezone(UTC) if values["due_at"] is not None else None
+        changes["due_at"] = _clean_due_at(values["due_at"])
     if "queue_id" in values:
         changes["queue_id"] = _active(Queue, values["queue_id"], "queue_id", "queue").id
     if "custom_values" in values:
-        task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
-        definitions = task_type.custom_fields or []
-        # Stored values of fields the type no longer defines are dropped, not refused as unknown.
-        known = {d["key"] for d in definitions}
-        kept = {k: v for k, v in (task.custom_values or {}).items() if k in known}
-        changes["custom_values"] = clean_values(definitions, {**kept, **(values["custom_values"] or {})}, partial=True)
-    changes = {k: v for k, v in changes.items() if getattr(task, k) != v}
+        changes["custom_values"] = _merged_custom_values(task, values["custom_values"])
+    return {k: v for k, v in changes.items() if getattr(task, k) != v}
+
+
+def _unassign_if_out_of_reach(task: Task, actor) -> None:
+    """After a queue change, a staff assignee who no longer works the task's queue for its client is unassigned."""
+    assignee = get_in_tenant(User, task.assignee_id)
+    if assignee is not None and assignee.role == "staff":
+        try:
+            check_assignee(assignee.id, task)
+        except ValidationFailed:
+            activity.record(task, "unassigned", actor, previous=task.assignee_id, reason="queue changed")
+            task.assignee_id = None
+
+
+def update_fields(task: Task, actor, values: dict) -> Task:
+    """Edit title, description, priority, deadline, queue or custom values; each change is recorded."""
+    _require_agency_user(actor)
+    changes = _field_changes(task, values)
     for key, value in changes.items():
         old = getattr(task, key)
         setattr(task, key, value)
@@ -267,13 +291,7 @@ def update_fields(task: Task, actor, values: dict) -> Task:
     if {"priority", "due_at"} & set(changes):
         events.send(task, "terms", actor, utcnow(), fields=sorted({"priority", "due_at"} & set(changes)))
     if "queue_id" in changes and task.assignee_id:
-        assignee = get_in_tenant(User, task.assignee_id)
-        if assignee is not None and assignee.role == "staff":
-            try:
-                check_assignee(assignee.id, task)
-            except ValidationFailed:
-                activity.record(task, "unassigned", actor, previous=task.assignee_id, reason="queue changed")
-                task.assignee_id = None
+        _unassign_if_out_of_reach(task, actor)
     return task
 
 
@@ -307,6 +325,42 @@ def _release_waiting_holds(task: Task) -> None:
                            .values(holds_task=False).execution_options(synchronize_session="fetch"))
 
 
+def _check_move(actor, frm: str, to: str, *, answer: bool) -> None:
+    """The move must be one the workflow allows, and one a client user may make when a client user makes it."""
+    if to not in TRANSITIONS[frm]:
+        raise Conflict(f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
+                       fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
+    if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not answer:
+        raise Forbidden("Only the agency can change this task's status.")
+
+
+def _check_can_complete(task: Task) -> None:
+    """A task is done only once no approval blocks it, its required checklist items are ticked and required fields filled."""
+    latest = approval_queries.latest_approval(task)
+    if latest is not None and latest.status in approval_queries.BLOCKING_STATUSES:
+        raise Conflict(approval_queries.APPROVAL_NEEDED,
+                       fields={"approval": [f"The latest approval request (“{latest.title}”) is {latest.status}."]})
+    open_required = db.session.scalar(select(ChecklistItem.id).where(
+        ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))
+    if open_required:
+        raise Conflict("Tick every required checklist item before completing the task.",
+                       fields={"checklist": ["Required items are still open."]})
+    missing = missing_required_fields(task)
+    if missing:
+        raise Conflict(f"Fill in the required fields before completing the task: {', '.join(missing)}.",
+                       fields={"custom_values": {key: ["Required."] for key in missing}})
+
+
+def _notify_status_changed(task: Task, actor, to: str, message: str | None, reason: str | None) -> None:
+    waiting = to == "waiting_on_client"
+    # An ask that moves the task to waiting already told the client what it needs (its own notification).
+    told_already = waiting and reason is not None
+    notify("status_changed", watcher_ids(task) + ([] if told_already else client_people_ids(task, everyone=waiting)),
+           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
+           body=((message or "").strip() or None) if waiting and not reason else (reason[:1].upper() + reason[1:] + "." if reason else None),
+           url=task_url(task), client_url=request_url(task), task=task, actor=actor)
+
+
 def transition(task: Task, actor, to: str, *, message: str | None = None, reason: str | None = None,
                _answer: bool = False) -> Task:
     """Move a task to another status, if the move is allowed and the actor may make it.
@@ -320,27 +374,9 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, reason
     frm = task.status
     if to == frm:
         return task
-    if to not in TRANSITIONS[frm]:
-        raise Conflict(f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
-                       fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
-    if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not _answer:
-        raise Forbidden("Only the agency can change this task's status.")
+    _check_move(actor, frm, to, answer=_answer)
     if to == "done":
-        latest = approval_queries.latest_approval(task)
-        if latest is not None and latest.status in approval_queries.BLOCKING_STATUSES:
-            raise Conflict(approval_queries.APPROVAL_NEEDED,
-                           fields={"approval": [f"The latest approval request (“{latest.title}”) is {latest.status}."]})
-    if to == "done":
-        open_required = db.session.scalar(select(ChecklistItem.id).where(
-            ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))
-        if open_required:
-            raise Conflict("Tick every required checklist item before completing the task.",
-                           fields={"checklist": ["Required items are still open."]})
-    if to == "done":
-        missing = missing_required_fields(task)
-        if missing:
-            raise Conflict(f"Fill in the required fields before completing the task: {', '.join(missing)}.",
-                           fields={"custom_values": {key: ["Required."] for key in missing}})
+        _check_can_complete(task)
     if to == "waiting_on_client" and not (message or "").strip() and not reason:
         raise ValidationFailed("Ask the client your question.", fields={"message": ["Required when waiting on the client."]})
     now = utcnow()
@@ -357,13 +393,7 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, reason
         db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
                                body=message.strip(), client_visible=True))
     events.send(task, "status", actor, now, old=frm, new=to)
-    waiting = to == "waiting_on_client"
-    # An ask that moves the task to waiting already told the client what it needs (its own notification).
-    told_already = waiting and reason is not None
-    notify("status_changed", watcher_ids(task) + ([] if told_already else client_people_ids(task, everyone=waiting)),
-           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
-           body=((message or "").strip() or None) if waiting and not reason else (reason[:1].upper() + reason[1:] + "." if reason else None),
-           url=task_url(task), client_url=request_url(task), task=task, actor=actor)
+    _notify_status_changed(task, actor, to, message, reason)
     return task
 
 
