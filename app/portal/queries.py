@@ -11,6 +11,7 @@ from app.catalog.models import ClientService, ServiceLine, TaskType
 from app.core import localtime
 from app.core.errors import NotFound
 from app.core.types import utcnow
+from app.core.visibility import client_visible
 from app.extensions import db
 from app.sla.queries import ReportScope, sla_report
 from app.work.models import Activity, Attachment, Comment, RecurringSchedule, Task
@@ -78,17 +79,17 @@ def type_of(task: Task) -> TaskType | None:
 
 
 def shared_comments(task: Task) -> list[Comment]:
-    return list(db.session.scalars(select(Comment).where(Comment.task_id == task.id, Comment.client_visible.is_(True))
+    return list(db.session.scalars(select(Comment).where(Comment.task_id == task.id, client_visible(Comment))
                                    .order_by(Comment.created_at, Comment.id)))
 
 
 def shared_files(task: Task) -> list[Attachment]:
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, Attachment.client_visible.is_(True))
+    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment))
                                    .order_by(Attachment.created_at)))
 
 
 def shared_timeline(task: Task) -> list[Activity]:
-    return list(db.session.scalars(select(Activity).where(Activity.task_id == task.id, Activity.client_visible.is_(True),
+    return list(db.session.scalars(select(Activity).where(Activity.task_id == task.id, client_visible(Activity),
                                                           Activity.kind.in_(CLIENT_TIMELINE_KINDS))
                                    .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(50)))
 
@@ -111,7 +112,7 @@ def people_names(ids) -> dict:
 
 
 def latest_question(task: Task) -> Comment | None:
-    return db.session.scalar(select(Comment).where(Comment.task_id == task.id, Comment.client_visible.is_(True))
+    return db.session.scalar(select(Comment).where(Comment.task_id == task.id, client_visible(Comment))
                              .order_by(Comment.created_at.desc()).limit(1))
 
 

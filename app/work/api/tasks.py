@@ -9,6 +9,7 @@ from app.accounts.auth import agency_user_required
 from app.core import storage
 from app.core.api import Blueprint
 from app.core.pagination import Page, id_page
+from app.core.visibility import visible_to
 from app.work.access import task_for
 from app.work.api.task_schemas import (
     TaskActivityPageOut,
@@ -145,9 +146,7 @@ class Comments(MethodView):
     def get(self, args, task_id):
         """Comments, oldest first."""
         task = _task(task_id)
-        stmt = select(Comment).where(Comment.task_id == task.id)
-        if not current_user.is_agency_user:
-            stmt = stmt.where(Comment.client_visible.is_(True))
+        stmt = visible_to(select(Comment).where(Comment.task_id == task.id), Comment, current_user)
         return _page(id_page(stmt, Comment, **args))
 
     @blp.arguments(TaskCommentIn)
@@ -186,9 +185,7 @@ class Attachments(MethodView):
     def get(self, args, task_id):
         """Attachments, oldest first."""
         task = _task(task_id)
-        stmt = select(Attachment).where(Attachment.task_id == task.id)
-        if not current_user.is_agency_user:
-            stmt = stmt.where(Attachment.client_visible.is_(True))
+        stmt = visible_to(select(Attachment).where(Attachment.task_id == task.id), Attachment, current_user)
         return _page(id_page(stmt, Attachment, **args))
 
     @blp.arguments(TaskAttachmentUploadIn, location="multipart")

@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from app.core.errors import ValidationFailed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from app.core.visibility import visible_to
 from app.extensions import db
 from app.work.models import Activity, Task
 
@@ -16,10 +17,7 @@ PAGE_SIZE = 50
 
 def timeline(task: Task, viewer) -> Select:
     """A select of the task's activity (unordered); client users see only client-visible entries."""
-    stmt = select(Activity).where(Activity.task_id == task.id)
-    if viewer is None or not viewer.is_agency_user:
-        stmt = stmt.where(Activity.client_visible.is_(True))
-    return stmt
+    return visible_to(select(Activity).where(Activity.task_id == task.id), Activity, viewer)
 
 
 def _cursor(row: Activity) -> str:

@@ -15,6 +15,7 @@ from app.accounts.models import CLIENT_ROLES, User
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
+from app.core.visibility import client_visible
 from app.extensions import db
 from app.notifications.services import notify
 from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Attachment, Task
@@ -35,7 +36,7 @@ def eligible_approvers(task: Task) -> list[User]:
 
 def reviewable_files(task: Task) -> list[Attachment]:
     """The task's files the client can see, which a request may ask them to review."""
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, Attachment.client_visible.is_(True))
+    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment))
                                    .order_by(Attachment.created_at, Attachment.id)))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.core import audit, storage
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.visibility import row_visible_to, visible_to
 from app.extensions import db
 from app.work.models import ApprovalFile, ApprovalRequest, Attachment, DocumentRequestItem, Task
 from app.work.services import activity
@@ -48,15 +49,13 @@ def max_bytes() -> int:
 
 
 def attachments_of(task: Task, viewer) -> list[Attachment]:
-    stmt = select(Attachment).where(Attachment.task_id == task.id)
-    if viewer is None or not viewer.is_agency_user:
-        stmt = stmt.where(Attachment.client_visible.is_(True))
+    stmt = visible_to(select(Attachment).where(Attachment.task_id == task.id), Attachment, viewer)
     return list(db.session.scalars(stmt.order_by(Attachment.created_at, Attachment.id)))
 
 
 def attachment_of(task: Task, attachment_id, viewer) -> Attachment:
     row = get_or_404(Attachment, attachment_id)
-    if row.task_id != task.id or (not row.client_visible and not (viewer is not None and viewer.is_agency_user)):
+    if row.task_id != task.id or not row_visible_to(row, viewer):
         raise NotFound()
     return row
 

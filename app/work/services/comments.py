@@ -9,6 +9,7 @@ from app.accounts.models import AGENCY_ROLES, User
 from app.core import audit
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
+from app.core.visibility import row_visible_to, visible_to
 from app.extensions import db
 from app.notifications.services import notify
 from app.work import access, events
@@ -25,16 +26,14 @@ _TOKEN_CONTINUES = re.compile(r"[\w\-]|\.\w")
 
 def comments_of(task: Task, viewer) -> list[Comment]:
     """The task's comments, oldest first; client users see only client-visible ones."""
-    stmt = select(Comment).where(Comment.task_id == task.id)
-    if viewer is None or not viewer.is_agency_user:
-        stmt = stmt.where(Comment.client_visible.is_(True))
+    stmt = visible_to(select(Comment).where(Comment.task_id == task.id), Comment, viewer)
     return list(db.session.scalars(stmt.order_by(Comment.created_at, Comment.id)))
 
 
 def comment_of(task: Task, comment_id, viewer) -> Comment:
     """One comment of this task the viewer may see (404 otherwise)."""
     comment = get_or_404(Comment, comment_id)
-    if comment.task_id != task.id or (not comment.client_visible and not (viewer is not None and viewer.is_agency_user)):
+    if comment.task_id != task.id or not row_visible_to(comment, viewer):
         raise NotFound()
     return comment
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import ClientService, TaskType
-from app.clients.models import ClientStaff
+from app.clients.queries import serves
 from app.core import audit
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.types import utcnow
@@ -44,7 +44,7 @@ def may_manage(actor, client_id) -> bool:
         return False
     if actor.role == "agency_admin":
         return True
-    return db.session.scalar(select(ClientStaff.id).where(ClientStaff.client_id == client_id, ClientStaff.user_id == actor.id)) is not None
+    return serves(actor.id, client_id)
 
 
 def _require_manager(actor, client_id) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.catalog.fields import clean_values
 from app.catalog.models import ClientService, ServiceLine, TaskType
-from app.clients.models import ClientStaff
+from app.clients.queries import serves, serving
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.ids import new_id
@@ -107,8 +107,7 @@ def check_assignee(user_id, task_like) -> User:
         raise ValidationFailed("Choose an active staff member.", fields={"assignee_id": ["Unknown or inactive staff member."]})
     if user.role == "staff":
         in_queue = db.session.scalar(select(QueueMember.id).where(QueueMember.queue_id == task_like.queue_id, QueueMember.user_id == user.id))
-        serves = db.session.scalar(select(ClientStaff.id).where(ClientStaff.client_id == task_like.client_id, ClientStaff.user_id == user.id))
-        if not (in_queue and serves):
+        if not (in_queue and serves(user.id, task_like.client_id)):
             raise ValidationFailed(f"{user.name} does not work this queue for this client.",
                                    fields={"assignee_id": ["Not a member of the queue, or not serving the client."]})
     return user
@@ -130,8 +129,7 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
     `actor` is None for tasks the system creates (recurring work).
     """
     client = _active(Client, client_id, "client_id", "client")
-    if actor is not None and actor.role == "staff" and not db.session.scalar(
-            select(ClientStaff.id).where(ClientStaff.client_id == client.id, ClientStaff.user_id == actor.id)):
+    if actor is not None and actor.role == "staff" and not serves(actor.id, client.id):
         raise ValidationFailed("Choose a client you serve.", fields={"client_id": ["You do not serve this client."]})
     task_type = _active(TaskType, task_type_id, "task_type_id", "task type")
     service_line = db.session.scalar(select(ServiceLine).where(ServiceLine.id == task_type.service_line_id))
@@ -400,8 +398,7 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, reason
 def eligible_assignees(task_like) -> list[User]:
     """Who may be assigned: active agency admins, and active staff in the task's queue who serve its client."""
     in_queue = select(QueueMember.user_id).where(QueueMember.queue_id == task_like.queue_id)
-    serving = select(ClientStaff.user_id).where(ClientStaff.client_id == task_like.client_id)
     return list(db.session.scalars(select(User).where(
         User.deactivated_at.is_(None), User.password_hash.is_not(None),
-        (User.role == "agency_admin") | ((User.role == "staff") & User.id.in_(in_queue) & User.id.in_(serving)),
+        (User.role == "agency_admin") | ((User.role == "staff") & User.id.in_(in_queue) & serving(User.id, task_like.client_id)),
     ).order_by(User.name)))
