@@ -11,33 +11,20 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import CLIENT_ROLES, User
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
-from app.core.visibility import client_visible
 from app.extensions import db
 from app.notifications.services import notify
-from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Attachment, Task
+from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Task
 from app.work.queries import approvals as queries
+from app.work.queries.attachments import reviewable_files
+from app.work.queries.people import eligible_approvers
 from app.work.services import activity, waiting
 from app.work.services.tasks import ensure_watching, request_url, task_url, watcher_ids
 
 MAX_MESSAGE = 10_000
 DECISIONS = {"approve": "approved", "reject": "rejected"}
-
-
-def eligible_approvers(task: Task) -> list[User]:
-    """Who may be named: the task's client's active users (signed up, not deactivated)."""
-    return list(db.session.scalars(select(User).where(
-        User.client_id == task.client_id, User.role.in_(CLIENT_ROLES), User.deactivated_at.is_(None), User.password_hash.is_not(None),
-    ).order_by(User.name)))
-
-
-def reviewable_files(task: Task) -> list[Attachment]:
-    """The task's files the client can see, which a request may ask them to review."""
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment))
-                                   .order_by(Attachment.created_at, Attachment.id)))
 
 
 def _require_staff(actor) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.catalog.fields import clean_values
 from app.catalog.models import ClientService, ServiceLine, TaskType
-from app.clients.queries import serves, serving
+from app.clients.queries import serves
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.ids import new_id
@@ -195,10 +195,6 @@ def client_people_ids(task: Task, *, everyone: bool = False) -> list:
         following = select(Watcher.user_id).where(Watcher.task_id == task.id)
         people = people.where(User.id.in_(following) | (User.id == task.created_by_id))
     return list(db.session.scalars(people))
-
-
-def watchers_of(task: Task) -> list[User]:
-    return list(db.session.scalars(select(User).join(Watcher, Watcher.user_id == User.id).where(Watcher.task_id == task.id)))
 
 
 def ensure_watching(task: Task, user: User) -> None:
@@ -393,12 +389,3 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, reason
     events.send(task, "status", actor, now, old=frm, new=to)
     _notify_status_changed(task, actor, to, message, reason)
     return task
-
-
-def eligible_assignees(task_like) -> list[User]:
-    """Who may be assigned: active agency admins, and active staff in the task's queue who serve its client."""
-    in_queue = select(QueueMember.user_id).where(QueueMember.queue_id == task_like.queue_id)
-    return list(db.session.scalars(select(User).where(
-        User.deactivated_at.is_(None), User.password_hash.is_not(None),
-        (User.role == "agency_admin") | ((User.role == "staff") & User.id.in_(in_queue) & serving(User.id, task_like.client_id)),
-    ).order_by(User.name)))

@@ -13,16 +13,11 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.work.access import can_see
 from app.work.models import Task, TimeEntry
+from app.work.queries.time import require_agency_user, running_entry
 from app.work.services import activity
 
 MAX_MINUTES = 24 * 60
 NOTE_MAX = 2000
-
-
-def require_agency_user(actor) -> None:
-    """Time is agency-internal: client users never read or write it."""
-    if actor is None or actor.role not in ("agency_admin", "staff"):
-        raise Forbidden("Time tracking is for agency staff.")
 
 
 def may_change(actor, entry: TimeEntry) -> bool:
@@ -43,10 +38,6 @@ def _check_may_change(actor, entry: TimeEntry) -> None:
 def _check_task(actor, task: Task) -> None:
     if not can_see(actor, task):
         raise NotFound()
-
-
-def running_entry(user_id) -> TimeEntry | None:
-    return db.session.scalar(select(TimeEntry).where(TimeEntry.user_id == user_id, TimeEntry.ended_at.is_(None)))
 
 
 def _elapsed_minutes(started_at: datetime, ended_at: datetime) -> int:
