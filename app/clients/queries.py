@@ -1,7 +1,7 @@
 """Client reads, narrowed to what the caller may see (staff: the clients they serve)."""
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Exists, Select, exists, func, or_, select
 
 from app.accounts.models import User
 from app.clients.models import ClientStaff
@@ -12,19 +12,36 @@ from tenants.lookup import get_or_404, note_foreign_id
 from tenants.models import Client
 
 
+def _serving(user_id, client_id) -> tuple:
+    return ClientStaff.user_id == user_id, ClientStaff.client_id == client_id
+
+
+def serving(user_id, client_id) -> Exists:
+    """The condition that the staff member serves the client, for a select: either side a value or a column."""
+    return exists().where(*_serving(user_id, client_id))
+
+
+def serves(user_id, client_id) -> bool:
+    """Whether the staff member serves the client (is on its team): what lets staff act for a client."""
+    return db.session.scalar(select(ClientStaff.id).where(*_serving(user_id, client_id)).limit(1)) is not None
+
+
+def clients_served(user_id) -> list:
+    """The ids of the clients the staff member serves."""
+    return list(db.session.scalars(select(ClientStaff.client_id).where(ClientStaff.user_id == user_id)))
+
+
 def visible_clients(actor: User) -> Select:
     """Admins see every client; staff the clients they serve; client users their own."""
     stmt = select(Client)
     if actor.role == "staff":
-        stmt = stmt.where(exists().where(ClientStaff.client_id == Client.id, ClientStaff.user_id == actor.id))
+        stmt = stmt.where(serving(actor.id, Client.id))
     return stmt
 
 
 def client_for(actor: User, client_id) -> Client:
     client = get_or_404(Client, client_id)
-    if actor.role == "staff" and not db.session.scalar(
-        select(ClientStaff.id).where(ClientStaff.client_id == client.id, ClientStaff.user_id == actor.id)
-    ):
+    if actor.role == "staff" and not serves(actor.id, client.id):
         note_foreign_id(Client, client_id)
         raise NotFound()
     return client

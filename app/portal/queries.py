@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -11,9 +12,11 @@ from app.catalog.models import ClientService, ServiceLine, TaskType
 from app.core import localtime
 from app.core.errors import NotFound
 from app.core.types import utcnow
+from app.core.visibility import client_visible
 from app.extensions import db
 from app.sla.queries.reports import ReportScope, sla_report
 from app.work.models import Activity, Attachment, Comment, RecurringSchedule, Task
+from app.work.queries import activity as activity_queries
 from app.work.queries import approvals as approval_queries
 from app.work.queries import documents as document_queries
 from app.work.services import recurrence
@@ -22,11 +25,7 @@ from tenants.lookup import get_or_404
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 45
-# Timeline entries a client sees: what happened to their request, never who worked on it internally.
-CLIENT_TIMELINE_KINDS = ("created", "status_changed", "reopened", "commented", "attachment_added", "due_at_changed", "title_changed",
-                         "document_requested", "document_uploaded", "document_accepted", "document_rejected",
-                         "document_request_completed", "document_request_cancelled",
-                         "approval_requested", "approval_approved", "approval_rejected", "approval_withdrawn")
+SHARED_TIMELINE = 50
 
 
 def request_for(user, task_id) -> Task:
@@ -78,19 +77,18 @@ def type_of(task: Task) -> TaskType | None:
 
 
 def shared_comments(task: Task) -> list[Comment]:
-    return list(db.session.scalars(select(Comment).where(Comment.task_id == task.id, Comment.client_visible.is_(True))
+    return list(db.session.scalars(select(Comment).where(Comment.task_id == task.id, client_visible(Comment))
                                    .order_by(Comment.created_at, Comment.id)))
 
 
 def shared_files(task: Task) -> list[Attachment]:
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, Attachment.client_visible.is_(True))
+    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment))
                                    .order_by(Attachment.created_at)))
 
 
 def shared_timeline(task: Task) -> list[Activity]:
-    return list(db.session.scalars(select(Activity).where(Activity.task_id == task.id, Activity.client_visible.is_(True),
-                                                          Activity.kind.in_(CLIENT_TIMELINE_KINDS))
-                                   .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(50)))
+    """The request's history a client is told about, newest first (the task timeline's client-safe page)."""
+    return activity_queries.newest_first(task, None, limit=SHARED_TIMELINE).items
 
 
 def document_requests(task: Task) -> list[document_queries.RequestView]:
@@ -111,8 +109,39 @@ def people_names(ids) -> dict:
 
 
 def latest_question(task: Task) -> Comment | None:
-    return db.session.scalar(select(Comment).where(Comment.task_id == task.id, Comment.client_visible.is_(True))
+    return db.session.scalar(select(Comment).where(Comment.task_id == task.id, client_visible(Comment))
                              .order_by(Comment.created_at.desc()).limit(1))
+
+
+@dataclass
+class RequestView:
+    """A request as its client sees it: the shared conversation, files, history, documents and approvals asked for,
+    and the names behind them. The portal page renders it; the portal API returns it (the task's own fields read through)."""
+
+    task: Task
+    task_type: TaskType | None
+    comments: list
+    files: list[Attachment]
+    timeline: list[Activity]
+    document_requests: list[document_queries.RequestView]
+    approvals: list
+    names: dict
+
+    def __getattr__(self, name):
+        return getattr(self.task, name)
+
+
+def request_view(task: Task, viewer) -> RequestView:
+    """Everything of one request its client may see; each message names its author and says whether it is the viewer's."""
+    shared = shared_comments(task)
+    files = shared_files(task)
+    timeline = shared_timeline(task)
+    asked = document_requests(task)
+    names = people_names([c.author_id for c in shared] + [f.uploaded_by_id for f in files] + [e.actor_id for e in timeline]
+                         + [task.assignee_id] + [r.requested_by_id for r in asked])
+    said = [SimpleNamespace(id=c.id, author_id=c.author_id, author_name=names.get(c.author_id), mine=c.author_id == viewer.id,
+                            body=c.body, created_at=c.created_at) for c in shared]
+    return RequestView(task, type_of(task), said, files, timeline, asked, approval_queries.task_approvals(task, viewer), names)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class PortalDocumentRequestOut(Schema):
 
 
 class PortalRequestDetailOut(PortalRequestOut):
-    """A request with its conversation, shared files and documents asked for (read from `app.portal.api.requests.RequestView`)."""
+    """A request with its conversation, shared files and documents asked for (read from `app.portal.queries.RequestView`)."""
 
     comments = fields.List(fields.Nested(PortalCommentOut))
     files = fields.List(fields.Nested(PortalFileOut))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, or_, select
 
-from app.clients.models import ClientStaff
+from app.clients.queries import clients_served
 from app.core.errors import NotFound
 from app.extensions import db
 from app.work.models import QueueMember, Task
@@ -14,8 +14,7 @@ from tenants.lookup import get_or_404, note_foreign_id
 def reach_of(user_id) -> tuple[list, list]:
     """The queues a staff member works and the clients they serve."""
     queues = list(db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == user_id)))
-    clients = list(db.session.scalars(select(ClientStaff.client_id).where(ClientStaff.user_id == user_id)))
-    return queues, clients
+    return queues, clients_served(user_id)
 
 
 def staff_reach(stmt: Select, user_id) -> Select:

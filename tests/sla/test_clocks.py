@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.sla import services
 from app.sla.models import SlaEvent
 from app.work.models import Task
+from app.work.queries import checklist as checklist_queries
 from app.work.queries.sla_state import state_of
 from app.work.services import checklist, comments, tasks
 from tests.sla.conftest import MONDAY_9
@@ -35,7 +36,7 @@ def act(app, world, task_id, fn, by="agency_admin"):
 
 
 def complete(task, actor):
-    for item in checklist.items_of(task):
+    for item in checklist_queries.items_of(task):
         if item.done_at is None:
             checklist.set_done(task, item, actor, True)
     tasks.transition(task, actor, "done")

@@ -13,6 +13,8 @@ from app.core.audit import AuditEvent
 from app.core.errors import Conflict
 from app.notifications.models import Notification
 from app.work.models import Activity, Attachment, DocumentRequest, DocumentRequestItem, Task
+from app.work.queries import attachments as attachment_queries
+from app.work.queries import checklist as checklist_queries
 from app.work.services import attachments, checklist, documents, tasks
 from tests.support.web import assert_error, bearer, load_user, tenant_db
 
@@ -152,7 +154,7 @@ def test_open_documents_do_not_block_completion(app, world):
         staff = load_user(session, world.a.staff)
         task = session.scalar(select(Task).where(Task.id == world.a.task_id))
         documents.create_request(task, staff, title="Payroll inputs", due_on=date.today() + timedelta(days=3), items=["Timesheets"])
-        for item in checklist.items_of(task):
+        for item in checklist_queries.items_of(task):
             checklist.set_done(task, item, staff, True)
         tasks.transition(task, staff, "in_progress")
         tasks.transition(task, staff, "done")
@@ -185,10 +187,10 @@ def test_deleting_a_sent_file_puts_the_document_back_to_missing_but_an_accepted_
         documents.upload(task, ledger, admin, io.BytesIO(PDF), "ledger.pdf", "application/pdf")
         documents.upload(task, bank, admin, io.BytesIO(PDF), "bank.pdf", "application/pdf")
         documents.accept(task, bank, admin)
-        attachments.delete_attachment(task, attachments.attachment_of(task, ledger.attachment_id, admin), admin)
+        attachments.delete_attachment(task, attachment_queries.attachment_of(task, ledger.attachment_id, admin), admin)
         assert (ledger.status, ledger.attachment_id) == ("missing", None)
         with pytest.raises(Conflict, match="accepted"):
-            attachments.delete_attachment(task, attachments.attachment_of(task, bank.attachment_id, admin), admin)
+            attachments.delete_attachment(task, attachment_queries.attachment_of(task, bank.attachment_id, admin), admin)
 
 
 def test_the_task_page_shows_what_is_still_missing_and_reviews_by_form(app, world, as_user):

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.notifications.models import Notification
 from app.work.models import Task
+from app.work.queries import comments as comment_queries
 from app.work.services import comments
 from tests.support.web import assert_error, load_user, tenant_db
 
@@ -29,7 +30,7 @@ def test_internal_by_default_and_client_visible_on_request(world, as_user):
 def test_client_users_never_get_internal_comments(app, world):
     with tenant_db(app, world.a.agency_id) as session:
         task = session.scalar(select(Task).where(Task.id == world.a.task_id))
-        seen = [c.body for c in comments.comments_of(task, load_user(session, world.a.client_admin))]
+        seen = [c.body for c in comment_queries.comments_of(task, load_user(session, world.a.client_admin))]
     assert seen == ["Client-visible note a"]
 
 

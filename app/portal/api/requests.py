@@ -1,7 +1,7 @@
 """The portal under /api/v1/portal for client users' tokens: their company's requests, messages, files and documents asked for."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 from types import SimpleNamespace
 
 from flask_login import current_user
@@ -24,34 +24,16 @@ from app.portal.schemas import (
     PortalRequestPageOut,
 )
 from app.work.models import Task
-from app.work.queries import approvals as approval_queries
 from app.work.services import comments, documents, tasks
 
 blp = Blueprint("portal_api", __name__, url_prefix="/api/v1/portal", description="The client portal: your company's requests")
 client_user_required = require_roles("client_admin", "client_member")
 
 
-@dataclass
-class RequestView:
-    """A request and what the client may see of its conversation and files."""
-
-    task: Task
-    comments: list
-    files: list
-    document_requests: list
-    approvals: list = field(default_factory=list)
-
-    def __getattr__(self, name):
-        return getattr(self.task, name)
-
-
-def _view(task: Task) -> RequestView:
-    shared = queries.shared_comments(task)
-    names = queries.people_names([c.author_id for c in shared])
-    said = [SimpleNamespace(id=c.id, author_name=names.get(c.author_id), mine=c.author_id == current_user.id, body=c.body,
-                            created_at=c.created_at) for c in shared]
-    return RequestView(task, said, queries.shared_files(task), [_documents(view) for view in queries.document_requests(task)],
-                       approval_queries.task_approvals(task, current_user))
+def _view(task: Task):
+    """The request as the portal page shows it, with the documents asked for in the API's shape."""
+    view = queries.request_view(task, current_user)
+    return replace(view, document_requests=[_documents(request) for request in view.document_requests])
 
 
 def _document_item(view, item) -> SimpleNamespace:

@@ -11,7 +11,6 @@ from app.core.errors import AppError, ValidationFailed
 from app.core.pages import render_page
 from app.core.types import utcnow
 from app.portal import queries
-from app.work.queries import approvals as approval_queries
 from app.work.services import attachments, comments, documents, tasks
 from app.work.services.tasks import STATUS_LABELS
 
@@ -77,17 +76,12 @@ def new_request():
 
 
 def _detail(task, status_code=200, *, error: AppError | None = None, error_item=None):
-    shared = queries.shared_comments(task)
-    files = queries.shared_files(task)
-    timeline = queries.shared_timeline(task)
-    asked = queries.document_requests(task)
-    names = queries.people_names([c.author_id for c in shared] + [f.uploaded_by_id for f in files] + [e.actor_id for e in timeline]
-                                 + [task.assignee_id] + [r.requested_by_id for r in asked])
-    return render_page("portal/request_detail.html", status_code, task=task, task_type=queries.type_of(task), comments=shared,
-                 files=files, timeline=timeline, names=names, error=error, body=request.form.get("body", ""),
-                 approvals=approval_queries.task_approvals(task, current_user),
-                 document_requests=asked, error_item=error_item, accept=",".join("." + ext for ext in attachments.ALLOWED),
-                 allowed_files=attachments.ALLOWED_LABEL, max_attachment_mb=max(attachments.max_bytes() // (1024 * 1024), 1))
+    view = queries.request_view(task, current_user)
+    return render_page("portal/request_detail.html", status_code, task=task, task_type=view.task_type, comments=view.comments,
+                       files=view.files, timeline=view.timeline, names=view.names, error=error, body=request.form.get("body", ""),
+                       approvals=view.approvals, document_requests=view.document_requests, error_item=error_item,
+                       accept=",".join("." + ext for ext in attachments.ALLOWED),
+                       allowed_files=attachments.ALLOWED_LABEL, max_attachment_mb=max(attachments.max_bytes() // (1024 * 1024), 1))
 
 
 # The request page with an action's error, for the portal's other view modules (approvals).

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.accounts.auth import agency_user_required
 from app.core import storage
@@ -12,6 +11,10 @@ from app.core.pagination import Page, id_page
 from app.work.access import task_for
 from app.work.models import Attachment, Comment
 from app.work.queries import activity as activity_queries
+from app.work.queries import attachments as attachment_queries
+from app.work.queries import checklist as checklist_queries
+from app.work.queries import comments as comment_queries
+from app.work.queries import people as people_queries
 from app.work.schemas.tasks import (
     TaskActivityPageOut,
     TaskAssignIn,
@@ -102,7 +105,7 @@ class Checklist(MethodView):
     @blp.response(200, TaskChecklistItemOut(many=True))
     def get(self, task_id):
         """The checklist in order (at most 200 items, so never paged)."""
-        return checklist.items_of(_task(task_id))
+        return checklist_queries.items_of(_task(task_id))
 
     @blp.arguments(TaskChecklistItemIn)
     @blp.response(201, TaskChecklistItemOut)
@@ -120,7 +123,7 @@ class ChecklistItem(MethodView):
     def patch(self, data, task_id, checklist_item_id):
         """Tick or untick (done), rename, make required or optional, or move up/down."""
         task = _task(task_id)
-        item = checklist.item_of(task, checklist_item_id)
+        item = checklist_queries.item_of(task, checklist_item_id)
         move = data.pop("move", None)
         checklist.update_item(task, item, current_user, data)
         if move:
@@ -131,7 +134,7 @@ class ChecklistItem(MethodView):
     def delete(self, task_id, checklist_item_id):
         """Remove an item."""
         task = _task(task_id)
-        checklist.remove_item(task, checklist.item_of(task, checklist_item_id), current_user)
+        checklist.remove_item(task, checklist_queries.item_of(task, checklist_item_id), current_user)
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -145,10 +148,7 @@ class Comments(MethodView):
     def get(self, args, task_id):
         """Comments, oldest first."""
         task = _task(task_id)
-        stmt = select(Comment).where(Comment.task_id == task.id)
-        if not current_user.is_agency_user:
-            stmt = stmt.where(Comment.client_visible.is_(True))
-        return _page(id_page(stmt, Comment, **args))
+        return _page(id_page(comment_queries.task_comments(task, current_user), Comment, **args))
 
     @blp.arguments(TaskCommentIn)
     @blp.response(201, TaskCommentOut)
@@ -166,13 +166,13 @@ class CommentItem(MethodView):
     def patch(self, data, task_id, comment_id):
         """Edit your own comment."""
         task = _task(task_id)
-        return comments.edit_comment(task, comments.comment_of(task, comment_id, current_user), current_user, data)
+        return comments.edit_comment(task, comment_queries.comment_of(task, comment_id, current_user), current_user, data)
 
     @blp.response(204)
     def delete(self, task_id, comment_id):
         """Delete your own comment."""
         task = _task(task_id)
-        comments.delete_comment(task, comments.comment_of(task, comment_id, current_user), current_user)
+        comments.delete_comment(task, comment_queries.comment_of(task, comment_id, current_user), current_user)
 
 
 # --- attachments -----------------------------------------------------------------------------
@@ -186,10 +186,7 @@ class Attachments(MethodView):
     def get(self, args, task_id):
         """Attachments, oldest first."""
         task = _task(task_id)
-        stmt = select(Attachment).where(Attachment.task_id == task.id)
-        if not current_user.is_agency_user:
-            stmt = stmt.where(Attachment.client_visible.is_(True))
-        return _page(id_page(stmt, Attachment, **args))
+        return _page(id_page(attachment_queries.task_attachments(task, current_user), Attachment, **args))
 
     @blp.arguments(TaskAttachmentUploadIn, location="multipart")
     @blp.response(201, TaskAttachmentOut)
@@ -209,13 +206,13 @@ class AttachmentItem(MethodView):
     def get(self, task_id, attachment_id):
         """Download the file."""
         task = _task(task_id)
-        return download_response(attachments.attachment_of(task, attachment_id, current_user))
+        return download_response(attachment_queries.attachment_of(task, attachment_id, current_user))
 
     @blp.response(204)
     def delete(self, task_id, attachment_id):
         """Delete a file you uploaded."""
         task = _task(task_id)
-        attachments.delete_attachment(task, attachments.attachment_of(task, attachment_id, current_user), current_user)
+        attachments.delete_attachment(task, attachment_queries.attachment_of(task, attachment_id, current_user), current_user)
 
 
 def download_response(row: Attachment):
@@ -235,7 +232,7 @@ def activity_list(args, task_id):
 
 
 def _watchers(task) -> dict:
-    people = watchers.watchers_of(task)
+    people = people_queries.watchers_of(task)
     return {"watching": any(p.id == current_user.id for p in people), "watchers": people}
 
 

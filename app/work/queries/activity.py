@@ -8,18 +8,22 @@ from sqlalchemy import Select, and_, or_, select
 
 from app.core.errors import ValidationFailed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from app.core.visibility import sees_internal, visible_to
 from app.extensions import db
 from app.work.models import Activity, Task
 
 PAGE_SIZE = 50
+# Timeline entries a client sees: what happened to their request, never who worked on it internally.
+CLIENT_TIMELINE_KINDS = ("created", "status_changed", "reopened", "commented", "attachment_added", "due_at_changed", "title_changed",
+                         "document_requested", "document_uploaded", "document_accepted", "document_rejected",
+                         "document_request_completed", "document_request_cancelled",
+                         "approval_requested", "approval_approved", "approval_rejected", "approval_withdrawn")
 
 
 def timeline(task: Task, viewer) -> Select:
-    """A select of the task's activity (unordered); client users see only client-visible entries."""
-    stmt = select(Activity).where(Activity.task_id == task.id)
-    if viewer is None or not viewer.is_agency_user:
-        stmt = stmt.where(Activity.client_visible.is_(True))
-    return stmt
+    """A select of the task's activity (unordered); client users see only client-visible entries of the kinds they are told about."""
+    stmt = visible_to(select(Activity).where(Activity.task_id == task.id), Activity, viewer)
+    return stmt if sees_internal(viewer) else stmt.where(Activity.kind.in_(CLIENT_TIMELINE_KINDS))
 
 
 def _cursor(row: Activity) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.core.visibility import client_visible
 from app.extensions import db
 from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Attachment, Task
 from tenants.context import as_agency
@@ -45,7 +46,7 @@ def files_of(approval: ApprovalRequest) -> list[Attachment]:
     """The files to review that are still on the task and visible to the client."""
     return list(db.session.scalars(
         select(Attachment).join(ApprovalFile, ApprovalFile.attachment_id == Attachment.id)
-        .where(ApprovalFile.approval_id == approval.id, Attachment.client_visible.is_(True))
+        .where(ApprovalFile.approval_id == approval.id, client_visible(Attachment))
         .order_by(Attachment.created_at, Attachment.id)))
 
 

@@ -1,10 +1,10 @@
 """Recurring schedule reads, narrowed to what the caller may see (staff: schedules of the clients they serve)."""
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 
 from app.catalog.models import TaskType
-from app.clients.models import ClientStaff
+from app.clients.queries import serves, serving
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import keyset_page
 from app.extensions import db
@@ -23,15 +23,14 @@ def visible_schedules(actor) -> Select:
         raise Forbidden("Recurring work is managed by agency staff.")
     stmt = select(RecurringSchedule)
     if actor.role == "staff":
-        stmt = stmt.where(exists().where(ClientStaff.client_id == RecurringSchedule.client_id, ClientStaff.user_id == actor.id))
+        stmt = stmt.where(serving(actor.id, RecurringSchedule.client_id))
     return stmt
 
 
 def schedule_for(actor, schedule_id) -> RecurringSchedule:
     visible_schedules(actor)
     schedule = get_or_404(RecurringSchedule, schedule_id)
-    if actor.role == "staff" and not db.session.scalar(select(ClientStaff.id).where(
-            ClientStaff.client_id == schedule.client_id, ClientStaff.user_id == actor.id)):
+    if actor.role == "staff" and not serves(actor.id, schedule.client_id):
         note_foreign_id(RecurringSchedule, schedule_id)
         raise NotFound()
     return schedule

@@ -12,16 +12,21 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from app.accounts.localtime import tenant_zone
 from app.accounts.models import User
 from app.core import localtime
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from app.extensions import db
 from app.work.access import visible_tasks
 from app.work.models import Task, TimeEntry
-from app.work.services.time import require_agency_user
 from tenants.lookup import get_in_tenant, note_foreign_id
 from tenants.models import Client
 
 GROUPS = ("task", "client", "user")
+
+
+def require_agency_user(actor) -> None:
+    """Time is agency-internal: client users never read or write it."""
+    if actor is None or actor.role not in ("agency_admin", "staff"):
+        raise Forbidden("Time tracking is for agency staff.")
 
 
 def visible_entries(actor) -> Select:
@@ -231,3 +236,8 @@ def format_minutes(minutes: int | None) -> str:
     if minutes is None:
         return "—"
     return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def running_entry(user_id) -> TimeEntry | None:
+    """The user's running timer, if any (one at most)."""
+    return db.session.scalar(select(TimeEntry).where(TimeEntry.user_id == user_id, TimeEntry.ended_at.is_(None)))

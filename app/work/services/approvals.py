@@ -11,32 +11,20 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import CLIENT_ROLES, User
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.services import notify
-from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Attachment, Task
+from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, Task
 from app.work.queries import approvals as queries
+from app.work.queries.attachments import reviewable_files
+from app.work.queries.people import eligible_approvers
 from app.work.services import activity, waiting
 from app.work.services.tasks import ensure_watching, request_url, task_url, watcher_ids
 
 MAX_MESSAGE = 10_000
 DECISIONS = {"approve": "approved", "reject": "rejected"}
-
-
-def eligible_approvers(task: Task) -> list[User]:
-    """Who may be named: the task's client's active users (signed up, not deactivated)."""
-    return list(db.session.scalars(select(User).where(
-        User.client_id == task.client_id, User.role.in_(CLIENT_ROLES), User.deactivated_at.is_(None), User.password_hash.is_not(None),
-    ).order_by(User.name)))
-
-
-def reviewable_files(task: Task) -> list[Attachment]:
-    """The task's files the client can see, which a request may ask them to review."""
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, Attachment.client_visible.is_(True))
-                                   .order_by(Attachment.created_at, Attachment.id)))
 
 
 def _require_staff(actor) -> None:
@@ -65,6 +53,29 @@ def _clean_text(value, field: str, *, required: str | None = None, limit: int = 
     return text
 
 
+def _chosen_approvers(task: Task, approver_ids) -> tuple[list[uuid.UUID], dict]:
+    """The named approvers' ids in order, and the task's eligible approvers by id (422 unless all are eligible)."""
+    chosen = _ids(approver_ids, "approver_ids", "approver")
+    if not chosen:
+        raise ValidationFailed("Choose who may approve.", fields={"approver_ids": ["Choose at least one of the client's users."]})
+    eligible = {user.id: user for user in eligible_approvers(task)}
+    unknown = [i for i in chosen if i not in eligible]
+    if unknown:
+        raise ValidationFailed("Approvers must be active users of the task's client.",
+                               fields={"approver_ids": ["Not an active user of this client."]})
+    return chosen, eligible
+
+
+def _files_to_review(task: Task, attachment_ids) -> list[uuid.UUID]:
+    """The files named for review: only this task's client-visible files (422 otherwise)."""
+    file_ids = _ids(attachment_ids, "attachment_ids", "file")
+    reviewable = {row.id for row in reviewable_files(task)}
+    if any(i not in reviewable for i in file_ids):
+        raise ValidationFailed("Files to review must be this task's files that the client can see.",
+                               fields={"attachment_ids": ["Not a client-visible file of this task."]})
+    return file_ids
+
+
 def request_approval(task: Task, actor, *, title: str, message: str | None = None, approver_ids=(), attachment_ids=(),
                      wait_on_client: bool = False) -> ApprovalRequest:
     """Ask named client users of the task's client to approve something on the task, optionally with files to review.
@@ -79,19 +90,8 @@ def request_approval(task: Task, actor, *, title: str, message: str | None = Non
         waiting.check_can_wait(task)
     title = _clean_text(title, "title", required="Say what the client is asked to approve.", limit=200)
     message = _clean_text(message, "message")
-    chosen = _ids(approver_ids, "approver_ids", "approver")
-    if not chosen:
-        raise ValidationFailed("Choose who may approve.", fields={"approver_ids": ["Choose at least one of the client's users."]})
-    eligible = {user.id: user for user in eligible_approvers(task)}
-    unknown = [i for i in chosen if i not in eligible]
-    if unknown:
-        raise ValidationFailed("Approvers must be active users of the task's client.",
-                               fields={"approver_ids": ["Not an active user of this client."]})
-    file_ids = _ids(attachment_ids, "attachment_ids", "file")
-    reviewable = {row.id for row in reviewable_files(task)}
-    if any(i not in reviewable for i in file_ids):
-        raise ValidationFailed("Files to review must be this task's files that the client can see.",
-                               fields={"attachment_ids": ["Not a client-visible file of this task."]})
+    chosen, eligible = _chosen_approvers(task, approver_ids)
+    file_ids = _files_to_review(task, attachment_ids)
     if queries.pending_approval(task) is not None:
         raise ValidationFailed("This task already waits for an approval: withdraw it before asking again.",
                                fields={"approval": ["An approval request is pending."]})

@@ -13,7 +13,6 @@ from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.work.models import ApprovalFile, ApprovalRequest, Attachment, DocumentRequestItem, Task
 from app.work.services import activity
-from tenants.lookup import get_or_404
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _PDF, _PNG, _JPEG, _GIF, _ZIP, _OLE = b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
@@ -45,20 +44,6 @@ ALLOWED_LABEL = "PDF, images (PNG, JPEG, GIF, WebP), Word, Excel, PowerPoint, Op
 
 def max_bytes() -> int:
     return int(current_app.config.get("MAX_ATTACHMENT_BYTES") or DEFAULT_MAX_BYTES)
-
-
-def attachments_of(task: Task, viewer) -> list[Attachment]:
-    stmt = select(Attachment).where(Attachment.task_id == task.id)
-    if viewer is None or not viewer.is_agency_user:
-        stmt = stmt.where(Attachment.client_visible.is_(True))
-    return list(db.session.scalars(stmt.order_by(Attachment.created_at, Attachment.id)))
-
-
-def attachment_of(task: Task, attachment_id, viewer) -> Attachment:
-    row = get_or_404(Attachment, attachment_id)
-    if row.task_id != task.id or (not row.client_visible and not (viewer is not None and viewer.is_agency_user)):
-        raise NotFound()
-    return row
 
 
 def clean_filename(raw: str | None) -> str:

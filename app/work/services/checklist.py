@@ -4,12 +4,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.core import audit
-from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
 from app.work.models import ChecklistItem, Task
+from app.work.queries.checklist import items_of
 from app.work.services import activity
-from tenants.lookup import get_or_404
 
 MAX_ITEMS = 200
 
@@ -17,19 +17,6 @@ MAX_ITEMS = 200
 def _require_agency_user(actor) -> None:
     if actor is None or actor.role not in ("agency_admin", "staff"):
         raise Forbidden("Only agency staff can change the checklist.")
-
-
-def items_of(task: Task) -> list[ChecklistItem]:
-    return list(db.session.scalars(
-        select(ChecklistItem).where(ChecklistItem.task_id == task.id).order_by(ChecklistItem.position, ChecklistItem.id)))
-
-
-def item_of(task: Task, checklist_item_id) -> ChecklistItem:
-    """The item with this id on this task (404 for another task's item or another tenant's)."""
-    item = get_or_404(ChecklistItem, checklist_item_id)
-    if item.task_id != task.id:
-        raise NotFound()
-    return item
 
 
 def _clean_title(title) -> str:

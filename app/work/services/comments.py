@@ -15,28 +15,11 @@ from app.work import access, events
 from app.work.models import Comment, Task
 from app.work.services import activity
 from app.work.services.tasks import answered_by_client, client_people_ids, ensure_watching, request_url, task_url, watcher_ids
-from tenants.lookup import get_or_404
 
 MAX_BODY = 10_000
 # An @ that starts a mention: not inside an email address or a word.
 MENTION_START = re.compile(r"(?<![\w.+\-@])@")
 _TOKEN_CONTINUES = re.compile(r"[\w\-]|\.\w")
-
-
-def comments_of(task: Task, viewer) -> list[Comment]:
-    """The task's comments, oldest first; client users see only client-visible ones."""
-    stmt = select(Comment).where(Comment.task_id == task.id)
-    if viewer is None or not viewer.is_agency_user:
-        stmt = stmt.where(Comment.client_visible.is_(True))
-    return list(db.session.scalars(stmt.order_by(Comment.created_at, Comment.id)))
-
-
-def comment_of(task: Task, comment_id, viewer) -> Comment:
-    """One comment of this task the viewer may see (404 otherwise)."""
-    comment = get_or_404(Comment, comment_id)
-    if comment.task_id != task.id or (not comment.client_visible and not (viewer is not None and viewer.is_agency_user)):
-        raise NotFound()
-    return comment
 
 
 def _clean_body(body) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import ClientService, TaskType
-from app.clients.models import ClientStaff
+from app.clients.queries import serves
 from app.core import audit
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.types import utcnow
@@ -44,7 +44,7 @@ def may_manage(actor, client_id) -> bool:
         return False
     if actor.role == "agency_admin":
         return True
-    return db.session.scalar(select(ClientStaff.id).where(ClientStaff.client_id == client_id, ClientStaff.user_id == actor.id)) is not None
+    return serves(actor.id, client_id)
 
 
 def _require_manager(actor, client_id) -> None:
@@ -54,12 +54,8 @@ def _require_manager(actor, client_id) -> None:
 
 # --- validation -------------------------------------------------------------------------------
 
-def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> dict:
-    base = {name: getattr(schedule, name) for name in EDITABLE} if schedule is not None else {
-        "interval": 1, "due_time": "17:00", "lead_days": 7, "timezone": None}
-    data = {**base, **{k: v for k, v in values.items() if k in EDITABLE}}
-    errors: dict[str, list[str]] = {}
-
+def _clean_client_and_type(actor, data: dict, errors: dict):
+    """The schedule's client (active, served by the actor) and task type (active, a service the client has)."""
     client = get_in_tenant(Client, data.get("client_id")) if data.get("client_id") else None
     if client is None or client.archived_at is not None or not may_manage(actor, client.id):
         errors["client_id"] = ["Choose an active client you serve."]
@@ -69,9 +65,11 @@ def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> di
     elif client is not None and not db.session.scalar(select(ClientService.id).where(
             ClientService.client_id == client.id, ClientService.service_line_id == task_type.service_line_id)):
         errors["task_type_id"] = ["The client does not have this task type's service."]
-    data["title"] = (data.get("title") or "").strip()[:200] or (task_type.name if task_type is not None else "")
-    if not data["title"]:
-        errors["title"] = ["Required."]
+    return client, task_type
+
+
+def _clean_timing(data: dict, errors: dict, client) -> None:
+    """Time zone (the client's by default), due time of day and lead days."""
     if not data.get("timezone"):
         data["timezone"] = client.timezone if client is not None else "UTC"
     if recurrence.zone(data["timezone"]) is None:
@@ -83,6 +81,9 @@ def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> di
     lead = data.get("lead_days")
     if isinstance(lead, bool) or not isinstance(lead, int) or not 0 <= lead <= MAX_LEAD_DAYS:
         errors["lead_days"] = [f"Between 0 and {MAX_LEAD_DAYS} days."]
+
+
+def _clean_priority_and_dates(data: dict, errors: dict) -> None:
     if data.get("priority") in ("", None):
         data["priority"] = None
     elif data["priority"] not in PRIORITIES:
@@ -92,6 +93,9 @@ def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> di
     if data.get("ends_on") is not None and not isinstance(data["ends_on"], date):
         errors["ends_on"] = ["Not a date."]
 
+
+def _clean_rule(data: dict, errors: dict) -> None:
+    """Clear the fields the frequency does not use, then check the rule itself (once it has a start)."""
     frequency = data.get("frequency")
     if frequency in FREQUENCIES:
         for name in ("interval", "day_of_month", "weekday", "month", "rrule"):
@@ -106,6 +110,9 @@ def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> di
         for name, messages in recurrence.rule_errors(rule).items():
             errors.setdefault(name, []).extend(messages)
 
+
+def _clean_default_assignee(data: dict, errors: dict, client, task_type) -> None:
+    """A default assignee must be someone who could be assigned a task of this type for this client."""
     if data.get("default_assignee_id") and client is not None and task_type is not None:
         task_like = SimpleNamespace(queue_id=task_type.default_queue_id, client_id=client.id)
         try:
@@ -114,6 +121,22 @@ def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> di
             errors["default_assignee_id"] = list(error.fields.get("assignee_id") or [error.message])
     else:
         data["default_assignee_id"] = data.get("default_assignee_id") or None
+
+
+def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> dict:
+    base = {name: getattr(schedule, name) for name in EDITABLE} if schedule is not None else {
+        "interval": 1, "due_time": "17:00", "lead_days": 7, "timezone": None}
+    data = {**base, **{k: v for k, v in values.items() if k in EDITABLE}}
+    errors: dict[str, list[str]] = {}
+
+    client, task_type = _clean_client_and_type(actor, data, errors)
+    data["title"] = (data.get("title") or "").strip()[:200] or (task_type.name if task_type is not None else "")
+    if not data["title"]:
+        errors["title"] = ["Required."]
+    _clean_timing(data, errors, client)
+    _clean_priority_and_dates(data, errors)
+    _clean_rule(data, errors)
+    _clean_default_assignee(data, errors, client, task_type)
     if errors:
         raise ValidationFailed("The schedule has invalid fields.", fields=errors)
     data["client_id"], data["task_type_id"] = client.id, task_type.id

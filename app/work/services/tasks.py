@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.catalog.fields import clean_values
 from app.catalog.models import ClientService, ServiceLine, TaskType
-from app.clients.models import ClientStaff
+from app.clients.queries import serves
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.ids import new_id
@@ -107,8 +107,7 @@ def check_assignee(user_id, task_like) -> User:
         raise ValidationFailed("Choose an active staff member.", fields={"assignee_id": ["Unknown or inactive staff member."]})
     if user.role == "staff":
         in_queue = db.session.scalar(select(QueueMember.id).where(QueueMember.queue_id == task_like.queue_id, QueueMember.user_id == user.id))
-        serves = db.session.scalar(select(ClientStaff.id).where(ClientStaff.client_id == task_like.client_id, ClientStaff.user_id == user.id))
-        if not (in_queue and serves):
+        if not (in_queue and serves(user.id, task_like.client_id)):
             raise ValidationFailed(f"{user.name} does not work this queue for this client.",
                                    fields={"assignee_id": ["Not a member of the queue, or not serving the client."]})
     return user
@@ -130,8 +129,7 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
     `actor` is None for tasks the system creates (recurring work).
     """
     client = _active(Client, client_id, "client_id", "client")
-    if actor is not None and actor.role == "staff" and not db.session.scalar(
-            select(ClientStaff.id).where(ClientStaff.client_id == client.id, ClientStaff.user_id == actor.id)):
+    if actor is not None and actor.role == "staff" and not serves(actor.id, client.id):
         raise ValidationFailed("Choose a client you serve.", fields={"client_id": ["You do not serve this client."]})
     task_type = _active(TaskType, task_type_id, "task_type_id", "task type")
     service_line = db.session.scalar(select(ServiceLine).where(ServiceLine.id == task_type.service_line_id))
@@ -199,10 +197,6 @@ def client_people_ids(task: Task, *, everyone: bool = False) -> list:
     return list(db.session.scalars(people))
 
 
-def watchers_of(task: Task) -> list[User]:
-    return list(db.session.scalars(select(User).join(Watcher, Watcher.user_id == User.id).where(Watcher.task_id == task.id)))
-
-
 def ensure_watching(task: Task, user: User) -> None:
     if not db.session.scalar(select(Watcher.id).where(Watcher.task_id == task.id, Watcher.user_id == user.id)):
         db.session.add(Watcher(task_id=task.id, client_id=task.client_id, user_id=user.id))
@@ -227,9 +221,23 @@ def assign(task: Task, actor, assignee_id) -> Task:
     return task
 
 
-def update_fields(task: Task, actor, values: dict) -> Task:
-    """Edit title, description, priority, deadline, queue or custom values; each change is recorded."""
-    _require_agency_user(actor)
+def _clean_due_at(due_at: datetime | None) -> datetime | None:
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
+    return due_at.astimezone(UTC) if due_at is not None else None
+
+
+def _merged_custom_values(task: Task, new_values: dict | None) -> dict:
+    task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
+    definitions = task_type.custom_fields or []
+    # Stored values of fields the type no longer defines are dropped, not refused as unknown.
+    known = {d["key"] for d in definitions}
+    kept = {k: v for k, v in (task.custom_values or {}).items() if k in known}
+    return clean_values(definitions, {**kept, **(new_values or {})}, partial=True)
+
+
+def _field_changes(task: Task, values: dict) -> dict:
+    """The validated new values of the editable fields given, keeping only those that differ from the task's."""
     changes = {}
     if "title" in values:
         title = (values["title"] or "").strip()
@@ -241,19 +249,29 @@ def update_fields(task: Task, actor, values: dict) -> Task:
     if "priority" in values:
         changes["priority"] = _validate_priority(values["priority"])
     if "due_at" in values:
-        if values["due_at"] is not None and values["due_at"].tzinfo is None:
-            raise ValidationFailed("Give the deadline with a time zone.", fields={"due_at": ["Needs a time zone."]})
-        changes["due_at"] = values["due_at"].astimezone(UTC) if values["due_at"] is not None else None
+        changes["due_at"] = _clean_due_at(values["due_at"])
     if "queue_id" in values:
         changes["queue_id"] = _active(Queue, values["queue_id"], "queue_id", "queue").id
     if "custom_values" in values:
-        task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
-        definitions = task_type.custom_fields or []
-        # Stored values of fields the type no longer defines are dropped, not refused as unknown.
-        known = {d["key"] for d in definitions}
-        kept = {k: v for k, v in (task.custom_values or {}).items() if k in known}
-        changes["custom_values"] = clean_values(definitions, {**kept, **(values["custom_values"] or {})}, partial=True)
-    changes = {k: v for k, v in changes.items() if getattr(task, k) != v}
+        changes["custom_values"] = _merged_custom_values(task, values["custom_values"])
+    return {k: v for k, v in changes.items() if getattr(task, k) != v}
+
+
+def _unassign_if_out_of_reach(task: Task, actor) -> None:
+    """After a queue change, a staff assignee who no longer works the task's queue for its client is unassigned."""
+    assignee = get_in_tenant(User, task.assignee_id)
+    if assignee is not None and assignee.role == "staff":
+        try:
+            check_assignee(assignee.id, task)
+        except ValidationFailed:
+            activity.record(task, "unassigned", actor, previous=task.assignee_id, reason="queue changed")
+            task.assignee_id = None
+
+
+def update_fields(task: Task, actor, values: dict) -> Task:
+    """Edit title, description, priority, deadline, queue or custom values; each change is recorded."""
+    _require_agency_user(actor)
+    changes = _field_changes(task, values)
     for key, value in changes.items():
         old = getattr(task, key)
         setattr(task, key, value)
@@ -267,13 +285,7 @@ def update_fields(task: Task, actor, values: dict) -> Task:
     if {"priority", "due_at"} & set(changes):
         events.send(task, "terms", actor, utcnow(), fields=sorted({"priority", "due_at"} & set(changes)))
     if "queue_id" in changes and task.assignee_id:
-        assignee = get_in_tenant(User, task.assignee_id)
-        if assignee is not None and assignee.role == "staff":
-            try:
-                check_assignee(assignee.id, task)
-            except ValidationFailed:
-                activity.record(task, "unassigned", actor, previous=task.assignee_id, reason="queue changed")
-                task.assignee_id = None
+        _unassign_if_out_of_reach(task, actor)
     return task
 
 
@@ -307,6 +319,42 @@ def _release_waiting_holds(task: Task) -> None:
                            .values(holds_task=False).execution_options(synchronize_session="fetch"))
 
 
+def _check_move(actor, frm: str, to: str, *, answer: bool) -> None:
+    """The move must be one the workflow allows, and one a client user may make when a client user makes it."""
+    if to not in TRANSITIONS[frm]:
+        raise Conflict(f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
+                       fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
+    if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not answer:
+        raise Forbidden("Only the agency can change this task's status.")
+
+
+def _check_can_complete(task: Task) -> None:
+    """A task is done only once no approval blocks it, its required checklist items are ticked and required fields filled."""
+    latest = approval_queries.latest_approval(task)
+    if latest is not None and latest.status in approval_queries.BLOCKING_STATUSES:
+        raise Conflict(approval_queries.APPROVAL_NEEDED,
+                       fields={"approval": [f"The latest approval request (“{latest.title}”) is {latest.status}."]})
+    open_required = db.session.scalar(select(ChecklistItem.id).where(
+        ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))
+    if open_required:
+        raise Conflict("Tick every required checklist item before completing the task.",
+                       fields={"checklist": ["Required items are still open."]})
+    missing = missing_required_fields(task)
+    if missing:
+        raise Conflict(f"Fill in the required fields before completing the task: {', '.join(missing)}.",
+                       fields={"custom_values": {key: ["Required."] for key in missing}})
+
+
+def _notify_status_changed(task: Task, actor, to: str, message: str | None, reason: str | None) -> None:
+    waiting = to == "waiting_on_client"
+    # An ask that moves the task to waiting already told the client what it needs (its own notification).
+    told_already = waiting and reason is not None
+    notify("status_changed", watcher_ids(task) + ([] if told_already else client_people_ids(task, everyone=waiting)),
+           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
+           body=((message or "").strip() or None) if waiting and not reason else (reason[:1].upper() + reason[1:] + "." if reason else None),
+           url=task_url(task), client_url=request_url(task), task=task, actor=actor)
+
+
 def transition(task: Task, actor, to: str, *, message: str | None = None, reason: str | None = None,
                _answer: bool = False) -> Task:
     """Move a task to another status, if the move is allowed and the actor may make it.
@@ -320,27 +368,9 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, reason
     frm = task.status
     if to == frm:
         return task
-    if to not in TRANSITIONS[frm]:
-        raise Conflict(f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
-                       fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
-    if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not _answer:
-        raise Forbidden("Only the agency can change this task's status.")
+    _check_move(actor, frm, to, answer=_answer)
     if to == "done":
-        latest = approval_queries.latest_approval(task)
-        if latest is not None and latest.status in approval_queries.BLOCKING_STATUSES:
-            raise Conflict(approval_queries.APPROVAL_NEEDED,
-                           fields={"approval": [f"The latest approval request (“{latest.title}”) is {latest.status}."]})
-    if to == "done":
-        open_required = db.session.scalar(select(ChecklistItem.id).where(
-            ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))
-        if open_required:
-            raise Conflict("Tick every required checklist item before completing the task.",
-                           fields={"checklist": ["Required items are still open."]})
-    if to == "done":
-        missing = missing_required_fields(task)
-        if missing:
-            raise Conflict(f"Fill in the required fields before completing the task: {', '.join(missing)}.",
-                           fields={"custom_values": {key: ["Required."] for key in missing}})
+        _check_can_complete(task)
     if to == "waiting_on_client" and not (message or "").strip() and not reason:
         raise ValidationFailed("Ask the client your question.", fields={"message": ["Required when waiting on the client."]})
     now = utcnow()
@@ -357,21 +387,5 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, reason
         db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
                                body=message.strip(), client_visible=True))
     events.send(task, "status", actor, now, old=frm, new=to)
-    waiting = to == "waiting_on_client"
-    # An ask that moves the task to waiting already told the client what it needs (its own notification).
-    told_already = waiting and reason is not None
-    notify("status_changed", watcher_ids(task) + ([] if told_already else client_people_ids(task, everyone=waiting)),
-           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
-           body=((message or "").strip() or None) if waiting and not reason else (reason[:1].upper() + reason[1:] + "." if reason else None),
-           url=task_url(task), client_url=request_url(task), task=task, actor=actor)
+    _notify_status_changed(task, actor, to, message, reason)
     return task
-
-
-def eligible_assignees(task_like) -> list[User]:
-    """Who may be assigned: active agency admins, and active staff in the task's queue who serve its client."""
-    in_queue = select(QueueMember.user_id).where(QueueMember.queue_id == task_like.queue_id)
-    serving = select(ClientStaff.user_id).where(ClientStaff.client_id == task_like.client_id)
-    return list(db.session.scalars(select(User).where(
-        User.deactivated_at.is_(None), User.password_hash.is_not(None),
-        (User.role == "agency_admin") | ((User.role == "staff") & User.id.in_(in_queue) & User.id.in_(serving)),
-    ).order_by(User.name)))

@@ -13,16 +13,11 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.work.access import can_see
 from app.work.models import Task, TimeEntry
+from app.work.queries.time import require_agency_user, running_entry
 from app.work.services import activity
 
 MAX_MINUTES = 24 * 60
 NOTE_MAX = 2000
-
-
-def require_agency_user(actor) -> None:
-    """Time is agency-internal: client users never read or write it."""
-    if actor is None or actor.role not in ("agency_admin", "staff"):
-        raise Forbidden("Time tracking is for agency staff.")
 
 
 def may_change(actor, entry: TimeEntry) -> bool:
@@ -43,10 +38,6 @@ def _check_may_change(actor, entry: TimeEntry) -> None:
 def _check_task(actor, task: Task) -> None:
     if not can_see(actor, task):
         raise NotFound()
-
-
-def running_entry(user_id) -> TimeEntry | None:
-    return db.session.scalar(select(TimeEntry).where(TimeEntry.user_id == user_id, TimeEntry.ended_at.is_(None)))
 
 
 def _elapsed_minutes(started_at: datetime, ended_at: datetime) -> int:
@@ -97,22 +88,20 @@ def stop_timer(actor, task: Task | None = None) -> TimeEntry:
 
 # --- manual entries -----------------------------------------------------------------------------
 
-def _span(values: dict, entry: TimeEntry | None = None) -> tuple[datetime, datetime, int]:
-    """Start, end and minutes from either (work_date, minutes) or (started_at, ended_at)."""
-    started_at, ended_at = values.get("started_at"), values.get("ended_at")
-    minutes, work_date = values.get("minutes"), values.get("work_date")
-    for name, value in (("started_at", started_at), ("ended_at", ended_at)):
-        if value is not None and value.tzinfo is None:
-            raise ValidationFailed("Give times with a time zone.", fields={name: ["Needs a time zone."]})
-    if started_at is not None or ended_at is not None:
-        if started_at is None or ended_at is None:
-            missing = "started_at" if started_at is None else "ended_at"
-            raise ValidationFailed("Give both the start and the end.", fields={missing: ["Required with the other time."]})
-        if ended_at <= started_at:
-            raise ValidationFailed("The end must be after the start.", fields={"ended_at": ["Must be after the start."]})
-        if ended_at - started_at > timedelta(minutes=MAX_MINUTES):
-            raise ValidationFailed("An entry covers at most 24 hours.", fields={"ended_at": ["At most 24 hours after the start."]})
-        return started_at.astimezone(UTC), ended_at.astimezone(UTC), _elapsed_minutes(started_at, ended_at)
+def _span_between(started_at: datetime | None, ended_at: datetime | None) -> tuple[datetime, datetime, int]:
+    """Start, end and minutes from both times (at most 24 hours apart, end after start)."""
+    if started_at is None or ended_at is None:
+        missing = "started_at" if started_at is None else "ended_at"
+        raise ValidationFailed("Give both the start and the end.", fields={missing: ["Required with the other time."]})
+    if ended_at <= started_at:
+        raise ValidationFailed("The end must be after the start.", fields={"ended_at": ["Must be after the start."]})
+    if ended_at - started_at > timedelta(minutes=MAX_MINUTES):
+        raise ValidationFailed("An entry covers at most 24 hours.", fields={"ended_at": ["At most 24 hours after the start."]})
+    return started_at.astimezone(UTC), ended_at.astimezone(UTC), _elapsed_minutes(started_at, ended_at)
+
+
+def _span_of_day(minutes, work_date, entry: TimeEntry | None) -> tuple[datetime, datetime, int]:
+    """Start, end and minutes from minutes on a work date (today, or the entry's own day, when not given)."""
     if minutes is None:
         raise ValidationFailed("Give the minutes spent, or a start and an end.", fields={"minutes": ["Required."]})
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
@@ -124,6 +113,17 @@ def _span(values: dict, entry: TimeEntry | None = None) -> tuple[datetime, datet
         raise ValidationFailed("Give the date as YYYY-MM-DD.", fields={"work_date": ["Not a date."]})
     start = localtime.day_start(work_date, zone)
     return start, start + timedelta(minutes=minutes), minutes
+
+
+def _span(values: dict, entry: TimeEntry | None = None) -> tuple[datetime, datetime, int]:
+    """Start, end and minutes from either (work_date, minutes) or (started_at, ended_at)."""
+    started_at, ended_at = values.get("started_at"), values.get("ended_at")
+    for name, value in (("started_at", started_at), ("ended_at", ended_at)):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed("Give times with a time zone.", fields={name: ["Needs a time zone."]})
+    if started_at is not None or ended_at is not None:
+        return _span_between(started_at, ended_at)
+    return _span_of_day(values.get("minutes"), values.get("work_date"), entry)
 
 
 def _check_not_future(started_at: datetime) -> None:
@@ -153,21 +153,25 @@ def create_entry(actor, task: Task, values: dict) -> TimeEntry:
     return entry
 
 
+def _timing_changes(entry: TimeEntry, values: dict) -> dict:
+    """The entry's start, end and minutes that the new timing values change (none for a running timer's)."""
+    timing = {k: values[k] for k in ("work_date", "minutes", "started_at", "ended_at") if k in values and values[k] is not None}
+    if not timing:
+        return {}
+    if entry.ended_at is None:
+        raise Conflict("Stop the timer before changing its time.")
+    if "minutes" not in timing and "started_at" not in timing:
+        timing["minutes"] = entry.minutes
+    started_at, ended_at, minutes = _span(timing, entry)
+    _check_not_future(started_at)
+    return {key: value for key, value in (("started_at", started_at), ("ended_at", ended_at), ("minutes", minutes))
+            if getattr(entry, key) != value}
+
+
 def update_entry(actor, entry: TimeEntry, values: dict) -> TimeEntry:
     """Change an unbilled entry: its time, billable flag or note (a running timer: only billable and note)."""
     _check_may_change(actor, entry)
-    changed = {}
-    timing = {k: values[k] for k in ("work_date", "minutes", "started_at", "ended_at") if k in values and values[k] is not None}
-    if timing:
-        if entry.ended_at is None:
-            raise Conflict("Stop the timer before changing its time.")
-        if "minutes" not in timing and "started_at" not in timing:
-            timing["minutes"] = entry.minutes
-        started_at, ended_at, minutes = _span(timing, entry)
-        _check_not_future(started_at)
-        for key, value in (("started_at", started_at), ("ended_at", ended_at), ("minutes", minutes)):
-            if getattr(entry, key) != value:
-                changed[key] = value
+    changed = _timing_changes(entry, values)
     if "billable" in values and values["billable"] is not None and bool(values["billable"]) != entry.billable:
         changed["billable"] = bool(values["billable"])
     if "note" in values:

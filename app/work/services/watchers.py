@@ -8,9 +8,6 @@ from app.core.errors import Forbidden
 from app.extensions import db
 from app.work.models import Task, Watcher
 from app.work.services import activity
-from app.work.services.tasks import watchers_of
-
-__all__ = ["is_watching", "unwatch", "watch", "watchers_of"]
 
 
 def is_watching(task: Task, user: User) -> bool:

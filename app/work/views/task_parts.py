@@ -7,6 +7,9 @@ from flask_login import current_user
 from app.core import storage
 from app.core.errors import AppError, ValidationFailed
 from app.core.routes import ViewRoutes
+from app.work.queries import attachments as attachment_queries
+from app.work.queries import checklist as checklist_queries
+from app.work.queries import comments as comment_queries
 from app.work.services import attachments, checklist, comments, watchers
 from app.work.views.task_blueprint import back_to, load_task, render_task
 
@@ -33,7 +36,7 @@ def checklist_add(task_id):
 def checklist_change(task_id, checklist_item_id):
     """One form endpoint per item: action = tick, untick, edit, up, down or remove."""
     task = load_task(task_id)
-    item = checklist.item_of(task, checklist_item_id)
+    item = checklist_queries.item_of(task, checklist_item_id)
     action = request.form.get("action", "")
     try:
         if action in ("tick", "untick"):
@@ -70,7 +73,7 @@ def comment_add(task_id):
 def comment_change(task_id, comment_id):
     """action = edit or delete, on one's own comment."""
     task = load_task(task_id)
-    comment = comments.comment_of(task, comment_id, current_user)
+    comment = comment_queries.comment_of(task, comment_id, current_user)
     try:
         if request.form.get("action") == "delete":
             comments.delete_comment(task, comment, current_user)
@@ -103,7 +106,7 @@ def attachment_add(task_id):
 @routes.route("/tasks/<uuid:task_id>/attachments/<uuid:attachment_id>", methods=["GET"])
 def attachment_download(task_id, attachment_id):
     task = load_task(task_id)
-    row = attachments.attachment_of(task, attachment_id, current_user)
+    row = attachment_queries.attachment_of(task, attachment_id, current_user)
     return storage.download_response(row.storage_key, filename=row.filename, content_type=row.content_type,
                                      size_bytes=row.size_bytes, sha256=row.sha256)
 
@@ -111,7 +114,7 @@ def attachment_download(task_id, attachment_id):
 @routes.route("/tasks/<uuid:task_id>/attachments/<uuid:attachment_id>/delete", methods=["POST"])
 def attachment_delete(task_id, attachment_id):
     task = load_task(task_id)
-    row = attachments.attachment_of(task, attachment_id, current_user)
+    row = attachment_queries.attachment_of(task, attachment_id, current_user)
     try:
         attachments.delete_attachment(task, row, current_user)
     except AppError as error:

@@ -17,6 +17,7 @@ from app.core.pages import render_page
 from app.core.routes import ViewRoutes
 from app.extensions import db
 from app.work.models import PRIORITIES
+from app.work.queries import people as people_queries
 from app.work.services import tasks
 from app.work.views.task_blueprint import back_to, load_task, render_task
 from tenants.lookup import get_in_tenant
@@ -72,7 +73,7 @@ def _new_task_choices(client_id, task_type_id) -> dict:
         task_type = next((t for t, _ in task_types if t.id == task_type_id), None)
         if task_type is not None and task_type.default_queue_id:
             probe = type("TaskLike", (), {"queue_id": task_type.default_queue_id, "client_id": client.id})
-            assignees = tasks.eligible_assignees(probe)
+            assignees = people_queries.eligible_assignees(probe)
     return {"clients": clients, "client": client, "task_types": task_types, "task_type": task_type,
             "assignees": assignees, "priorities": PRIORITIES}
 

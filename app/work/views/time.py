@@ -226,7 +226,7 @@ def delete_entry(time_entry_id):
 @bp.route("/tasks/<uuid:task_id>/timer/start", methods=["POST"])
 def start_timer(task_id):
     task = task_for(current_user, task_id)
-    running = time_services.running_entry(current_user.id)
+    running = time_queries.running_entry(current_user.id)
     time_services.start_timer(current_user, task)
     stopped = running is not None and running.task_id != task.id
     flash(f"Timer started on {task.reference}." + (" Your other timer was stopped and its time logged." if stopped else ""), "success")
