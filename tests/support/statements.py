@@ -1,14 +1,15 @@
 """Counting the SQL statements a block (typically one request) sends to the database, to catch N+1 queries.
 
-    from tests.support.statements import count_statements
+from tests.support.statements import count_statements
 
-    with count_statements(app) as counted:
-        response = client.get("/work")
-    assert counted.total <= 12, counted.report()
+with count_statements(app) as counted:
+    response = client.get("/work")
+assert counted.total <= 12, counted.report()
 
-    # the bound must not grow with the data: same count for 3 and for 30 tasks
-    assert_same_count(lambda: client.get("/work"), grow=lambda: add_tasks(27), app=app)
+# the bound must not grow with the data: same count for 3 and for 30 tasks
+assert_same_count(lambda: client.get("/work"), grow=lambda: add_tasks(27), app=app)
 """
+
 from __future__ import annotations
 
 import re
@@ -90,7 +91,6 @@ def assert_same_count(app, call, grow) -> CountedStatements:
     grow()
     after = request_count(app, call)
     assert after.total == before.total, (
-        f"statement count grew with the data: {before.total} -> {after.total}\n"
-        f"before: {before.report()}\nafter: {after.report()}"
+        f"statement count grew with the data: {before.total} -> {after.total}\nbefore: {before.report()}\nafter: {after.report()}"
     )
     return after
