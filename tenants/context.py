@@ -28,11 +28,8 @@ def current_tenant() -> TenantContext | None:
 
 
 def set_tenant(ctx: TenantContext | None) -> None:
-    """Make `ctx` the tenant of this app context and of the open database transaction."""
+    """Make `ctx` the tenant of this app context; the database settings follow at the next statement (tenants.rls)."""
     g._tenant = ctx
-    from tenants import rls
-
-    rls.apply_to_open_transaction()
 
 
 @contextmanager
