@@ -1,9 +1,9 @@
-"""Reads remembered for one unit of work of one tenant (a staff member's reach, the agency, SLA calendars and policies).
+"""Reads remembered for one unit of work of one tenant (a staff member's reach: their queues and clients).
 
-A request reads the same few small rows several times (the loader, the list, the template); this keeps the first
+A request reads the same few small rows several times (the loader, the list, the page); this keeps the first
 answer on `flask.g`, keyed by the tenant context, so it never crosses requests, jobs or tenants. Anything the unit
-of work writes (a flush), commits or rolls back forgets every answer, and pending changes bypass the cache, so a
-read after a write always goes to the database.
+of work writes (a flush or a bulk statement), commits or rolls back forgets every answer, and pending changes
+bypass the cache, so a read after a write always goes to the database.
 """
 from __future__ import annotations
 
@@ -50,10 +50,17 @@ def forget(*_args) -> None:
         g.pop(_STORE, None)
 
 
+def _forget_on_write(state) -> None:
+    """An INSERT, UPDATE or DELETE sent through the session outside a flush (bulk statements) forgets too."""
+    if not state.is_select:
+        forget()
+
+
 def install() -> None:
     global _installed
     if _installed:
         return
     for name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
         event.listen(Session, name, forget)
+    event.listen(Session, "do_orm_execute", _forget_on_write)
     _installed = True
