@@ -333,14 +333,15 @@ class Bench:
         return 1 if self.failures else 0
 
 
-def actor(user_id):
+def actor(agency, user_id):
     """The user, detached, with the tenant context set to them (as the request loader does)."""
     from app.accounts.models import User
     from app.extensions import db
     from tenants.context import TenantContext, set_tenant
 
+    set_tenant(TenantContext(agency_id=agency))
     user = db.session.scalar(db.select(User).where(User.id == user_id))
-    set_tenant(TenantContext(agency_id=user.agency_id, user_id=user.id, role=user.role))
+    set_tenant(TenantContext(agency_id=agency, user_id=user.id, role=user.role))
     db.session.expunge(user)
     db.session.rollback()
     return user
@@ -448,7 +449,7 @@ def run(args, app_url: str, owner_url: str) -> int:
     bench = Bench(args, app_url, ids["agency"])
     try:
         with app.app_context():
-            staff, admin = actor(staff_id), actor(ids["admin"])
+            staff, admin = actor(ids["agency"], staff_id), actor(ids["agency"], ids["admin"])
             measure_lists(bench, staff, admin, ids, raw_params)
             measure_clients(bench, admin, ids, raw_params)
             measure_claims(bench, staff, ids, raw_params)

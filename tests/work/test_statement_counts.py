@@ -35,9 +35,15 @@ def add_tasks(app, world, clients: int, per_client: int) -> None:
             session.add(ClientHoliday(agency_id=a.agency_id, client_id=client.id, day=date(2026, 12, 24), name="Closed"))
             for _ in range(per_client):
                 f.TaskFactory(
-                    agency_id=a.agency_id, client_id=client.id, task_type_id=a.task_type_id, queue_id=a.queue_id,
-                    assignee_id=a.staff.id, due_at=NOW + timedelta(days=3), sla_policy_version_id=a.policy_version_id,
-                    resolution_due_at=NOW + timedelta(hours=20), resolution_at_risk_at=NOW + timedelta(hours=15),
+                    agency_id=a.agency_id,
+                    client_id=client.id,
+                    task_type_id=a.task_type_id,
+                    queue_id=a.queue_id,
+                    assignee_id=a.staff.id,
+                    due_at=NOW + timedelta(days=3),
+                    sla_policy_version_id=a.policy_version_id,
+                    resolution_due_at=NOW + timedelta(hours=20),
+                    resolution_at_risk_at=NOW + timedelta(hours=15),
                 )
 
 
