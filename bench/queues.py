@@ -5,7 +5,8 @@ row-level security on) against the same queries as raw SQL, and check no plan sc
     .venv/bin/python bench/queues.py                   # scratch database on 127.0.0.1 as user postgres, dropped after
     DATABASE_URL=postgresql://app@host/db MIGRATION_DATABASE_URL=postgresql://owner@host/db .venv/bin/python bench/queues.py
 
-Options: --tasks N (default 1000000), --repeat N (default 100), --keep (keep the scratch database).
+Options: --tasks N (default 1000000), --repeat N (default 100), --keep (keep the scratch database). Pointed at a kept
+database (DATABASE_URL, MIGRATION_DATABASE_URL), a run reuses the agency seeded there instead of seeding again.
 """
 from __future__ import annotations
 
