@@ -5,7 +5,8 @@ row-level security on) against the same queries as raw SQL, and check no plan sc
     .venv/bin/python bench/queues.py                   # scratch database on 127.0.0.1 as user postgres, dropped after
     DATABASE_URL=postgresql://app@host/db MIGRATION_DATABASE_URL=postgresql://owner@host/db .venv/bin/python bench/queues.py
 
-Options: --tasks N (default 1000000), --repeat N (default 100), --keep (keep the scratch database).
+Options: --tasks N (default 1000000), --repeat N (default 100), --keep (keep the scratch database). Pointed at a kept
+database (DATABASE_URL, MIGRATION_DATABASE_URL), a run reuses the agency seeded there instead of seeding again.
 """
 from __future__ import annotations
 
@@ -218,182 +219,244 @@ def main() -> int:
             drop_database(args.host, scratch)
 
 
-def run(args, app_url: str, owner_url: str) -> int:
+def load_ids(owner_url: str) -> dict | None:
+    """The ids of an agency seeded by an earlier run (kept with --keep), or None when the database has none."""
+    with psycopg.connect(plain(owner_url)) as conn:
+        row = conn.execute("SELECT id FROM agencies WHERE slug = 'bench'").fetchone()
+        if row is None:
+            return None
+        agency = row[0]
+
+        def ids(sql: str) -> list:
+            return [r[0] for r in conn.execute(sql, (agency,))]
+
+        return {"agency": agency, "admin": ids("SELECT id FROM users WHERE agency_id = %s AND role = 'agency_admin'")[0],
+                "staff": ids("SELECT id FROM users WHERE agency_id = %s AND role = 'staff' ORDER BY name"),
+                "clients": ids("SELECT id FROM clients WHERE agency_id = %s ORDER BY name"),
+                "queues": [q for name, _ in LINES for q in ids(f"SELECT id FROM queues WHERE agency_id = %s AND name = '{name} queue'")],
+                "types": ids("SELECT id FROM task_types WHERE agency_id = %s ORDER BY name")}
+
+
+def prepare(args, owner_url: str):
+    """The application on the bench database, migrated and seeded (or reused, when an earlier run seeded it)."""
     from flask_migrate import upgrade
-    from sqlalchemy import event
 
     from app import create_app
 
     app = create_app({"TESTING": True})
     with app.app_context():
         upgrade()
+    ids = load_ids(owner_url)
+    if ids is not None:
+        print(f"reusing the seeded agency ({len(ids['clients'])} clients)")
+        return app, ids
     owner_app = create_app({"SQLALCHEMY_DATABASE_URI": app.config["MIGRATION_DATABASE_URL"]})
     started = time.perf_counter()
     ids = seed_catalog(owner_app)
     seconds = seed_tasks(owner_url, ids, args.tasks)
     print(f"seeded 200 clients and {args.tasks:,} tasks in {time.perf_counter() - started:.1f} s (tasks {seconds:.1f} s)")
+    return app, ids
 
-    from app.accounts.models import User
-    from app.core.types import utcnow
-    from app.extensions import db
-    from app.work.queries import lists
-    from app.work.queries.filters import TaskFilters
-    from app.work.queries.keyset import decode_cursor
-    from app.work.services.claim import claim_next_task
-    from tenants.context import TenantContext, set_tenant
 
-    captured: list[tuple[str, object]] = []
+class Bench:
+    """Times application calls against raw SQL on one connection of the application role, and collects the results."""
 
-    def capture(conn, cursor, statement, parameters, context, executemany):
+    def __init__(self, args, app_url: str, agency):
+        self.args, self.agency = args, agency
+        self.raw = psycopg.connect(plain(app_url))
+        self.rows: list = []
+        self.failures: list[str] = []
+        self.captured: list[tuple[str, object]] = []
+
+    def capture(self, conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("SELECT") and "tasks" in statement:
-            captured.append((statement, parameters))
+            self.captured.append((statement, parameters))
 
-    staff_id, admin_id, agency = ids["staff"][0], ids["admin"], ids["agency"]
-    queue_id = ids["queues"][0]
-    rows, failures = [], []
-    raw = psycopg.connect(plain(app_url))
-    with psycopg.connect(plain(owner_url)) as owner:
-        reach_queues = [r[0] for r in owner.execute("SELECT queue_id FROM queue_members WHERE user_id = %s", (staff_id,))]
-        reach_clients = [r[0] for r in owner.execute("SELECT client_id FROM client_staff WHERE user_id = %s", (staff_id,))]
-    raw_params = {"agency": agency, "user": staff_id, "queues": reach_queues, "clients": reach_clients}
-
-    def raw_run(sql: str, params: dict):
+    def raw_run(self, sql: str, params: dict):
         setup = "SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)"
 
         def go():
-            with raw.cursor() as cur:
-                cur.execute(setup, (str(agency),))
+            with self.raw.cursor() as cur:
+                cur.execute(setup, (str(self.agency),))
                 cur.execute(sql, params)
                 cur.fetchall()
-            raw.rollback()
+            self.raw.rollback()
         return go
 
-    def explain(sql: str, params) -> str:
-        with raw.cursor() as cur:
-            cur.execute("SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)", (str(agency),))
+    def explain(self, sql: str, params) -> str:
+        with self.raw.cursor() as cur:
+            cur.execute("SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)", (str(self.agency),))
             cur.execute("EXPLAIN " + sql, params)
             plan = "\n".join(r[0] for r in cur.fetchall())
-        raw.rollback()
+        self.raw.rollback()
         return plan
 
-    with app.app_context():
-        def as_user(user_id, role):
-            set_tenant(TenantContext(agency_id=agency, user_id=user_id, role=role))
-            user = db.session.scalar(db.select(User).where(User.id == user_id))
-            db.session.expunge(user)
+    def measure(self, name, actor, app_fn, raw_sql, raw_args, *, target=TARGET_VIEW_MS, compare=True):
+        from sqlalchemy import event
+
+        from app.extensions import db
+        from tenants.context import TenantContext, set_tenant
+
+        set_tenant(TenantContext(agency_id=self.agency, user_id=actor.id, role=actor.role))
+
+        def app_call():  # one unit of work, as a request has: the reads (the RLS settings before the first), rollback
+            app_fn(actor)
             db.session.rollback()
-            return user
 
-        staff, admin = as_user(staff_id, "staff"), None
-        admin = as_user(admin_id, "agency_admin")
+        event.listen(db.engine, "before_cursor_execute", self.capture)
+        self.captured.clear()
+        app_call()
+        event.remove(db.engine, "before_cursor_execute", self.capture)
+        plans = [self.explain(sql, params) for sql, params in self.captured] + [self.explain(raw_sql, raw_args)]
+        seq = [p for p in plans if "Seq Scan on tasks" in p]
+        a50, a95 = percentiles(timed(app_call, self.args.repeat))
+        r50, r95 = percentiles(timed(self.raw_run(raw_sql, raw_args), self.args.repeat))
+        ratio = a95 / r95 if r95 else float("inf")
+        ok = a95 <= target and (ratio <= TARGET_RATIO or not compare) and not seq
+        self.rows.append((name, a50, a95, r50, r95, ratio, "ok" if ok else "MISSED"))
+        if seq:
+            self.failures.append(f"{name}: sequential scan on tasks\n" + "\n".join(seq))
+        if not ok:
+            self.failures.append(f"{name}: p95 {a95:.2f} ms (target {target} ms), {ratio:.2f}x raw")
+        if os.environ.get("BENCH_PLANS"):
+            print(f"--- {name}\n" + "\n\n".join(plans))
 
-        def deep_cursor(actor, view, pages, **scope):
-            cursor = None
-            for _ in range(pages):
-                page = lists.list_tasks(actor, TaskFilters(), view=view, cursor=cursor, **scope)
-                cursor = page.next_cursor or cursor
-            db.session.rollback()
-            return cursor
+    def report(self) -> int:
+        width = max(len(r[0]) for r in self.rows)
+        print(f"\n{self.args.tasks:,} tasks ({self.args.tasks // 10:,} open), 200 clients, {self.args.repeat} runs each; times in ms "
+              f"(targets: view p95 <= {TARGET_VIEW_MS:.0f} and <= {TARGET_RATIO:.0f}x raw; claim p95 <= {TARGET_CLAIM_MS:.0f})")
+        print(f"{'query':<{width}}  {'app p50':>8} {'app p95':>8} {'raw p50':>8} {'raw p95':>8} {'ratio':>6}  result")
+        for name, a50, a95, r50, r95, ratio, result in self.rows:
+            print(f"{name:<{width}}  {a50:8.2f} {a95:8.2f} {r50:8.2f} {r95:8.2f} {ratio:5.2f}x  {result}")
+        print("\nno plan has a sequential scan on tasks" if not any("sequential" in f for f in self.failures) else "")
+        for failure in self.failures:
+            print("MISSED:", failure)
+        return 1 if self.failures else 0
 
-        def cursor_params(cursor):
-            r, d, c, i = decode_cursor("urgency", cursor)
-            return {"r": r, "d": d, "c": c, "i": i}
 
-        def measure(name, actor, app_fn, raw_sql, raw_args, *, target=TARGET_VIEW_MS, compare=True):
-            set_tenant(TenantContext(agency_id=agency, user_id=actor.id, role=actor.role))
+def actor(agency, user_id):
+    """The user, detached, with the tenant context set to them (as the request loader does)."""
+    from app.accounts.models import User
+    from app.extensions import db
+    from tenants.context import TenantContext, set_tenant
 
-            def app_call():  # one unit of work, as a request has: begin (RLS settings), the reads, rollback
-                app_fn(actor)
-                db.session.rollback()
+    set_tenant(TenantContext(agency_id=agency))
+    user = db.session.scalar(db.select(User).where(User.id == user_id))
+    set_tenant(TenantContext(agency_id=agency, user_id=user.id, role=user.role))
+    db.session.expunge(user)
+    db.session.rollback()
+    return user
 
-            event.listen(db.engine, "before_cursor_execute", capture)
-            captured.clear()
-            app_call()
-            event.remove(db.engine, "before_cursor_execute", capture)
-            plans = [explain(sql, params) for sql, params in captured] + [explain(raw_sql, raw_args)]
-            seq = [p for p in plans if "Seq Scan on tasks" in p]
-            app_samples = timed(app_call, args.repeat)
-            raw_samples = timed(raw_run(raw_sql, raw_args), args.repeat)
-            a50, a95 = percentiles(app_samples)
-            r50, r95 = percentiles(raw_samples)
-            ratio = a95 / r95 if r95 else float("inf")
-            ok = a95 <= target and (ratio <= TARGET_RATIO or not compare) and not seq
-            rows.append((name, a50, a95, r50, r95, ratio, "ok" if ok else "MISSED"))
-            if seq:
-                failures.append(f"{name}: sequential scan on tasks\n" + "\n".join(seq))
-            if not ok:
-                failures.append(f"{name}: p95 {a95:.2f} ms (target {target} ms), {ratio:.2f}x raw")
-            if os.environ.get("BENCH_PLANS"):
-                print(f"--- {name}\n" + "\n\n".join(plans))
 
-        filters = TaskFilters()
-        now = utcnow()
-        mine_deep = deep_cursor(staff, "my_work", 20)
-        queue_deep = deep_cursor(staff, "queue", 20, queue_id=queue_id)
-        admin_queue_deep = deep_cursor(admin, "queue", 100, queue_id=queue_id)
+def cursor_params(cursor) -> dict:
+    from app.work.queries.keyset import decode_cursor
 
-        measure("My work, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work"),
-                raw_list(f"{OPEN} AND t.assignee_id = %(user)s", None), raw_params)
-        measure("My work, page 21 (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work", cursor=mine_deep),
-                raw_list(f"{OPEN} AND t.assignee_id = %(user)s", cursor_params(mine_deep)),
-                {**raw_params, **cursor_params(mine_deep)})
-        measure("Queue, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
-                raw_list(f"{OPEN} AND t.queue_id = %(queue)s {REACH}", None), {**raw_params, "queue": queue_id})
-        measure("Queue, page 21 (staff)", staff, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=queue_deep),
-                raw_list(f"{OPEN} AND t.queue_id = %(queue)s {REACH}", cursor_params(queue_deep)),
-                {**raw_params, "queue": queue_id, **cursor_params(queue_deep)})
-        measure("Queue, first page (admin)", admin, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
-                raw_list(f"{OPEN} AND t.queue_id = %(queue)s", None), {**raw_params, "queue": queue_id})
-        measure("Queue, page 101 (admin)", admin,
-                lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=admin_queue_deep),
-                raw_list(f"{OPEN} AND t.queue_id = %(queue)s", cursor_params(admin_queue_deep)),
-                {**raw_params, "queue": queue_id, **cursor_params(admin_queue_deep)})
+    r, d, c, i = decode_cursor("urgency", cursor)
+    return {"r": r, "d": d, "c": c, "i": i}
 
-        from app.clients import queries as client_queries
-        from app.core.pagination import keyset_page
-        from tenants.models import Client
 
-        def all_clients(actor, cursor=None):
-            stmt = client_queries.visible_clients(actor).where(Client.archived_at.is_(None))
-            page = keyset_page(stmt, Client.name, Client.id, limit=50, cursor=cursor)
-            return lists.client_counts(actor, [c.id for c in page.items], now=now)
+def deep_cursor(user, view, pages, **scope):
+    """The cursor of page `pages + 1` of a list."""
+    from app.extensions import db
+    from app.work.queries import lists
+    from app.work.queries.filters import TaskFilters
 
-        from datetime import UTC, datetime, timedelta
-        from datetime import time as dtime
-        today = datetime.combine(now.date(), dtime.min, tzinfo=UTC)
-        counts_params = {**raw_params, "today": today, "tomorrow": today + timedelta(days=1), "now": now}
-        first_clients = ids["clients"][:50]
-        counts_sql = RAW_COUNTS.format(open=OPEN)
-        clients_sql = RAW_CLIENTS.format(after="")
-        both_first = f"WITH page AS ({clients_sql}) {counts_sql.replace('ANY(%(clients)s)', 'ANY(ARRAY(SELECT id FROM page LIMIT 50))')}"
-        measure("All clients, first page (admin)", admin, lambda a: all_clients(a), both_first, {**counts_params, "clients": first_clients})
-        set_tenant(TenantContext(agency_id=agency, user_id=admin.id, role=admin.role))
-        deep = keyset_page(db.select(Client).where(Client.archived_at.is_(None)), Client.name, Client.id, limit=150, cursor=None)
-        from app.core.pagination import encode_cursor
-        clients_cursor = encode_cursor([deep.items[-1].name, deep.items[-1].id])
-        last_name, last_id = deep.items[-1].name, deep.items[-1].id
-        db.session.rollback()
-        deep_sql = f"WITH page AS ({RAW_CLIENTS.format(after='AND (name, id) > (%(n)s, %(cid)s)')}) " + \
-            counts_sql.replace("ANY(%(clients)s)", "ANY(ARRAY(SELECT id FROM page LIMIT 50))")
-        measure("All clients, page 4 (admin)", admin, lambda a: all_clients(a, clients_cursor), deep_sql,
-                {**counts_params, "n": last_name, "cid": last_id})
+    cursor = None
+    for _ in range(pages):
+        page = lists.list_tasks(user, TaskFilters(), view=view, cursor=cursor, **scope)
+        cursor = page.next_cursor or cursor
+    db.session.rollback()
+    return cursor
 
-        measure("Claim next (staff)", staff, lambda a: claim_next_task(a), RAW_CLAIM, raw_params, target=TARGET_CLAIM_MS, compare=False)
-        measure("Claim next in a queue (staff)", staff, lambda a: claim_next_task(a, queue_id),
-                RAW_CLAIM.replace("ORDER BY", "AND t.queue_id = %(queue)s ORDER BY"), {**raw_params, "queue": queue_id},
-                target=TARGET_CLAIM_MS, compare=False)
-    raw.close()
 
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{args.tasks:,} tasks ({args.tasks // 10:,} open), 200 clients, {args.repeat} runs each; times in ms "
-          f"(targets: view p95 <= {TARGET_VIEW_MS:.0f} and <= {TARGET_RATIO:.0f}x raw; claim p95 <= {TARGET_CLAIM_MS:.0f})")
-    print(f"{'query':<{width}}  {'app p50':>8} {'app p95':>8} {'raw p50':>8} {'raw p95':>8} {'ratio':>6}  result")
-    for name, a50, a95, r50, r95, ratio, result in rows:
-        print(f"{name:<{width}}  {a50:8.2f} {a95:8.2f} {r50:8.2f} {r95:8.2f} {ratio:5.2f}x  {result}")
-    print("\nno plan has a sequential scan on tasks" if not any("sequential" in f for f in failures) else "")
-    for failure in failures:
-        print("MISSED:", failure)
-    return 1 if failures else 0
+def measure_lists(bench: Bench, staff, admin, ids: dict, raw_params: dict) -> None:
+    from app.work.queries import lists
+    from app.work.queries.filters import TaskFilters
+
+    filters, queue_id = TaskFilters(), ids["queues"][0]
+    mine_deep = deep_cursor(staff, "my_work", 20)
+    queue_deep = deep_cursor(staff, "queue", 20, queue_id=queue_id)
+    admin_queue_deep = deep_cursor(admin, "queue", 100, queue_id=queue_id)
+    mine, queue = f"{OPEN} AND t.assignee_id = %(user)s", f"{OPEN} AND t.queue_id = %(queue)s"
+    queue_params = {**raw_params, "queue": queue_id}
+
+    bench.measure("My work, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work"),
+                  raw_list(mine, None), raw_params)
+    bench.measure("My work, page 21 (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work", cursor=mine_deep),
+                  raw_list(mine, cursor_params(mine_deep)), {**raw_params, **cursor_params(mine_deep)})
+    bench.measure("Queue, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
+                  raw_list(f"{queue} {REACH}", None), queue_params)
+    bench.measure("Queue, page 21 (staff)", staff,
+                  lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=queue_deep),
+                  raw_list(f"{queue} {REACH}", cursor_params(queue_deep)), {**queue_params, **cursor_params(queue_deep)})
+    bench.measure("Queue, first page (admin)", admin, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
+                  raw_list(queue, None), queue_params)
+    bench.measure("Queue, page 101 (admin)", admin,
+                  lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=admin_queue_deep),
+                  raw_list(queue, cursor_params(admin_queue_deep)), {**queue_params, **cursor_params(admin_queue_deep)})
+
+
+def measure_clients(bench: Bench, admin, ids: dict, raw_params: dict) -> None:
+    from datetime import UTC, datetime, timedelta
+    from datetime import time as dtime
+
+    from app.clients import queries as client_queries
+    from app.core.pagination import encode_cursor, keyset_page
+    from app.core.types import utcnow
+    from app.extensions import db
+    from app.work.queries import lists
+    from tenants.context import TenantContext, set_tenant
+    from tenants.models import Client
+
+    now = utcnow()
+
+    def all_clients(user, cursor=None):
+        stmt = client_queries.visible_clients(user).where(Client.archived_at.is_(None))
+        page = keyset_page(stmt, Client.name, Client.id, limit=50, cursor=cursor)
+        return lists.client_counts(user, [c.id for c in page.items], now=now)
+
+    today = datetime.combine(now.date(), dtime.min, tzinfo=UTC)
+    counts_params = {**raw_params, "today": today, "tomorrow": today + timedelta(days=1), "now": now}
+    counts_sql = RAW_COUNTS.format(open=OPEN).replace("ANY(%(clients)s)", "ANY(ARRAY(SELECT id FROM page LIMIT 50))")
+    bench.measure("All clients, first page (admin)", admin, lambda a: all_clients(a),
+                  f"WITH page AS ({RAW_CLIENTS.format(after='')}) {counts_sql}", {**counts_params, "clients": ids["clients"][:50]})
+    set_tenant(TenantContext(agency_id=ids["agency"], user_id=admin.id, role=admin.role))
+    deep = keyset_page(db.select(Client).where(Client.archived_at.is_(None)), Client.name, Client.id, limit=150, cursor=None)
+    last_name, last_id = deep.items[-1].name, deep.items[-1].id
+    clients_cursor = encode_cursor([last_name, last_id])
+    db.session.rollback()
+    deep_sql = f"WITH page AS ({RAW_CLIENTS.format(after='AND (name, id) > (%(n)s, %(cid)s)')}) {counts_sql}"
+    bench.measure("All clients, page 4 (admin)", admin, lambda a: all_clients(a, clients_cursor), deep_sql,
+                  {**counts_params, "n": last_name, "cid": last_id})
+
+
+def measure_claims(bench: Bench, staff, ids: dict, raw_params: dict) -> None:
+    from app.work.services.claim import claim_next_task
+
+    queue_id = ids["queues"][0]
+    bench.measure("Claim next (staff)", staff, lambda a: claim_next_task(a), RAW_CLAIM, raw_params, target=TARGET_CLAIM_MS, compare=False)
+    bench.measure("Claim next in a queue (staff)", staff, lambda a: claim_next_task(a, queue_id),
+                  RAW_CLAIM.replace("ORDER BY", "AND t.queue_id = %(queue)s ORDER BY"), {**raw_params, "queue": queue_id},
+                  target=TARGET_CLAIM_MS, compare=False)
+
+
+def run(args, app_url: str, owner_url: str) -> int:
+    app, ids = prepare(args, owner_url)
+    staff_id = ids["staff"][0]
+    with psycopg.connect(plain(owner_url)) as owner:
+        reach_queues = [r[0] for r in owner.execute("SELECT queue_id FROM queue_members WHERE user_id = %s", (staff_id,))]
+        reach_clients = [r[0] for r in owner.execute("SELECT client_id FROM client_staff WHERE user_id = %s", (staff_id,))]
+    raw_params = {"agency": ids["agency"], "user": staff_id, "queues": reach_queues, "clients": reach_clients}
+    bench = Bench(args, app_url, ids["agency"])
+    try:
+        with app.app_context():
+            staff, admin = actor(ids["agency"], staff_id), actor(ids["agency"], ids["admin"])
+            measure_lists(bench, staff, admin, ids, raw_params)
+            measure_clients(bench, admin, ids, raw_params)
+            measure_claims(bench, staff, ids, raw_params)
+    finally:
+        bench.raw.close()
+    return bench.report()
 
 
 if __name__ == "__main__":

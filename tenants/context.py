@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -22,16 +21,6 @@ class TenantContext:
         return self.client_id is not None
 
 
-# Called after every change of context; row-level security re-sends its settings to an open transaction.
-_change_listeners: list[Callable[[], None]] = []
-
-
-def on_tenant_change(listener: Callable[[], None]) -> None:
-    """Call `listener` after each change of the tenant context (once per listener)."""
-    if listener not in _change_listeners:
-        _change_listeners.append(listener)
-
-
 def current_tenant() -> TenantContext | None:
     if not has_app_context():
         return None
@@ -39,10 +28,8 @@ def current_tenant() -> TenantContext | None:
 
 
 def set_tenant(ctx: TenantContext | None) -> None:
-    """Make `ctx` the tenant of this app context and of the open database transaction."""
+    """Make `ctx` the tenant of this app context; the database settings follow at the next statement (tenants.rls)."""
     g._tenant = ctx
-    for listener in _change_listeners:
-        listener()
 
 
 @contextmanager

@@ -24,7 +24,9 @@ def agency_by_id(agency_id) -> Agency | None:
     agency_uuid = _as_uuid(agency_id)
     if agency_uuid is None:
         return None
-    return db.session.scalar(select(Agency).where(Agency.id == agency_uuid))
+    # By primary key: the session's identity map answers repeat look-ups within a unit of work (the loader, the
+    # viewer's clock, the page) without a statement; a commit or rollback expires it, so the next one reads again.
+    return db.session.get(Agency, agency_uuid)
 
 
 def _as_uuid(value) -> uuid.UUID | None:

@@ -2,46 +2,63 @@
 from __future__ import annotations
 
 from sqlalchemy import event, text
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
-from tenants.context import current_tenant, on_tenant_change
+from tenants.context import current_tenant
 
 AGENCY_SETTING = "app.agency_id"
 CLIENT_SETTING = "app.client_id"
 _SET_SQL = text(
     "SELECT set_config('app.agency_id', :agency, true), set_config('app.client_id', :client, true)"
 )
+# The settings the open transaction of a connection carries, kept in the DBAPI connection's info. They are local
+# to the transaction (set_config(..., true)) and nothing sets them for a session, so a new transaction starts with
+# none: NO_TENANT. A savepoint rolled back may restore older values, so it forgets what is known (sent again).
+_APPLIED = "backline_rls_applied"
+_APPLYING = "backline_rls_applying"
+NO_TENANT = ("", "")
 
 
-def _apply(connection) -> None:
-    if connection.dialect.name != "postgresql":
-        return
+def _wanted() -> tuple[str, str]:
     ctx = current_tenant()
-    connection.execute(
-        _SET_SQL,
-        {
-            "agency": str(ctx.agency_id) if ctx else "",
-            "client": str(ctx.client_id) if ctx and ctx.client_id else "",
-        },
-    )
+    if ctx is None:
+        return NO_TENANT
+    return str(ctx.agency_id), str(ctx.client_id) if ctx.client_id else ""
 
 
-def _after_begin(session, transaction, connection) -> None:
-    _apply(connection)
+def _before_execute(conn, clauseelement, multiparams, params, execution_options) -> None:
+    """Send the current tenant's settings before a statement, only when the transaction does not carry them yet.
+
+    Once per transaction in the common case (and again only when the tenant context changes inside it), rather than
+    at every begin and every change of context whether or not a statement follows.
+    """
+    if conn.dialect.name != "postgresql" or conn.info.get(_APPLYING):
+        return
+    applied = conn.info.get(_APPLIED) if conn.in_transaction() else NO_TENANT
+    wanted = _wanted()
+    if applied == wanted:
+        return
+    conn.info[_APPLYING] = True
+    try:
+        conn.execute(_SET_SQL, {"agency": wanted[0], "client": wanted[1]})
+    finally:
+        conn.info.pop(_APPLYING, None)
+    conn.info[_APPLIED] = wanted
 
 
-def apply_to_open_transaction() -> None:
-    """Re-send the settings when the context changes inside an open transaction."""
-    from app.extensions import db
+def _began(conn) -> None:
+    conn.info[_APPLIED] = NO_TENANT
 
-    session = db.session()
-    if session.in_transaction():
-        _apply(session.connection())
+
+def _forget(conn, *args) -> None:
+    conn.info.pop(_APPLIED, None)
 
 
 def install() -> None:
-    event.listen(Session, "after_begin", _after_begin)
-    on_tenant_change(apply_to_open_transaction)
+    event.listen(Engine, "before_execute", _before_execute)
+    event.listen(Engine, "begin", _began)
+    for name in ("commit", "rollback", "rollback_savepoint"):
+        event.listen(Engine, name, _forget)
 
 
 # --- policy DDL, used by the migrations -------------------------------------------------------

@@ -65,6 +65,11 @@ def calendar_for(calendar_id, client_id) -> BusinessCalendar:
         return cache[("calendar", calendar_id, client_id)]
     calendar = db.session.scalar(select(SlaCalendar).where(SlaCalendar.id == calendar_id))
     days = tuple(db.session.scalars(select(ClientHoliday.day).where(ClientHoliday.client_id == client_id).order_by(ClientHoliday.day)))
+    built = cache[("calendar", calendar_id, client_id)] = _built(calendar, days)
+    return built
+
+
+def _built(calendar: SlaCalendar, days: tuple) -> BusinessCalendar:
     key = (calendar.id, calendar.updated_at, days)
     built = _CALENDARS.get(key)
     if built is None:
@@ -74,8 +79,39 @@ def calendar_for(calendar_id, client_id) -> BusinessCalendar:
             _CALENDARS.popitem(last=False)
     else:
         _CALENDARS.move_to_end(key)
-    cache[("calendar", calendar_id, client_id)] = built
     return built
+
+
+def preload(tasks) -> None:
+    """Read the policy versions and calendars a page of tasks shows, in at most three statements for the whole page.
+
+    A list page draws each task's clock; without this, each new client or policy on the page cost its own look-ups.
+    """
+    if not has_app_context():
+        return
+    cache = _unit_cache()
+    version_ids = {t.sla_policy_version_id for t in tasks if t.sla_policy_version_id is not None} - {
+        key[1] for key in cache if key[0] == "version"}
+    if version_ids:
+        found = {v.id: v for v in db.session.scalars(select(SlaPolicyVersion).where(SlaPolicyVersion.id.in_(version_ids)))}
+        cache.update({("version", version_id): found.get(version_id) for version_id in version_ids})
+    pairs = {(version.calendar_id, t.client_id) for t in tasks
+             if t.sla_policy_version_id is not None and (version := cache.get(("version", t.sla_policy_version_id))) is not None}
+    pairs = {pair for pair in pairs if ("calendar", *pair) not in cache}
+    if not pairs:
+        return
+    calendars = {c.id: c for c in db.session.scalars(select(SlaCalendar).where(SlaCalendar.id.in_({p[0] for p in pairs})))}
+    days: dict = {}
+    for client_id, day in db.session.execute(select(ClientHoliday.client_id, ClientHoliday.day)
+                                             .where(ClientHoliday.client_id.in_({p[1] for p in pairs})).order_by(ClientHoliday.day)):
+        days.setdefault(client_id, []).append(day)
+    for calendar_id, client_id in pairs:
+        if calendar_id in calendars:
+            cache[("calendar", calendar_id, client_id)] = _built(calendars[calendar_id], tuple(days.get(client_id, ())))
+
+
+def _on_tasks_listed(sender, tasks=(), **_) -> None:
+    preload(tasks)
 
 
 def version_of(task: Task) -> SlaPolicyVersion | None:
@@ -224,6 +260,7 @@ def _follow(task: Task, change: str, actor, now: datetime, details: dict) -> Non
 
 
 def init_app(app) -> None:
-    from app.work.events import task_changed
+    from app.work.events import task_changed, tasks_listed
 
     task_changed.connect(on_task_changed)
+    tasks_listed.connect(_on_tasks_listed)

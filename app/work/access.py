@@ -9,12 +9,16 @@ from app.extensions import db
 from app.work.models import QueueMember, Task
 from tenants.context import as_agency
 from tenants.lookup import get_or_404, note_foreign_id
+from tenants.unit_cache import remembered
 
 
 def reach_of(user_id) -> tuple[list, list]:
-    """The queues a staff member works and the clients they serve."""
-    queues = list(db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == user_id)))
-    return queues, clients_served(user_id)
+    """The queues a staff member works and the clients they serve (read once per unit of work)."""
+    def read():
+        queues = list(db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == user_id)))
+        return queues, clients_served(user_id)
+
+    return remembered("reach", user_id, compute=read)
 
 
 def staff_reach(stmt: Select, user_id) -> Select:

@@ -12,6 +12,9 @@ _signals = Namespace()
 #   change="client_message"               agency staff told the client something (a client-visible comment)
 # and always actor= (None for the system) and now= (the instant of the change).
 task_changed = _signals.signal("task-changed")
+# Sent when a page of tasks is about to be shown (tasks=[...]), so followers read what they draw beside the tasks
+# for the whole page at once (the SLA clocks' policies and calendars) rather than task by task while it renders.
+tasks_listed = _signals.signal("tasks-listed")
 
 
 def send(task, change: str, actor, now, **details) -> None:

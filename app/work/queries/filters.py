@@ -115,16 +115,7 @@ def _day_start(day: date, zone) -> datetime:
 def apply_filters(stmt: Select, filters: TaskFilters, actor, now: datetime | None = None) -> Select:
     """Narrow a task select by the filters. Open lists say `closed_at IS NULL`, which the partial indexes need."""
     now = now or utcnow()
-    if filters.status == "open":
-        # closed_at is set exactly when a task is done or cancelled (the transition service keeps it so); saying
-        # the status too would make the planner count the same rows out twice and misjudge every list.
-        stmt = stmt.where(Task.closed_at.is_(None))
-    elif filters.status == "closed":
-        stmt = stmt.where(Task.status.in_(("done", "cancelled")))
-    elif filters.status in OPEN_STATUSES:
-        stmt = stmt.where(Task.closed_at.is_(None), Task.status == filters.status)
-    elif filters.status != "all":
-        stmt = stmt.where(Task.status == filters.status)
+    stmt = stmt.where(*_status_conditions(filters.status))
     for key in ("client_id", "task_type_id", "queue_id"):
         if getattr(filters, key) is not None:
             stmt = stmt.where(getattr(Task, key) == getattr(filters, key))
@@ -132,32 +123,60 @@ def apply_filters(stmt: Select, filters: TaskFilters, actor, now: datetime | Non
         stmt = stmt.where(Task.task_type_id.in_(select(TaskType.id).where(TaskType.service_line_id == filters.service_line_id)))
     if filters.priority:
         stmt = stmt.where(Task.priority == filters.priority)
-    if filters.assignee == "me":
-        stmt = stmt.where(Task.assignee_id == actor.id)
-    elif filters.assignee == "none":
-        stmt = stmt.where(Task.assignee_id.is_(None))
-    elif filters.assignee:
-        stmt = stmt.where(Task.assignee_id == fields.UUID().deserialize(filters.assignee))
-    # "Today", "this week" and the due dates are days on the actor's own calendar (their zone).
-    zone = viewer_of(actor).tzinfo if isinstance(actor, User) else localtime.zone(None)
-    today = localtime.today(now, zone)
-    if filters.due == "overdue":
-        stmt = stmt.where(Task.due_at < now)
-    elif filters.due == "today":
-        stmt = stmt.where(Task.due_at >= _day_start(today, zone), Task.due_at < _day_start(today + timedelta(days=1), zone))
-    elif filters.due == "week":
-        stmt = stmt.where(Task.due_at < _day_start(today + timedelta(days=8), zone))
-    elif filters.due == "none":
-        stmt = stmt.where(Task.due_at.is_(None))
-    if filters.due_from:
-        stmt = stmt.where(Task.due_at >= _day_start(filters.due_from, zone))
-    if filters.due_to:
-        stmt = stmt.where(Task.due_at < _day_start(filters.due_to + timedelta(days=1), zone))
+    stmt = stmt.where(*_assignee_conditions(filters.assignee, actor))
+    stmt = stmt.where(*_due_conditions(filters, actor, now))
     if filters.sla:
         stmt = stmt.where(state_clause(filters.sla, now))
     if filters.q and filters.q.strip():
         stmt = stmt.where(_search(filters.q.strip()))
     return stmt
+
+
+def _status_conditions(status: str) -> list:
+    if status == "open":
+        # closed_at is set exactly when a task is done or cancelled (the transition service keeps it so); saying
+        # the status too would make the planner count the same rows out twice and misjudge every list.
+        return [Task.closed_at.is_(None)]
+    if status == "closed":
+        return [Task.status.in_(("done", "cancelled"))]
+    if status in OPEN_STATUSES:
+        return [Task.closed_at.is_(None), Task.status == status]
+    if status != "all":
+        return [Task.status == status]
+    return []
+
+
+def _assignee_conditions(assignee: str | None, actor) -> list:
+    if assignee == "me":
+        return [Task.assignee_id == actor.id]
+    if assignee == "none":
+        return [Task.assignee_id.is_(None)]
+    if assignee:
+        return [Task.assignee_id == fields.UUID().deserialize(assignee)]
+    return []
+
+
+def _due_conditions(filters: TaskFilters, actor, now: datetime) -> list:
+    """Deadline filters. "Today", "this week" and the due dates are days on the actor's own calendar (their zone)."""
+    if filters.due == "overdue":
+        conditions = [Task.due_at < now]
+    elif filters.due == "none":
+        conditions = [Task.due_at.is_(None)]
+    else:
+        conditions = []
+    if filters.due not in ("today", "week") and not filters.due_from and not filters.due_to:
+        return conditions  # no calendar days involved: the actor's zone is not needed (nor read)
+    zone = viewer_of(actor).tzinfo if isinstance(actor, User) else localtime.zone(None)
+    today = localtime.today(now, zone)
+    if filters.due == "today":
+        conditions += [Task.due_at >= _day_start(today, zone), Task.due_at < _day_start(today + timedelta(days=1), zone)]
+    elif filters.due == "week":
+        conditions.append(Task.due_at < _day_start(today + timedelta(days=8), zone))
+    if filters.due_from:
+        conditions.append(Task.due_at >= _day_start(filters.due_from, zone))
+    if filters.due_to:
+        conditions.append(Task.due_at < _day_start(filters.due_to + timedelta(days=1), zone))
+    return conditions
 
 
 def _search(q: str):

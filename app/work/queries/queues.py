@@ -6,6 +6,7 @@ from sqlalchemy import Select, exists, func, select
 from app.accounts.models import User
 from app.core.errors import NotFound
 from app.extensions import db
+from app.work.access import reach_of
 from app.work.models import Queue, QueueMember, SavedFilter, Task
 from app.work.queries.lists import tasks_in_reach
 from tenants.lookup import get_or_404, note_foreign_id
@@ -30,8 +31,8 @@ def list_queues(actor, *, status: str = "active") -> list[Queue]:
 def queue_for(actor, queue_id) -> Queue:
     """The queue if the actor may see it (staff: a member); 404 otherwise."""
     queue = get_or_404(Queue, queue_id)
-    if actor.role == "staff" and not db.session.scalar(
-            select(QueueMember.id).where(QueueMember.queue_id == queue.id, QueueMember.user_id == actor.id)):
+    # Membership from the staff member's reach, which the queue's list reads next anyway (once per unit of work).
+    if actor.role == "staff" and queue.id not in reach_of(actor.id)[0]:
         note_foreign_id(Queue, queue_id)
         raise NotFound()
     return queue
