@@ -12,6 +12,7 @@ prints server time p50/p95 and statements per request against the 100 ms target.
 
 Options: --tasks N (default 1000000), --repeat N (default 20), --keep, --only TEXT (pages whose name contains TEXT).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,6 +67,15 @@ FROM tasks t CROSS JOIN LATERAL (SELECT now() - ((t.number::bigint * 7919) %% 52
 WHERE t.number %% 5 < 2
 """
 
+# SLA clocks on most open tasks, as a policy would have set them (some answered, the waiting ones paused).
+SLA_SQL = """
+UPDATE tasks SET resolution_due_at = due_at, resolution_at_risk_at = due_at - interval '1 day',
+                 first_response_due_at = created_at + interval '1 day', first_response_at_risk_at = created_at + interval '20 hours',
+                 first_responded_at = CASE WHEN number %% 3 > 0 THEN created_at + interval '2 hours' END,
+                 sla_paused_since = CASE WHEN status = 'waiting_on_client' THEN updated_at END
+WHERE closed_at IS NULL AND due_at IS NOT NULL
+"""
+
 AUDIT_SQL = """
 INSERT INTO audit_events (agency_id, id, client_id, at, actor_id, actor_email, action, target_type, target_id, ip, details)
 SELECT %(agency)s, gen_random_uuid(), NULL, now() - i * interval '30 seconds', %(admin)s, 'admin@bench.test',
@@ -89,16 +99,21 @@ def seed(app, owner_url: str, tasks: int) -> dict:
         open_now = conn.execute("SELECT count(*) FROM tasks WHERE client_id = %s AND closed_at IS NULL", (client,)).fetchone()[0]
         first = conn.execute("SELECT max(number) + 1 FROM tasks").fetchone()[0]
         extra = max(0, PORTAL_OPEN - open_now)
-        conn.execute(EXTRA_TASKS_SQL, {"agency": ids["agency"], "client": client, "first": first, "n": extra,
-                                       "type": ids["types"][0], "queue": ids["queues"][0]})
+        conn.execute(
+            EXTRA_TASKS_SQL,
+            {"agency": ids["agency"], "client": client, "first": first, "n": extra, "type": ids["types"][0], "queue": ids["queues"][0]},
+        )
         conn.execute("UPDATE task_counters SET next_number = %s", (first + extra + 1,))
+        conn.execute(SLA_SQL)
         conn.execute(QUESTIONS_SQL, {"client": client, "author": ids["staff"][0]})
         phase = time.perf_counter()
         conn.execute(TIME_SQL, {"staff": ids["staff"]})
         conn.execute(AUDIT_SQL, {"agency": ids["agency"], "admin": ids["admin"], "n": tasks})
-        conn.execute("""INSERT INTO users (agency_id, id, client_id, email, name, role, session_version, created_at)
+        conn.execute(
+            """INSERT INTO users (agency_id, id, client_id, email, name, role, session_version, created_at)
                         VALUES (%s, gen_random_uuid(), %s, 'portal@bench.test', 'Portal User', 'client_admin', 1, now())""",
-                     (ids["agency"], client))
+            (ids["agency"], client),
+        )
         conn.commit()
         print(f"time entries and audit events in {time.perf_counter() - phase:.1f} s")
     with psycopg.connect(plain(owner_url), autocommit=True) as conn:
@@ -110,6 +125,7 @@ def seed(app, owner_url: str, tasks: int) -> dict:
 def people(owner_url: str) -> dict:
     """The bench's agency, users and a few ids the pages need, read back from the database."""
     with psycopg.connect(plain(owner_url)) as conn:
+
         def one(sql, *params):
             return conn.execute(sql, params).fetchone()
 
@@ -121,15 +137,32 @@ def people(owner_url: str) -> dict:
         admin = one("SELECT id, agency_id, session_version FROM users WHERE email = 'admin@bench.test'")
         staff = one("SELECT id, agency_id, session_version FROM users WHERE email = 'staff0@bench.test'")
         portal = one("SELECT id, agency_id, session_version, client_id FROM users WHERE email = 'portal@bench.test'")
-        queue = one("""SELECT q.id FROM queues q JOIN queue_members m ON m.queue_id = q.id
-                       WHERE m.user_id = %s ORDER BY q.name LIMIT 1""", staff[0])[0]
+        queue = one(
+            """SELECT q.id FROM queues q JOIN queue_members m ON m.queue_id = q.id
+                       WHERE m.user_id = %s ORDER BY q.name LIMIT 1""",
+            staff[0],
+        )[0]
         staff_task = one("SELECT id FROM tasks WHERE assignee_id = %s AND closed_at IS NULL LIMIT 1", staff[0])[0]
-        portal_task = one("""SELECT id FROM tasks WHERE client_id = %s AND status = 'waiting_on_client' AND closed_at IS NULL
-                             ORDER BY created_at DESC LIMIT 1""", portal[3])[0]
-        counts = one("""SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM time_entries), (SELECT count(*) FROM audit_events),
-                               (SELECT count(*) FROM tasks WHERE client_id = %s AND closed_at IS NULL)""", portal[3])
-    return {"agency": agency, "admin": admin, "staff": staff, "portal": portal, "queue": queue, "staff_task": staff_task,
-            "portal_task": portal_task, "counts": counts}
+        portal_task = one(
+            """SELECT id FROM tasks WHERE client_id = %s AND status = 'waiting_on_client' AND closed_at IS NULL
+                             ORDER BY created_at DESC LIMIT 1""",
+            portal[3],
+        )[0]
+        counts = one(
+            """SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM time_entries), (SELECT count(*) FROM audit_events),
+                               (SELECT count(*) FROM tasks WHERE client_id = %s AND closed_at IS NULL)""",
+            portal[3],
+        )
+    return {
+        "agency": agency,
+        "admin": admin,
+        "staff": staff,
+        "portal": portal,
+        "queue": queue,
+        "staff_task": staff_task,
+        "portal_task": portal_task,
+        "counts": counts,
+    }
 
 
 def pages(p: dict) -> list[tuple[str, str, str]]:
@@ -165,8 +198,7 @@ def pages(p: dict) -> list[tuple[str, str, str]]:
         ("API portal request", f"/api/v1/portal/requests/{pt}"),
     ]
     del aid
-    return ([(n, "admin", u) for n, u in agency + admin_only] + [(n, "staff", u) for n, u in agency]
-            + [(n, "client", u) for n, u in portal])
+    return [(n, "admin", u) for n, u in agency + admin_only] + [(n, "staff", u) for n, u in agency] + [(n, "client", u) for n, u in portal]
 
 
 def main() -> int:
@@ -243,8 +275,10 @@ def run(args, app_url: str, owner_url: str) -> int:
     event.remove(engine, "before_cursor_execute", count)
 
     width = max(len(r[0]) for r in rows)
-    print(f"\n{tasks:,} tasks, {entries:,} time entries, {events:,} audit events; portal company with {portal_open:,} open "
-          f"requests; {args.repeat} runs each after warm-up; server time in ms (target p95 <= {TARGET_MS:.0f})")
+    print(
+        f"\n{tasks:,} tasks, {entries:,} time entries, {events:,} audit events; portal company with {portal_open:,} open "
+        f"requests; {args.repeat} runs each after warm-up; server time in ms (target p95 <= {TARGET_MS:.0f})"
+    )
     print(f"{'page':<{width}}  {'role':<6} {'status':>6} {'stmts':>5} {'p50':>8} {'p95':>8}  result")
     for name, role, status, n, p50, p95, result in rows:
         print(f"{name:<{width}}  {role:<6} {status:>6} {n:>5} {p50:8.1f} {p95:8.1f}  {result}")

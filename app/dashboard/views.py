@@ -5,12 +5,11 @@ from datetime import timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from app.accounts.auth import agency_admin_required
 from app.core import audit, localtime
 from app.core.pages import parse_day
-from app.extensions import db
+from app.dashboard import queries as dashboard_queries
 
 bp = Blueprint("dashboard", __name__)
 
@@ -31,33 +30,12 @@ def home():
 
 def _sla_strip() -> dict:
     """The SLA state of the user's open work and (admins) of every open task, for the home page."""
-    from app.work.queries.lists import sla_counts
-
-    strip = {"mine": sla_counts(current_user, "my_work")}
-    if current_user.is_agency_admin:
-        strip["all"] = sla_counts(current_user, "tasks")
-    return strip
+    return dashboard_queries.sla_strip(current_user)
 
 
 def _admin_dashboard() -> dict:
-    from app.accounts.models import User
-    from tenants.models import Client
-
-    def count(stmt) -> int:
-        return db.session.scalar(stmt) or 0
-
-    active = User.deactivated_at.is_(None)
     events, _ = audit.audit_events(per_page=8)
-    return {
-        "active_clients": count(select(func.count()).select_from(Client).where(Client.archived_at.is_(None))),
-        "archived_clients": count(select(func.count()).select_from(Client).where(Client.archived_at.is_not(None))),
-        "staff_count": count(select(func.count()).select_from(User).where(User.role.in_(("agency_admin", "staff")), active)),
-        "client_user_count": count(select(func.count()).select_from(User).where(User.client_id.is_not(None), active)),
-        "invited_count": count(select(func.count()).select_from(User).where(User.password_hash.is_(None), active)),
-        "staff_without_2fa": count(select(func.count()).select_from(User).where(
-            User.role.in_(("agency_admin", "staff")), active, User.totp_enabled_at.is_(None))),
-        "events": events,
-    }
+    return {**dashboard_queries.agency_figures(), "events": events}
 
 
 @bp.route("/admin/audit")
