@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from app.accounts.localtime import tenant_zone
 from app.catalog.models import ClientService, ServiceLine, TaskType
@@ -115,6 +116,18 @@ def latest_question(task: Task) -> Comment | None:
                              .order_by(Comment.created_at.desc()).limit(1))
 
 
+def latest_questions(tasks) -> dict:
+    """{task id: its latest client-visible comment} for these tasks, in one statement whatever their number."""
+    ids = [task.id for task in tasks]
+    if not ids:
+        return {}
+    newest = (func.row_number().over(partition_by=Comment.task_id, order_by=(Comment.created_at.desc(), Comment.id.desc()))
+              .label("newest"))
+    ranked = select(Comment, newest).where(Comment.task_id.in_(ids), Comment.client_visible.is_(True)).subquery()
+    latest = aliased(Comment, ranked)
+    return {comment.task_id: comment for comment in db.session.scalars(select(latest).where(ranked.c.newest == 1))}
+
+
 @dataclass(frozen=True)
 class Upcoming:
     title: str
@@ -145,7 +158,8 @@ def home(user, now: datetime | None = None) -> dict:
     month_start = today.replace(day=1)
     with as_agency():  # the report reads the agency's calendar of the company's tasks; the scope is the company
         sla = sla_report(ReportScope(client_id=user.client_id), month_start, today, now=now, breach_limit=5)
-    return {"waiting": [(t, latest_question(t)) for t in waiting], "documents": documents_waiting(user, now),
+    questions = latest_questions(waiting)
+    return {"waiting": [(t, questions.get(t.id)) for t in waiting], "documents": documents_waiting(user, now),
             "approvals_waiting": approval_queries.pending_for(user),
             "open": [t for t in open_requests if t.status != "waiting_on_client"],
             "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start}

@@ -126,6 +126,9 @@ class Task(TenantModel, ClientScoped, SlaClock):
         # Workload and the home page's SLA strip: open tasks per assignee by priority and SLA state, from the index alone.
         Index("ix_tasks_open_assignee_summary", "agency_id", "assignee_id", postgresql_include=OPEN_SUMMARY_COLUMNS,
               sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        # The portal's open requests, newest first.
+        Index("ix_tasks_open_client_created", "agency_id", "client_id", "created_at",
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
         # The sweep's seek, one per clock: open tasks whose crossing is not recorded yet, by the crossing instant.
         *(Index(f"ix_tasks_sla_unrecorded_{name}", "agency_id", instant,
                 sqlite_where=text(f"closed_at IS NULL AND {marker} IS NULL"),
