@@ -10,7 +10,7 @@ prints server time p50/p95 and statements per request against the 100 ms target.
     DATABASE_URL=postgresql://backline_app@host/db MIGRATION_DATABASE_URL=postgresql://backline_owner@host/db \\
         .venv/bin/python bench/pages.py                      # reuse a kept database (seeded already: no seeding)
 
-Options: --tasks N (default 1000000), --repeat N (default 20), --keep, --only TEXT (pages whose name contains TEXT).
+Options: --tasks N (default 1000000), --repeat N (default 20), --keep, --only TEXT[,TEXT] (pages whose name contains one).
 """
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ def run(args, app_url: str, owner_url: str) -> int:
     event.listen(engine, "before_cursor_execute", count)
     rows = []
     for name, role, path in pages(p):
-        if args.only and args.only.lower() not in name.lower():
+        if args.only and not any(part.strip().lower() in name.lower() for part in args.only.split(",")):
             continue
         client = clients[role]
         for _ in range(2):  # warm-up: caches, plans, connection
