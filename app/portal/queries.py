@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from app.accounts.localtime import tenant_zone
 from app.catalog.models import ClientService, ServiceLine, TaskType
@@ -108,11 +109,6 @@ def people_names(ids) -> dict:
     return names_for_clients(ids)
 
 
-def latest_question(task: Task) -> Comment | None:
-    return db.session.scalar(select(Comment).where(Comment.task_id == task.id, client_visible(Comment))
-                             .order_by(Comment.created_at.desc()).limit(1))
-
-
 @dataclass
 class RequestView:
     """A request as its client sees it: the shared conversation, files, history, documents and approvals asked for,
@@ -142,6 +138,18 @@ def request_view(task: Task, viewer) -> RequestView:
     said = [SimpleNamespace(id=c.id, author_id=c.author_id, author_name=names.get(c.author_id), mine=c.author_id == viewer.id,
                             body=c.body, created_at=c.created_at) for c in shared]
     return RequestView(task, type_of(task), said, files, timeline, asked, approval_queries.task_approvals(task, viewer), names)
+
+
+def latest_questions(tasks) -> dict:
+    """{task id: its latest client-visible comment} for these tasks, in one statement whatever their number."""
+    ids = [task.id for task in tasks]
+    if not ids:
+        return {}
+    newest = (func.row_number().over(partition_by=Comment.task_id, order_by=(Comment.created_at.desc(), Comment.id.desc()))
+              .label("newest"))
+    ranked = select(Comment, newest).where(Comment.task_id.in_(ids), client_visible(Comment)).subquery()
+    latest = aliased(Comment, ranked)
+    return {comment.task_id: comment for comment in db.session.scalars(select(latest).where(ranked.c.newest == 1))}
 
 
 @dataclass(frozen=True)
@@ -174,7 +182,8 @@ def home(user, now: datetime | None = None) -> dict:
     month_start = today.replace(day=1)
     with as_agency():  # the report reads the agency's calendar of the company's tasks; the scope is the company
         sla = sla_report(ReportScope(client_id=user.client_id), month_start, today, now=now, breach_limit=5)
-    return {"waiting": [(t, latest_question(t)) for t in waiting], "documents": documents_waiting(user, now),
+    questions = latest_questions(waiting)
+    return {"waiting": [(t, questions.get(t.id)) for t in waiting], "documents": documents_waiting(user, now),
             "approvals_waiting": approval_queries.pending_for(user),
             "open": [t for t in open_requests if t.status != "waiting_on_client"],
             "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start}

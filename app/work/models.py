@@ -15,6 +15,10 @@ PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
 STATUSES = ("new", "in_progress", "waiting_on_client", "in_review", "done", "cancelled")
 OPEN_STATUSES = ("new", "in_progress", "waiting_on_client", "in_review")
 CLOSED_STATUSES = ("done", "cancelled")
+# What the workload counts and the SLA strip read of an open task (client_id too: row-level security checks it).
+OPEN_SUMMARY_COLUMNS = ["client_id", "queue_id", "priority", "status", "resolution_due_at", "resolution_at_risk_at",
+                        "resolution_breached_at", "first_response_due_at", "first_response_at_risk_at",
+                        "first_response_breached_at", "first_responded_at", "sla_paused_since"]
 
 
 class Queue(TenantModel):
@@ -119,6 +123,12 @@ class Task(TenantModel, ClientScoped, SlaClock):
         *(Index(f"ix_tasks_open_{name}_sla", "agency_id", *lead, "resolution_due_at", "priority_rank", "created_at", "id",
                 sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL"))
           for name, lead in (("agency", ()), ("queue", ("queue_id",)), ("assignee", ("assignee_id",)))),
+        # Workload and the home page's SLA strip: open tasks per assignee by priority and SLA state, from the index alone.
+        Index("ix_tasks_open_assignee_summary", "agency_id", "assignee_id", postgresql_include=OPEN_SUMMARY_COLUMNS,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        # The portal's open requests, newest first.
+        Index("ix_tasks_open_client_created", "agency_id", "client_id", "created_at",
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
         # The sweep's seek, one per clock: open tasks whose crossing is not recorded yet, by the crossing instant.
         *(Index(f"ix_tasks_sla_unrecorded_{name}", "agency_id", instant,
                 sqlite_where=text(f"closed_at IS NULL AND {marker} IS NULL"),
@@ -283,6 +293,9 @@ class TimeEntry(_TaskChild):
         tenant_fk("user_id", "users"),
         Index("ix_time_entries_user_started", "agency_id", "user_id", "started_at"),
         Index("ix_time_entries_task", "agency_id", "task_id"),
+        # Workload's minutes this week and in the last 7 days, from the index alone.
+        Index("ix_time_entries_agency_started", "agency_id", "started_at",
+              postgresql_include=["user_id", "minutes", "client_id", "task_id"]),
         # One running timer per user.
         Index("uq_time_entries_running_timer", "agency_id", "user_id", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),

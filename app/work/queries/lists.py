@@ -143,13 +143,14 @@ def workload(actor, now: datetime | None = None) -> list[dict]:
     for assignee_id, priority, n in db.session.execute(open_stmt):
         counts.setdefault(assignee_id, {})[priority] = n
     since_week, since_7 = week_start(now), now - timedelta(days=7)
-    reach = tasks_in_reach(actor).with_only_columns(Task.id)
     minutes_stmt = (select(TimeEntry.user_id,
                            func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_week), 0),
                            func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_7), 0))
-                    .where(TimeEntry.started_at >= min(since_week, since_7), TimeEntry.minutes.is_not(None),
-                           TimeEntry.task_id.in_(reach))
+                    .where(TimeEntry.agency_id == current_tenant().agency_id,
+                           TimeEntry.started_at >= min(since_week, since_7), TimeEntry.minutes.is_not(None))
                     .group_by(TimeEntry.user_id))
+    if actor.role == "staff":  # admins reach every task, so every entry of the agency counts
+        minutes_stmt = minutes_stmt.where(TimeEntry.task_id.in_(tasks_in_reach(actor).with_only_columns(Task.id)))
     minutes = {row[0]: (int(row[1]), int(row[2])) for row in db.session.execute(minutes_stmt)}
     rows = []
     for person in people:
