@@ -128,6 +128,11 @@ class Task(TenantModel, ClientScoped, SlaClock):
               ("response_due", "first_response_due_at", "first_response_breached_at"),
               ("resolution_risk", "resolution_at_risk_at", "resolution_warned_at"),
               ("resolution_due", "resolution_due_at", "resolution_breached_at"))),
+        # SLA reports: tasks with an SLA by each instant a report range counts (due, responded, resolved), closed ones too.
+        *(Index(f"ix_tasks_sla_history_{name}", "agency_id", instant,
+                sqlite_where=text("sla_policy_version_id IS NOT NULL"), postgresql_where=text("sla_policy_version_id IS NOT NULL"))
+          for name, instant in (("resolution_due", "resolution_due_at"), ("response_due", "first_response_due_at"),
+                                ("resolved", "resolved_at"), ("responded", "first_responded_at"))),
     )
     id_param = "task_id"
 
