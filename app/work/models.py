@@ -486,3 +486,28 @@ class DocumentRequestItem(_TaskChild):
     def client_owes(self) -> bool:
         """The client still has to send this one (never sent, or sent and rejected)."""
         return self.status in ("missing", "rejected")
+
+
+class TaskExport(TenantModel):
+    """A task list exported to CSV in the background: its progress, then the stored file, for the person who asked."""
+
+    __tablename__ = "task_exports"
+    __table_args__ = (
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+        Index("ix_task_exports_user_created", "agency_id", "user_id", "created_at"),
+    )
+    id_param = "export_id"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    view: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # filters, queue or client, the viewer's zone
+    filename: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
+    total: Mapped[int | None] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    file_key: Mapped[str | None] = mapped_column(String(200))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
