@@ -1,4 +1,5 @@
 """The audit log page: its action list holds exactly the actions of the agency's own log, in order."""
+
 from __future__ import annotations
 
 from app.core import audit

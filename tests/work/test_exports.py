@@ -1,4 +1,5 @@
 """Large CSV exports run as a job: progress and failure shown on a page, the finished file for its requester only."""
+
 from __future__ import annotations
 
 import csv
@@ -67,8 +68,16 @@ def test_a_large_export_runs_as_a_job_and_its_file_matches_the_immediate_one(app
 
 def test_the_page_shows_progress_while_the_export_runs(app, world, as_user):
     with tenant_db(app, world.a.agency_id):
-        export = TaskExport(user_id=world.a.agency_admin.id, view="tasks", options={}, filename="tasks.csv", status="running",
-                            total=12_000, rows=4_000, expires_at=datetime.now(UTC) + timedelta(hours=1))
+        export = TaskExport(
+            user_id=world.a.agency_admin.id,
+            view="tasks",
+            options={},
+            filename="tasks.csv",
+            status="running",
+            total=12_000,
+            rows=4_000,
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
         db.session.add(export)
         db.session.commit()
         export_id = export.id

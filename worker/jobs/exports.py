@@ -1,4 +1,5 @@
 """Background CSV exports of task lists: one job per export, for the agency it belongs to."""
+
 import uuid
 
 from worker.runtime import tenant_job

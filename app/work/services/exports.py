@@ -3,6 +3,7 @@
 A large export runs in the background (a job), writes the whole file, stores it for the person who asked and only then
 says it is ready; a failure marks the export failed, so a partial file is never offered as a finished one.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,13 +35,32 @@ CSV_COLUMNS = list_queries.CSV_COLUMNS
 CHUNK = 10_000  # rows per keyset query (and per progress update of a background export)
 INLINE_ROWS = 10_000  # at most this many rows are sent at once; more run as a background export
 KEPT_FOR = timedelta(days=1)
-MAX_BYTES = 2 * 1024 ** 3
+MAX_BYTES = 2 * 1024**3
 # Only these columns are read: no ORM objects, so a row costs a tuple, not an identity-mapped instance.
-COLUMNS = (Task.id, Task.reference, Task.client_id, Task.task_type_id, Task.queue_id, Task.assignee_id, Task.title,
-           Task.status, Task.priority, Task.priority_rank, Task.number, Task.due_at, Task.created_at, Task.updated_at,
-           Task.first_response_due_at, Task.first_response_at_risk_at, Task.first_responded_at,
-           Task.first_response_breached_at, Task.resolution_due_at, Task.resolution_at_risk_at,
-           Task.resolution_breached_at, Task.sla_paused_since)
+COLUMNS = (
+    Task.id,
+    Task.reference,
+    Task.client_id,
+    Task.task_type_id,
+    Task.queue_id,
+    Task.assignee_id,
+    Task.title,
+    Task.status,
+    Task.priority,
+    Task.priority_rank,
+    Task.number,
+    Task.due_at,
+    Task.created_at,
+    Task.updated_at,
+    Task.first_response_due_at,
+    Task.first_response_at_risk_at,
+    Task.first_responded_at,
+    Task.first_response_breached_at,
+    Task.resolution_due_at,
+    Task.resolution_at_risk_at,
+    Task.resolution_breached_at,
+    Task.sla_paused_since,
+)
 
 
 class ExportFailed(RuntimeError):
@@ -86,10 +106,27 @@ def _lines(rows, zone, now) -> list[list[str]]:
     labels = list_queries.labels_for(rows)
     clients, lines, types, users = labels["clients"], labels["lines"], labels["types"], labels["users"]
     iso = localtime.iso_local
-    return [[_cell(v) for v in (
-        r.reference, clients.get(r.client_id), lines.get(r.task_type_id), types.get(r.task_type_id), r.title, r.status,
-        r.priority, users.get(r.assignee_id, ""), iso(r.due_at, zone), iso(r.created_at, zone), state_of(r, now),
-        iso(r.first_response_due_at, zone), iso(r.resolution_due_at, zone))] for r in rows]
+    return [
+        [
+            _cell(v)
+            for v in (
+                r.reference,
+                clients.get(r.client_id),
+                lines.get(r.task_type_id),
+                types.get(r.task_type_id),
+                r.title,
+                r.status,
+                r.priority,
+                users.get(r.assignee_id, ""),
+                iso(r.due_at, zone),
+                iso(r.created_at, zone),
+                state_of(r, now),
+                iso(r.first_response_due_at, zone),
+                iso(r.resolution_due_at, zone),
+            )
+        ]
+        for r in rows
+    ]
 
 
 def csv_lines(actor, filters: TaskFilters, zone, view: dict):
@@ -108,13 +145,20 @@ def csv_lines(actor, filters: TaskFilters, zone, view: dict):
 
 # --- background exports ----------------------------------------------------------------------
 
+
 def start(user, view: dict, args, filename: str, total: int) -> TaskExport:
     """Record an export for `user` and queue its job (it runs after this unit of work commits)."""
-    options = {"view": view["view"], "queue_id": str(view["queue_id"]) if view.get("queue_id") else None,
-               "client_id": str(view["client_id"]) if view.get("client_id") else None,
-               "args": {key: args.getlist(key) for key in args}, "zone": localtime.viewer_zone_name(), "role": user.role}
-    export = TaskExport(user_id=user.id, view=view["view"], options=options, filename=filename, status="queued",
-                        total=total, rows=0, expires_at=utcnow() + KEPT_FOR)
+    options = {
+        "view": view["view"],
+        "queue_id": str(view["queue_id"]) if view.get("queue_id") else None,
+        "client_id": str(view["client_id"]) if view.get("client_id") else None,
+        "args": {key: args.getlist(key) for key in args},
+        "zone": localtime.viewer_zone_name(),
+        "role": user.role,
+    }
+    export = TaskExport(
+        user_id=user.id, view=view["view"], options=options, filename=filename, status="queued", total=total, rows=0, expires_at=utcnow() + KEPT_FOR
+    )
     db.session.add(export)
     db.session.flush()
     jobs.enqueue("worker.jobs.exports.export_tasks", agency_id=export.agency_id, export_id=export.id, retry=False)
@@ -122,8 +166,11 @@ def start(user, view: dict, args, filename: str, total: int) -> TaskExport:
 
 
 def _view(options: dict) -> dict:
-    return {"view": options["view"], "queue_id": uuid.UUID(options["queue_id"]) if options.get("queue_id") else None,
-            "client_id": uuid.UUID(options["client_id"]) if options.get("client_id") else None}
+    return {
+        "view": options["view"],
+        "queue_id": uuid.UUID(options["queue_id"]) if options.get("queue_id") else None,
+        "client_id": uuid.UUID(options["client_id"]) if options.get("client_id") else None,
+    }
 
 
 def run(export_id: uuid.UUID) -> str:
