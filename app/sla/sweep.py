@@ -22,7 +22,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.services import notify
 from app.sla.models import SlaEvent
-from app.work.access import audience
+from app.work.access import audiences
 from app.work.models import Activity, QueueMember, Task
 from app.work.services.tasks import task_url
 from tenants.context import as_agency, current_tenant
@@ -155,6 +155,8 @@ def _announce(inserted: list, instants: dict) -> None:
     breached_now = {(task_id, metric) for task_id, metric, kind in inserted if kind == "breached"}
     told: dict = {}
     entries, created_at = [], utcnow()
+    # Queue members who do not serve the task's client are not told (nor listed its number in a digest).
+    reached = audiences({task: [task.assignee_id, *members.get(task.queue_id, [])] for task in tasks.values() if task.is_open})
     for task_id, metric, kind in inserted:
         task = tasks[task_id]
         entries.append({"agency_id": task.agency_id, "id": new_id(), "task_id": task.id, "client_id": task.client_id,
@@ -162,8 +164,7 @@ def _announce(inserted: list, instants: dict) -> None:
                         "data": {"metric": metric, "occurred_at": instants[(task_id, metric, kind)].isoformat()}})
         if not task.is_open or (kind == "at_risk" and (task_id, metric) in breached_now):
             continue
-        # Queue members who do not serve the task's client are not told (nor listed its number in a digest).
-        for user_id in audience(task, [task.assignee_id, *members.get(task.queue_id, [])]):
+        for user_id in reached[task_id]:
             told.setdefault(user_id, []).append((task, metric, kind))
     _timeline(entries)
     recipients = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(told))))} if told else {}
