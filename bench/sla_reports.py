@@ -135,7 +135,7 @@ def measure(app, args, agency, admin_id, staff_id) -> int:
         return user
 
     today = utcnow().date()
-    quarter_end = today.replace(day=1) - timedelta(days=1)  # the last full quarter-ish: the three months before this one
+    quarter_end = today.replace(day=1) - timedelta(days=1)  # the four full months before this one: more than a quarter
     quarter_start = (quarter_end.replace(day=1) - timedelta(days=62)).replace(day=1)
     rows, failed = [], False
     with app.app_context():
