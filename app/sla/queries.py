@@ -230,14 +230,15 @@ def fill_range(start: date | None, end: date | None, today: date | None = None) 
     return start, end
 
 
-def _instant(day: date) -> datetime:
+def _instant(day: date, zone=None) -> datetime:
     """Where a day begins for the agency: reports count the agency's days, weeks and months, not UTC's."""
-    return localtime.day_start(day, tenant_zone())
+    return localtime.day_start(day, zone or tenant_zone())
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     check_range(start, end)
-    return _instant(start), _instant(end + timedelta(days=1))
+    zone = tenant_zone()  # read once: every instant of a report is on the same agency clock
+    return _instant(start, zone), _instant(end + timedelta(days=1), zone)
 
 
 def percentile(values, fraction: float) -> float | None:
@@ -397,7 +398,8 @@ def _figures_by_each(criteria: list, dimensions: tuple, lo: datetime, hi: dateti
 def _weeks(criteria: list, start: date, end: date, lo: datetime, hi: datetime) -> list[Week]:
     first_monday = start - timedelta(days=start.weekday())
     mondays = [first_monday + timedelta(weeks=i) for i in range((end - first_monday).days // 7 + 1)]
-    boundaries = [_instant(monday) for monday in mondays[1:]]
+    zone = tenant_zone()
+    boundaries = [_instant(monday, zone) for monday in mondays[1:]]
     week = case(*[(Task.resolution_due_at < boundary, index) for index, boundary in enumerate(boundaries)],
                 else_=len(boundaries)) if boundaries else literal(0)
     # Grouped over a derived table: PostgreSQL would not match a GROUP BY CASE whose parameters are bound twice.
