@@ -31,6 +31,15 @@ def clients_served(user_id) -> list:
     return list(db.session.scalars(select(ClientStaff.client_id).where(ClientStaff.user_id == user_id)))
 
 
+def clients_served_by(user_ids) -> dict:
+    """{staff member id: the ids of the clients they serve} for many staff members, in one statement."""
+    served: dict = {}
+    for user_id, client_id in db.session.execute(select(ClientStaff.user_id, ClientStaff.client_id)
+                                                 .where(ClientStaff.user_id.in_(list(user_ids)))):
+        served.setdefault(user_id, set()).add(client_id)
+    return served
+
+
 def visible_clients(actor: User) -> Select:
     """Admins see every client; staff the clients they serve; client users their own."""
     stmt = select(Client)

@@ -5,8 +5,8 @@ import uuid
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, Index, String, Uuid, event, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Index, String, Uuid, event, func, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
@@ -115,4 +115,14 @@ def audit_events(*, action=None, actor=None, target_id=None, since=None, until=N
 
 
 def audit_actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    """The actions the agency's log holds, in order: a loose index scan, one index probe per action.
+
+    A DISTINCT over the whole log reads every row (a million for a busy agency); the recursive query steps through
+    ix_audit_events_agency_action_at from each action to the next instead.
+    """
+    # ORM entities (not the table), so the tenant scoping criteria apply to both parts of the recursion.
+    first, step = aliased(AuditEvent), aliased(AuditEvent)
+    found = select(func.min(first.action).label("action")).cte("actions", recursive=True)
+    following = select(func.min(step.action)).where(step.action > found.c.action).scalar_subquery()
+    found = found.union_all(select(following).where(found.c.action.is_not(None)))
+    return list(db.session.scalars(select(found.c.action).where(found.c.action.is_not(None)).order_by(found.c.action)))

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.localtime import as_recipient
@@ -22,9 +22,8 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.services import notify
 from app.sla.models import SlaEvent
-from app.work.access import audience
-from app.work.models import QueueMember, Task
-from app.work.services import activity
+from app.work.access import audiences
+from app.work.models import Activity, QueueMember, Task
 from app.work.services.tasks import task_url
 from tenants.context import as_agency, current_tenant
 
@@ -32,6 +31,7 @@ log = logging.getLogger(__name__)
 
 LABELS = {"first_response": "first response", "resolution": "resolution"}
 BATCH = 500
+MARK_BATCH = 5000  # task ids per marker UPDATE
 DIGEST_AFTER = 5  # crossings one person is told of one by one in a run; beyond that, one summary
 DIGEST_LISTED = 12
 SLA_REPORT_PATH = "/sla/reports"
@@ -110,13 +110,32 @@ def record_crossings(now: datetime | None = None, task_ids=None) -> dict:
         for clock in CLOCKS:
             ids = [task_id for task_id, metric, kind in inserted if (metric, kind) == (clock.metric, clock.kind)]
             counts[f"{clock.metric}.{clock.kind}"] = len(ids)
-            for offset in range(0, len(ids), BATCH):
-                db.session.execute(update(Task).where(Task.id.in_(ids[offset:offset + BATCH]), clock.marker.is_(None))
-                                   .values({clock.marker: clock.instant}).execution_options(synchronize_session="fetch"))
+            _mark(clock, agency_id, ids)
         _announce(inserted, {(r["task_id"], r["metric"], r["kind"]): r["occurred_at"] for r in rows})
     if task_ids is None:
         log.info("sla sweep for agency %s: %s", agency_id, counts)
     return counts
+
+
+def _mark(clock: Clock, agency_id, ids: list) -> None:
+    """Set the clock's marker on the tasks whose event was recorded, a few thousand per statement.
+
+    The tasks' loaded state is expired rather than fetched back: the announcement below reads them afresh.
+    """
+    for offset in range(0, len(ids), MARK_BATCH):
+        db.session.execute(update(Task).where(Task.agency_id == agency_id, Task.id.in_(ids[offset:offset + MARK_BATCH]),
+                                              clock.marker.is_(None))
+                           .values({clock.marker: clock.instant}).execution_options(synchronize_session=False))
+    if ids:
+        wanted = set(ids)
+        for task in [obj for obj in db.session.identity_map.values() if isinstance(obj, Task) and obj.id in wanted]:
+            db.session.expire(task, [clock.marker.key])
+
+
+def _timeline(entries: list[dict]) -> None:
+    """The timeline entries of a run, inserted many rows per statement (a catch-up can record tens of thousands)."""
+    for offset in range(0, len(entries), BATCH):
+        db.session.execute(insert(Activity), entries[offset:offset + BATCH])
 
 
 def _announce(inserted: list, instants: dict) -> None:
@@ -135,14 +154,19 @@ def _announce(inserted: list, instants: dict) -> None:
         members.setdefault(queue_id, []).append(user_id)
     breached_now = {(task_id, metric) for task_id, metric, kind in inserted if kind == "breached"}
     told: dict = {}
+    entries, created_at = [], utcnow()
+    # Queue members who do not serve the task's client are not told (nor listed its number in a digest).
+    reached = audiences({task: [task.assignee_id, *members.get(task.queue_id, [])] for task in tasks.values() if task.is_open})
     for task_id, metric, kind in inserted:
         task = tasks[task_id]
-        activity.record(task, f"sla_{kind}", None, metric=metric, occurred_at=instants[(task_id, metric, kind)].isoformat())
+        entries.append({"agency_id": task.agency_id, "id": new_id(), "task_id": task.id, "client_id": task.client_id,
+                        "actor_id": None, "kind": f"sla_{kind}", "client_visible": False, "created_at": created_at,
+                        "data": {"metric": metric, "occurred_at": instants[(task_id, metric, kind)].isoformat()}})
         if not task.is_open or (kind == "at_risk" and (task_id, metric) in breached_now):
             continue
-        # Queue members who do not serve the task's client are not told (nor listed its number in a digest).
-        for user_id in audience(task, [task.assignee_id, *members.get(task.queue_id, [])]):
+        for user_id in reached[task_id]:
             told.setdefault(user_id, []).append((task, metric, kind))
+    _timeline(entries)
     recipients = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(told))))} if told else {}
     for user_id, crossings in told.items():
         if len(crossings) > DIGEST_AFTER:

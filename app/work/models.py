@@ -138,6 +138,11 @@ class Task(TenantModel, ClientScoped, SlaClock):
               ("response_due", "first_response_due_at", "first_response_breached_at"),
               ("resolution_risk", "resolution_at_risk_at", "resolution_warned_at"),
               ("resolution_due", "resolution_due_at", "resolution_breached_at"))),
+        # SLA reports: tasks with an SLA by each instant a report range counts (due, responded, resolved), closed ones too.
+        *(Index(f"ix_tasks_sla_history_{name}", "agency_id", instant,
+                sqlite_where=text("sla_policy_version_id IS NOT NULL"), postgresql_where=text("sla_policy_version_id IS NOT NULL"))
+          for name, instant in (("resolution_due", "resolution_due_at"), ("response_due", "first_response_due_at"),
+                                ("resolved", "resolved_at"), ("responded", "first_responded_at"))),
     )
     id_param = "task_id"
 
@@ -494,3 +499,28 @@ class DocumentRequestItem(_TaskChild):
     def client_owes(self) -> bool:
         """The client still has to send this one (never sent, or sent and rejected)."""
         return self.status in ("missing", "rejected")
+
+
+class TaskExport(TenantModel):
+    """A task list exported to CSV in the background: its progress, then the stored file, for the person who asked."""
+
+    __tablename__ = "task_exports"
+    __table_args__ = (
+        tenant_fk("user_id", "users", ondelete="CASCADE"),
+        Index("ix_task_exports_user_created", "agency_id", "user_id", "created_at"),
+    )
+    id_param = "export_id"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    view: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # filters, queue or client, the viewer's zone
+    filename: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
+    total: Mapped[int | None] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    file_key: Mapped[str | None] = mapped_column(String(200))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,8 +17,11 @@ Definitions (the range is [start, end], whole days of the agency's time zone, bo
   resolution figures of the tasks due in both the week and the range (so the first and last weeks may be partial).
 - Breaches: `SlaEvent` rows of kind `breached` whose `occurred_at` is in the range, for counted tasks, newest first.
 
-Counting is done in SQL (conditional counts and GROUP BY, the same on SQLite and PostgreSQL); only the percentiles
-are computed in Python from the fetched minute values. Every statement is an ORM select, so tenant scoping applies.
+Counting is done in SQL (conditional counts and GROUP BY, the same on SQLite and PostgreSQL). On PostgreSQL the
+percentiles are aggregates too (percentile_cont) and every figure of a report comes from one pass over the range's
+tasks (all four breakdowns from one more, with GROUPING SETS); SQLite has no percentile aggregate, so there they are
+computed in Python from the fetched minute values, with the same interpolation. Every statement is an ORM select, so
+tenant scoping applies.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, literal, null, or_, select
+from sqlalchemy import Select, and_, case, func, literal, null, or_, select, text, tuple_
 
 from app.accounts.localtime import tenant_zone
 from app.accounts.models import User
@@ -227,14 +230,15 @@ def fill_range(start: date | None, end: date | None, today: date | None = None) 
     return start, end
 
 
-def _instant(day: date) -> datetime:
+def _instant(day: date, zone=None) -> datetime:
     """Where a day begins for the agency: reports count the agency's days, weeks and months, not UTC's."""
-    return localtime.day_start(day, tenant_zone())
+    return localtime.day_start(day, zone or tenant_zone())
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     check_range(start, end)
-    return _instant(start), _instant(end + timedelta(days=1))
+    zone = tenant_zone()  # read once: every instant of a report is on the same agency clock
+    return _instant(start, zone), _instant(end + timedelta(days=1), zone)
 
 
 def percentile(values, fraction: float) -> float | None:
@@ -289,10 +293,65 @@ def _outcome_counts(due_column, met_clause, breached_column, lo, hi) -> list:
             func.count().filter(and_(due, breached_column.is_not(None)))]
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _without_jit() -> None:
+    """Switch JIT compilation off for the rest of this transaction (PostgreSQL).
+
+    A report's statements aggregate a few hundred thousand rows at most in well under a second; compiling each one
+    costs more than it saves. SET LOCAL ends with the transaction, so the request's other statements keep the default.
+    """
+    if _postgresql():
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
+def _in_range(lo: datetime, hi: datetime):
+    """Tasks counted by any figure of the range: due (either clock), responded or resolved in it."""
+    return or_(_between(Task.resolution_due_at, lo, hi), _between(Task.first_response_due_at, lo, hi),
+               _between(Task.first_responded_at, lo, hi), _between(Task.resolved_at, lo, hi))
+
+
+def _aggregates(lo: datetime, hi: datetime) -> list:
+    """Every headline figure as one aggregate each (PostgreSQL): outcome counts, waiting, and the duration percentiles."""
+    resolution_due = _between(Task.resolution_due_at, lo, hi)
+    columns = [*_outcome_counts(Task.resolution_due_at, Task.resolved_at.is_not(None), Task.resolution_breached_at, lo, hi),
+               *_outcome_counts(Task.first_response_due_at, Task.first_responded_at.is_not(None),
+                                Task.first_response_breached_at, lo, hi),
+               func.coalesce(func.sum(Task.sla_waiting_minutes).filter(resolution_due), 0)]
+    for stopped_at, minutes in ((Task.first_responded_at, Task.first_response_minutes), (Task.resolved_at, Task.resolution_minutes)):
+        stopped = and_(_between(stopped_at, lo, hi), minutes.is_not(None))
+        # percentile_cont interpolates linearly between the closest ranks, as percentile() does.
+        columns += [func.count(minutes).filter(stopped),
+                    func.percentile_cont(0.5).within_group(minutes).filter(stopped),
+                    func.percentile_cont(0.9).within_group(minutes).filter(stopped)]
+    return columns
+
+
+def _hours(minutes) -> float | None:
+    return round(float(minutes) / 60, 2) if minutes is not None else None
+
+
+def _aggregated_figures(r) -> Figures:
+    """Figures from the values of _aggregates(), in order."""
+    return Figures(resolution=MetricFigures(*r[0:3]), first_response=MetricFigures(*r[3:6]),
+                   response_time=DurationFigures(int(r[7]), _hours(r[8]), _hours(r[9])),
+                   resolution_time=DurationFigures(int(r[10]), _hours(r[11]), _hours(r[12])),
+                   waiting=WaitingFigures(r[0], int(r[6] or 0)))
+
+
 def _figures_by(criteria: list, dimension: str | None, lo: datetime, hi: datetime) -> dict:
-    """Figures per key of `dimension` (one entry, key None, when dimension is None), in three statements."""
+    """Figures per key of `dimension` (one entry, key None, when dimension is None).
+
+    PostgreSQL: one grouped statement, percentiles included. SQLite (no percentile aggregate): the counts grouped, then
+    the minute values fetched and their percentiles computed here, with the same interpolation.
+    """
     key = _key_column(dimension)
     keys = (key,) if dimension else ()
+    if _postgresql():
+        stmt = _tasks_select(criteria, dimension, key, *_aggregates(lo, hi)).where(_in_range(lo, hi)).group_by(*keys)
+        return {row[0]: _aggregated_figures(row[1:]) for row in db.session.execute(stmt)}
     resolution_due = _between(Task.resolution_due_at, lo, hi)
     counts = _tasks_select(
         criteria, dimension, key,
@@ -318,10 +377,29 @@ def _figures_by(criteria: list, dimension: str | None, lo: datetime, hi: datetim
     return figures
 
 
+def _figures_by_each(criteria: list, dimensions: tuple, lo: datetime, hi: datetime) -> dict:
+    """{dimension: figures per key} for several dimensions; on PostgreSQL in one pass (GROUPING SETS)."""
+    if not _postgresql() or len(dimensions) < 2:
+        return {dimension: _figures_by(criteria, dimension, lo, hi) for dimension in dimensions}
+    keys = [_key_column(dimension) for dimension in dimensions]
+    stmt = (_tasks_select(criteria, "service_line" if "service_line" in dimensions else None,
+                          func.grouping(*keys), *keys, *_aggregates(lo, hi))
+            .where(_in_range(lo, hi)).group_by(func.grouping_sets(*[tuple_(key) for key in keys])))
+    # GROUPING() sets a bit per argument left out of the row's grouping set, the first argument highest.
+    full = (1 << len(keys)) - 1
+    which = {full - (1 << (len(keys) - 1 - index)): index for index in range(len(keys))}
+    result: dict = {dimension: {} for dimension in dimensions}
+    for row in db.session.execute(stmt):
+        index = which[row[0]]
+        result[dimensions[index]][row[1 + index]] = _aggregated_figures(row[1 + len(keys):])
+    return result
+
+
 def _weeks(criteria: list, start: date, end: date, lo: datetime, hi: datetime) -> list[Week]:
     first_monday = start - timedelta(days=start.weekday())
     mondays = [first_monday + timedelta(weeks=i) for i in range((end - first_monday).days // 7 + 1)]
-    boundaries = [_instant(monday) for monday in mondays[1:]]
+    zone = tenant_zone()
+    boundaries = [_instant(monday, zone) for monday in mondays[1:]]
     week = case(*[(Task.resolution_due_at < boundary, index) for index, boundary in enumerate(boundaries)],
                 else_=len(boundaries)) if boundaries else literal(0)
     # Grouped over a derived table: PostgreSQL would not match a GROUP BY CASE whose parameters are bound twice.
@@ -367,6 +445,7 @@ def sla_report(scope: ReportScope | None, start: date, end: date, *, base: Selec
     """The report over the counted tasks of `scope` within `base` for [start, end]; raises InvalidRange."""
     scope = scope or ReportScope()
     lo, hi = _bounds(start, end)
+    _without_jit()
     criteria = _counted(base, scope)
     figures = _figures_by(criteria, None, lo, hi).get(None, Figures())
     listed, total = breaches(start, end, scope=scope, base=base, limit=breach_limit)
@@ -377,8 +456,22 @@ def sla_report(scope: ReportScope | None, start: date, end: date, *, base: Selec
 def breakdown(dimension: str, start: date, end: date, base: Select | None = None, *,
               scope: ReportScope | None = None) -> list[BreakdownRow]:
     """The headline figures per client, queue, service line or assignee that has SLA data in the range, by name."""
+    return breakdowns((dimension,), start, end, base, scope=scope)[dimension]
+
+
+def breakdowns(dimensions, start: date, end: date, base: Select | None = None, *,
+               scope: ReportScope | None = None) -> dict[str, list[BreakdownRow]]:
+    """breakdown() for each of `dimensions` at once (one pass over the tasks on PostgreSQL): {dimension: rows}."""
+    dimensions = tuple(dimensions)
     lo, hi = _bounds(start, end)
-    figures = _figures_by(_counted(base, scope), dimension, lo, hi)
+    for dimension in dimensions:
+        _key_column(dimension)
+    _without_jit()
+    by_dimension = _figures_by_each(_counted(base, scope), dimensions, lo, hi)
+    return {dimension: _breakdown_rows(dimension, figures) for dimension, figures in by_dimension.items()}
+
+
+def _breakdown_rows(dimension: str, figures: dict) -> list[BreakdownRow]:
     names = _names(dimension, [key for key in figures if key is not None])
     rows = [BreakdownRow(dimension, key, names.get(key, UNASSIGNED if key is None else "—"), value) for key, value in figures.items()]
     return sorted(rows, key=lambda row: (row.key is None, row.name.lower(), str(row.key)))

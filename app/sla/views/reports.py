@@ -160,8 +160,8 @@ def _render(*, title: str, subtitle: str, scope: ReportScope, export: bool, csv_
     range_args = {"from": start.isoformat(), "to": end.isoformat()}
     tables = []
     if overview and report.has_data:
-        for dimension in DIMENSIONS:
-            tables.append((dimension, DIMENSION_LABELS[dimension], queries.breakdown(dimension, start, end, base)))
+        rows = queries.breakdowns(DIMENSIONS, start, end, base)
+        tables = [(dimension, DIMENSION_LABELS[dimension], rows[dimension]) for dimension in DIMENSIONS]
 
     def subject_url(dimension: str, key) -> str | None:
         if key is None:

@@ -14,9 +14,10 @@ from app.accounts import queries as account_queries
 from app.catalog.models import ServiceLine, TaskType
 from app.clients import queries as client_queries
 from app.core import localtime
-from app.core.errors import AppError, Forbidden
+from app.core.errors import AppError, Forbidden, NotFound
 from app.core.pages import render_page, safe_next
 from app.core.pagination import keyset_page
+from app.core.storage import download_response
 from app.core.types import utcnow
 from app.extensions import db
 from app.work.models import PRIORITIES, STATUSES
@@ -25,7 +26,7 @@ from app.work.queries import queues as queue_queries
 from app.work.queries.filters import parse_filters
 from app.work.queries.keyset import SORTS
 from app.work.queries.sla_state import FILTER_STATES, STATE_LABELS
-from app.work.services import bulk, claim, saved_filters
+from app.work.services import bulk, claim, exports, saved_filters
 from app.work.services.tasks import STATUS_LABELS, task_url
 from tenants.models import Client
 
@@ -65,6 +66,36 @@ def _csv(filename: str, lines) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
+def _export(view: str, filters, scope: dict):
+    """A small list as CSV at once; a large one as a background export, whose page shows progress, then the file."""
+    filename = f"{view.replace('_', '-')}.csv"
+    # The rows stream after the request's session has closed: hand the generator plain values, not ORM objects.
+    actor = SimpleNamespace(id=current_user.id, role=current_user.role)
+    total = exports.count_rows(actor, filters, scope)
+    if total <= exports.inline_rows():
+        return _csv(filename, exports.csv_lines(actor, filters, localtime.viewer_zone(), scope))
+    export = exports.start(current_user, scope, request.args, filename, total)
+    db.session.commit()
+    return redirect(url_for("work.export_status", export_id=export.id), 303)
+
+
+@bp.route("/exports/<uuid:export_id>")
+def export_status(export_id):
+    export = exports.for_user(export_id, current_user)
+    if export is None:
+        raise NotFound()
+    return render_page("work/lists/export.html", export=export, failed=exports.has_failed(export), now=utcnow())
+
+
+@bp.route("/exports/<uuid:export_id>/download")
+def export_download(export_id):
+    export = exports.for_user(export_id, current_user)
+    if export is None or export.status != "done" or export.expires_at <= utcnow():
+        raise NotFound("This export is not available: it has expired or is not finished.")
+    return download_response(export.file_key, filename=export.filename, content_type="text/csv", size_bytes=export.size_bytes,
+                             sha256=export.sha256)
+
+
 def _task_list(view: str, *, title: str, subtitle: str, export: bool, queue=None, client=None, csv_endpoint: str,
                endpoint_args: dict | None = None, empty: tuple[str, str, str]):
     filters, filter_errors = parse_filters(request.args)
@@ -73,9 +104,7 @@ def _task_list(view: str, *, title: str, subtitle: str, export: bool, queue=None
         if filter_errors:  # refused before any row streams: a 200 cut short would look like a short export
             message = "; ".join(f"{key}: {' '.join(map(str, errors))}" for key, errors in filter_errors.items())
             return Response(f"Invalid filters. {message}\n", status=400, mimetype="text/plain")
-        # The rows stream after the request's session has closed: hand the generator plain values, not ORM objects.
-        actor = SimpleNamespace(id=current_user.id, role=current_user.role)
-        return _csv(f"{view.replace('_', '-')}.csv", list_queries.csv_lines(actor, filters, zone=localtime.viewer_zone(), **scope))
+        return _export(view, filters, scope)
     page = list_queries.list_tasks(current_user, filters, cursor=request.args.get("cursor") or None, **scope)
     return render_page("work/lists/tasks.html", 200, view=view, title=title, subtitle=subtitle, tasks=page.items,
                  next_cursor=page.next_cursor, paged=bool(request.args.get("cursor")), filters=filters,
