@@ -5,6 +5,8 @@ With TEST_DATABASE_URL (the application role), TEST_MIGRATION_DATABASE_URL (the 
 TEST_REDIS_URL it runs on PostgreSQL under row-level security, with jobs on Redis.
 BACKLINE_TEST_CLOCK (an ISO 8601 instant) starts the whole run's clock at that instant, ticking, to find tests
 whose outcome depends on when they run.
+Passwords are hashed with argon2id's cheapest parameters here (BACKLINE_TEST_PASSWORD_HASHING=cheap); one test
+(tests/accounts/test_password_hashing.py) holds the production parameters.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import tempfile
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 _INSTANCE = tempfile.mkdtemp(prefix="backline-tests-")
 os.environ["BACKLINE_INSTANCE_DIR"] = _INSTANCE
+# Set before the app is imported: its hasher is made at import (subprocesses the tests start inherit it too).
+os.environ.setdefault("BACKLINE_TEST_PASSWORD_HASHING", "cheap")
 for _name in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "MAIL_URL", "SERVER_NAME"):
     os.environ.pop(_name, None)
 if PG_URL:

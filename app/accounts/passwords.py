@@ -1,8 +1,23 @@
 """Argon2id password hashing and the password policy."""
-from argon2 import PasswordHasher
+import os
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# The test suite sets this to "cheap" so that thousands of sign-ins do not each cost a production-strength hash.
+TEST_COST_VARIABLE = "BACKLINE_TEST_PASSWORD_HASHING"
+
+
+def hasher_for(environ) -> PasswordHasher:
+    """argon2id with the library's current recommended parameters; the cheapest ones only when a test run asks
+    and never when BACKLINE_ENV=production (hashes made cheaply are rehashed at the next sign-in with real ones)."""
+    cheap = environ.get(TEST_COST_VARIABLE, "").strip().lower() == "cheap"
+    if cheap and environ.get("BACKLINE_ENV", "development") != "production":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+_hasher = hasher_for(os.environ)
 MIN_LENGTH = 10
 _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 
