@@ -116,7 +116,7 @@ def _clean_state(app, owner_engine):
         db.session.remove()
     _empty_tables(app, owner_engine)
     if ON_POSTGRES:
-        # Jobs a test left queued must not run in the next one: its world has the same ids (see world_copy).
+        # Jobs a test left queued must not run against the next test's world.
         from redis import Redis
 
         Redis.from_url(os.environ["REDIS_URL"]).flushdb()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from app.core import audit
@@ -11,7 +11,15 @@ from app.core.outbox import OutboxJob
 from app.core.types import utcnow
 from app.extensions import db
 from app.sla.models import ClientHoliday, SlaCalendar, SlaEvent, SlaPolicy, SlaPolicyVersion, SlaRule
-from app.work.models import ApprovalApprover, ApprovalFile, ApprovalRequest, DocumentRequest, DocumentRequestItem, TaskCounter
+from app.work.models import (
+    ApprovalApprover,
+    ApprovalFile,
+    ApprovalRequest,
+    DocumentRequest,
+    DocumentRequestItem,
+    TaskCounter,
+    TaskExport,
+)
 from tenants.context import TenantContext, tenant_scope
 from tests.support import factories as f
 
@@ -114,6 +122,11 @@ def _work(tag, agency_id, client, other_client, staff, client_admin) -> dict:
                      f"{key}time_entry_id": entry.id, f"{key}schedule_id": schedule.id})
     refs.update(_sla(tag, agency_id, client, other_client, task_type, refs))
     refs["saved_filter_id"] = f.SavedFilterFactory(agency_id=agency_id, user_id=staff.id).id
+    export = TaskExport(agency_id=agency_id, user_id=staff.id, view="my_work", filename="my-work.csv", status="failed",
+                        expires_at=utcnow() + timedelta(days=1))
+    db.session.add(export)
+    db.session.flush()
+    refs["export_id"] = export.id
     refs["notification_id"] = f.NotificationFactory(agency_id=agency_id, user_id=staff.id, task_id=refs["task_id"]).id
     f.NotificationFactory(agency_id=agency_id, user_id=client_admin.id, client_id=client.id, task_id=refs["task_id"])
     f.NotificationPreferenceFactory(agency_id=agency_id, user_id=staff.id)
