@@ -1,0 +1,1 @@
+"""Tests of agency provisioning and the agency commands."""
