@@ -1,4 +1,5 @@
 """The application factory: configuration, extensions, tenancy, blueprints, errors and CLI."""
+
 from __future__ import annotations
 
 import logging
@@ -134,17 +135,44 @@ def register_blueprints(app: Flask) -> None:
     attach_routes(task_views, task_approvals.routes, task_documents.routes, task_parts.routes, tasks.routes)
     attach_routes(sla_views, sla_reports.routes, sla_settings.routes)
     attach_routes(portal_views, portal_approvals.routes)
-    for blueprint in (core_views, dashboard_views, accounts_views, clients_views, notifications_views, catalog_views, task_views,
-                      time_views, schedule_views, work_views, queue_views, sla_views, portal_views,
-                      people_views):
+    for blueprint in (
+        core_views,
+        dashboard_views,
+        accounts_views,
+        clients_views,
+        notifications_views,
+        catalog_views,
+        task_views,
+        time_views,
+        schedule_views,
+        work_views,
+        queue_views,
+        sla_views,
+        portal_views,
+        people_views,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(unsubscribe_views)
     csrf.exempt(unsubscribe_views)  # mail clients POST the one-click link with no session: the signed token is the credential
     # One budget per caller across the whole API (a shared scope), not one per endpoint.
-    api_limit = limiter.shared_limit(lambda: app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key,
-                                     override_defaults=False)
-    for blueprint in (accounts_api, clients_api, notifications_api, catalog_api, tasks_api, documents_api, task_approvals_api, time_api,
-                      schedules_api, work_api, queues_api, sla_reports_api, sla_settings_api, portal_api, portal_approvals_api):
+    api_limit = limiter.shared_limit(lambda: app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key, override_defaults=False)
+    for blueprint in (
+        accounts_api,
+        clients_api,
+        notifications_api,
+        catalog_api,
+        tasks_api,
+        documents_api,
+        task_approvals_api,
+        time_api,
+        schedules_api,
+        work_api,
+        queues_api,
+        sla_reports_api,
+        sla_settings_api,
+        portal_api,
+        portal_approvals_api,
+    ):
         api_limit(blueprint)
         csrf.exempt(blueprint)  # bearer tokens need no CSRF; cookie-authenticated writes are checked in auth
         api.register_blueprint(blueprint)

@@ -1,4 +1,5 @@
 """Settings, read from the environment only."""
+
 import os
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def _sqlalchemy_url(url: str) -> str:
     """Use the psycopg 3 driver for plain postgres:// URLs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -35,8 +36,7 @@ def from_environ() -> dict:
     mail_url = os.environ.get("MAIL_URL") or None
     if production and not mail_url:
         # Without it, emails (with their sign-in links) would be written to disk and logged in full.
-        raise RuntimeError("MAIL_URL must be set when BACKLINE_ENV=production "
-                           "(smtp://user:pass@host:port?starttls=1 or smtps://...)")
+        raise RuntimeError("MAIL_URL must be set when BACKLINE_ENV=production (smtp://user:pass@host:port?starttls=1 or smtps://...)")
     if production and not redis_url:
         # Without Redis, jobs would run inside each web process and rate limits would count per process
         # (two gunicorn workers allow twice the sign-in attempts): production shares both through Redis.

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound; this module imports nothing from the app."""
+
 import copy
 import json
 

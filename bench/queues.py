@@ -8,6 +8,7 @@ row-level security on) against the same queries as raw SQL, and check no plan sc
 Options: --tasks N (default 1000000), --repeat N (default 100), --keep (keep the scratch database). Pointed at a kept
 database (DATABASE_URL, MIGRATION_DATABASE_URL), a run reuses the agency seeded there instead of seeding again.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,6 +29,7 @@ TARGET_VIEW_MS, TARGET_CLAIM_MS, TARGET_RATIO = 50.0, 20.0, 2.0
 
 
 # --- database --------------------------------------------------------------------------------
+
 
 def scratch_database(host: str) -> tuple[str, str, str]:
     """Create roles (if missing) and a fresh database owned by the owner role, as .ci/run does."""
@@ -99,8 +101,10 @@ def seed_catalog(app) -> dict:
             queues = [Queue(name=f"{line.name} queue", service_line_id=line.id) for line in lines]
             db.session.add_all(queues)
             db.session.flush()
-            types = [TaskType(service_line_id=lines[n // 2].id, name=f"{lines[n // 2].name} type {n % 2}",
-                              default_queue_id=queues[n // 2].id) for n in range(8)]
+            types = [
+                TaskType(service_line_id=lines[n // 2].id, name=f"{lines[n // 2].name} type {n % 2}", default_queue_id=queues[n // 2].id)
+                for n in range(8)
+            ]
             db.session.add_all(types)
             for c, client in enumerate(clients):
                 db.session.add_all([ClientService(client_id=client.id, service_line_id=line.id) for line in lines])
@@ -108,8 +112,14 @@ def seed_catalog(app) -> dict:
             for q, queue in enumerate(queues):
                 db.session.add_all([QueueMember(queue_id=queue.id, user_id=staff[s].id) for s in range(STAFF) if s // 10 == q % 2])
             db.session.flush()
-            ids = {"agency": agency.id, "admin": admin.id, "staff": [u.id for u in staff], "clients": [c.id for c in clients],
-                   "queues": [q.id for q in queues], "types": [t.id for t in types]}
+            ids = {
+                "agency": agency.id,
+                "admin": admin.id,
+                "staff": [u.id for u in staff],
+                "clients": [c.id for c in clients],
+                "queues": [q.id for q in queues],
+                "types": [t.id for t in types],
+            }
         db.session.commit()
     return ids
 
@@ -144,10 +154,11 @@ def seed_tasks(owner_url: str, ids: dict, n: int) -> float:
     with psycopg.connect(plain(owner_url)) as conn:
         conn.execute("SET maintenance_work_mem = '256MB'")
         conn.execute("SET synchronous_commit = off")
-        conn.execute(TASKS_SQL, {"agency": ids["agency"], "clients": ids["clients"], "types": ids["types"],
-                                 "queues": ids["queues"], "staff": ids["staff"], "n": n})
-        conn.execute("INSERT INTO task_counters (agency_id, id, next_number) VALUES (%s, gen_random_uuid(), %s)",
-                     (ids["agency"], 1001 + n))
+        conn.execute(
+            TASKS_SQL,
+            {"agency": ids["agency"], "clients": ids["clients"], "types": ids["types"], "queues": ids["queues"], "staff": ids["staff"], "n": n},
+        )
+        conn.execute("INSERT INTO task_counters (agency_id, id, next_number) VALUES (%s, gen_random_uuid(), %s)", (ids["agency"], 1001 + n))
         conn.commit()
     with psycopg.connect(plain(owner_url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE tasks")
@@ -161,16 +172,14 @@ URGENCY = "ORDER BY t.priority_rank, t.due_at NULLS LAST, t.created_at, t.id LIM
 OPEN = "t.agency_id = %(agency)s AND t.closed_at IS NULL"
 # As app.work.access.staff_reach: the staff member's queues and clients, or assigned to them.
 REACH = "AND ((t.queue_id = ANY(%(queues)s) AND t.client_id = ANY(%(clients)s)) OR t.assignee_id = %(user)s)"
-AFTER = ("(t.priority_rank, t.due_at, t.created_at, t.id) > (%(r)s, %(d)s, %(c)s, %(i)s)",
-         "t.priority_rank = %(r)s AND t.due_at IS NULL")
+AFTER = ("(t.priority_rank, t.due_at, t.created_at, t.id) > (%(r)s, %(d)s, %(c)s, %(i)s)", "t.priority_rank = %(r)s AND t.due_at IS NULL")
 
 
 def raw_list(where: str, cursor: dict | None) -> str:
     if not cursor:
         return f"SELECT t.* FROM tasks t WHERE {where} {URGENCY}"
     if cursor["d"] is None:
-        branches = ["t.priority_rank = %(r)s AND t.due_at IS NULL AND (t.created_at, t.id) > (%(c)s, %(i)s)",
-                    "t.priority_rank > %(r)s"]
+        branches = ["t.priority_rank = %(r)s AND t.due_at IS NULL AND (t.created_at, t.id) > (%(c)s, %(i)s)", "t.priority_rank > %(r)s"]
     else:
         branches = list(AFTER)
     parts = " UNION ALL ".join(f"(SELECT t.* FROM tasks t WHERE {where} AND {b} {URGENCY})" for b in branches)
@@ -181,11 +190,14 @@ RAW_COUNTS = """SELECT t.client_id, count(*), count(*) FILTER (WHERE t.status = 
   count(*) FILTER (WHERE t.due_at >= %(today)s AND t.due_at < %(tomorrow)s), count(*) FILTER (WHERE t.due_at < %(now)s)
 FROM tasks t WHERE {open} AND t.client_id = ANY(%(clients)s) GROUP BY t.client_id"""
 RAW_CLIENTS = "SELECT * FROM clients WHERE agency_id = %(agency)s AND archived_at IS NULL {after} ORDER BY name, id LIMIT 51"
-RAW_CLAIM = (f"SELECT t.* FROM tasks t WHERE {OPEN} AND t.assignee_id IS NULL AND t.status != 'waiting_on_client' "
-             f"{REACH} ORDER BY t.priority_rank, t.due_at NULLS LAST, t.created_at, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED")
+RAW_CLAIM = (
+    f"SELECT t.* FROM tasks t WHERE {OPEN} AND t.assignee_id IS NULL AND t.status != 'waiting_on_client' "
+    f"{REACH} ORDER BY t.priority_rank, t.due_at NULLS LAST, t.created_at, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED"
+)
 
 
 # --- measuring -------------------------------------------------------------------------------
+
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
@@ -230,11 +242,14 @@ def load_ids(owner_url: str) -> dict | None:
         def ids(sql: str) -> list:
             return [r[0] for r in conn.execute(sql, (agency,))]
 
-        return {"agency": agency, "admin": ids("SELECT id FROM users WHERE agency_id = %s AND role = 'agency_admin'")[0],
-                "staff": ids("SELECT id FROM users WHERE agency_id = %s AND role = 'staff' ORDER BY name"),
-                "clients": ids("SELECT id FROM clients WHERE agency_id = %s ORDER BY name"),
-                "queues": [q for name, _ in LINES for q in ids(f"SELECT id FROM queues WHERE agency_id = %s AND name = '{name} queue'")],
-                "types": ids("SELECT id FROM task_types WHERE agency_id = %s ORDER BY name")}
+        return {
+            "agency": agency,
+            "admin": ids("SELECT id FROM users WHERE agency_id = %s AND role = 'agency_admin'")[0],
+            "staff": ids("SELECT id FROM users WHERE agency_id = %s AND role = 'staff' ORDER BY name"),
+            "clients": ids("SELECT id FROM clients WHERE agency_id = %s ORDER BY name"),
+            "queues": [q for name, _ in LINES for q in ids(f"SELECT id FROM queues WHERE agency_id = %s AND name = '{name} queue'")],
+            "types": ids("SELECT id FROM task_types WHERE agency_id = %s ORDER BY name"),
+        }
 
 
 def prepare(args, owner_url: str):
@@ -281,6 +296,7 @@ class Bench:
                 cur.execute(sql, params)
                 cur.fetchall()
             self.raw.rollback()
+
         return go
 
     def explain(self, sql: str, params) -> str:
@@ -323,8 +339,10 @@ class Bench:
 
     def report(self) -> int:
         width = max(len(r[0]) for r in self.rows)
-        print(f"\n{self.args.tasks:,} tasks ({self.args.tasks // 10:,} open), 200 clients, {self.args.repeat} runs each; times in ms "
-              f"(targets: view p95 <= {TARGET_VIEW_MS:.0f} and <= {TARGET_RATIO:.0f}x raw; claim p95 <= {TARGET_CLAIM_MS:.0f})")
+        print(
+            f"\n{self.args.tasks:,} tasks ({self.args.tasks // 10:,} open), 200 clients, {self.args.repeat} runs each; times in ms "
+            f"(targets: view p95 <= {TARGET_VIEW_MS:.0f} and <= {TARGET_RATIO:.0f}x raw; claim p95 <= {TARGET_CLAIM_MS:.0f})"
+        )
         print(f"{'query':<{width}}  {'app p50':>8} {'app p95':>8} {'raw p50':>8} {'raw p95':>8} {'ratio':>6}  result")
         for name, a50, a95, r50, r95, ratio, result in self.rows:
             print(f"{name:<{width}}  {a50:8.2f} {a95:8.2f} {r50:8.2f} {r95:8.2f} {ratio:5.2f}x  {result}")
@@ -380,20 +398,42 @@ def measure_lists(bench: Bench, staff, admin, ids: dict, raw_params: dict) -> No
     mine, queue = f"{OPEN} AND t.assignee_id = %(user)s", f"{OPEN} AND t.queue_id = %(queue)s"
     queue_params = {**raw_params, "queue": queue_id}
 
-    bench.measure("My work, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work"),
-                  raw_list(mine, None), raw_params)
-    bench.measure("My work, page 21 (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work", cursor=mine_deep),
-                  raw_list(mine, cursor_params(mine_deep)), {**raw_params, **cursor_params(mine_deep)})
-    bench.measure("Queue, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
-                  raw_list(f"{queue} {REACH}", None), queue_params)
-    bench.measure("Queue, page 21 (staff)", staff,
-                  lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=queue_deep),
-                  raw_list(f"{queue} {REACH}", cursor_params(queue_deep)), {**queue_params, **cursor_params(queue_deep)})
-    bench.measure("Queue, first page (admin)", admin, lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
-                  raw_list(queue, None), queue_params)
-    bench.measure("Queue, page 101 (admin)", admin,
-                  lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=admin_queue_deep),
-                  raw_list(queue, cursor_params(admin_queue_deep)), {**queue_params, **cursor_params(admin_queue_deep)})
+    bench.measure("My work, first page (staff)", staff, lambda a: lists.list_tasks(a, filters, view="my_work"), raw_list(mine, None), raw_params)
+    bench.measure(
+        "My work, page 21 (staff)",
+        staff,
+        lambda a: lists.list_tasks(a, filters, view="my_work", cursor=mine_deep),
+        raw_list(mine, cursor_params(mine_deep)),
+        {**raw_params, **cursor_params(mine_deep)},
+    )
+    bench.measure(
+        "Queue, first page (staff)",
+        staff,
+        lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
+        raw_list(f"{queue} {REACH}", None),
+        queue_params,
+    )
+    bench.measure(
+        "Queue, page 21 (staff)",
+        staff,
+        lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=queue_deep),
+        raw_list(f"{queue} {REACH}", cursor_params(queue_deep)),
+        {**queue_params, **cursor_params(queue_deep)},
+    )
+    bench.measure(
+        "Queue, first page (admin)",
+        admin,
+        lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id),
+        raw_list(queue, None),
+        queue_params,
+    )
+    bench.measure(
+        "Queue, page 101 (admin)",
+        admin,
+        lambda a: lists.list_tasks(a, filters, view="queue", queue_id=queue_id, cursor=admin_queue_deep),
+        raw_list(queue, cursor_params(admin_queue_deep)),
+        {**queue_params, **cursor_params(admin_queue_deep)},
+    )
 
 
 def measure_clients(bench: Bench, admin, ids: dict, raw_params: dict) -> None:
@@ -418,16 +458,22 @@ def measure_clients(bench: Bench, admin, ids: dict, raw_params: dict) -> None:
     today = datetime.combine(now.date(), dtime.min, tzinfo=UTC)
     counts_params = {**raw_params, "today": today, "tomorrow": today + timedelta(days=1), "now": now}
     counts_sql = RAW_COUNTS.format(open=OPEN).replace("ANY(%(clients)s)", "ANY(ARRAY(SELECT id FROM page LIMIT 50))")
-    bench.measure("All clients, first page (admin)", admin, lambda a: all_clients(a),
-                  f"WITH page AS ({RAW_CLIENTS.format(after='')}) {counts_sql}", {**counts_params, "clients": ids["clients"][:50]})
+    bench.measure(
+        "All clients, first page (admin)",
+        admin,
+        lambda a: all_clients(a),
+        f"WITH page AS ({RAW_CLIENTS.format(after='')}) {counts_sql}",
+        {**counts_params, "clients": ids["clients"][:50]},
+    )
     set_tenant(TenantContext(agency_id=ids["agency"], user_id=admin.id, role=admin.role))
     deep = keyset_page(db.select(Client).where(Client.archived_at.is_(None)), Client.name, Client.id, limit=150, cursor=None)
     last_name, last_id = deep.items[-1].name, deep.items[-1].id
     clients_cursor = encode_cursor([last_name, last_id])
     db.session.rollback()
     deep_sql = f"WITH page AS ({RAW_CLIENTS.format(after='AND (name, id) > (%(n)s, %(cid)s)')}) {counts_sql}"
-    bench.measure("All clients, page 4 (admin)", admin, lambda a: all_clients(a, clients_cursor), deep_sql,
-                  {**counts_params, "n": last_name, "cid": last_id})
+    bench.measure(
+        "All clients, page 4 (admin)", admin, lambda a: all_clients(a, clients_cursor), deep_sql, {**counts_params, "n": last_name, "cid": last_id}
+    )
 
 
 def measure_claims(bench: Bench, staff, ids: dict, raw_params: dict) -> None:
@@ -435,9 +481,15 @@ def measure_claims(bench: Bench, staff, ids: dict, raw_params: dict) -> None:
 
     queue_id = ids["queues"][0]
     bench.measure("Claim next (staff)", staff, lambda a: claim_next_task(a), RAW_CLAIM, raw_params, target=TARGET_CLAIM_MS, compare=False)
-    bench.measure("Claim next in a queue (staff)", staff, lambda a: claim_next_task(a, queue_id),
-                  RAW_CLAIM.replace("ORDER BY", "AND t.queue_id = %(queue)s ORDER BY"), {**raw_params, "queue": queue_id},
-                  target=TARGET_CLAIM_MS, compare=False)
+    bench.measure(
+        "Claim next in a queue (staff)",
+        staff,
+        lambda a: claim_next_task(a, queue_id),
+        RAW_CLAIM.replace("ORDER BY", "AND t.queue_id = %(queue)s ORDER BY"),
+        {**raw_params, "queue": queue_id},
+        target=TARGET_CLAIM_MS,
+        compare=False,
+    )
 
 
 def run(args, app_url: str, owner_url: str) -> int:

@@ -7,6 +7,7 @@ Starts are random instants over a year, targets up to two business weeks (10 day
 one due date in five has a waiting-on-client pause; the calendar has a lunch break, English bank holidays
 and office closure days.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,10 @@ def main() -> int:
     assert len(due) == args.count and all(d >= s for d, (s, _, _) in zip(due, cases, strict=True))
     rate = args.count / elapsed
     verdict = "ok" if elapsed < TARGET_SECONDS * args.count / 100_000 else "SLOW"
-    print(f"{args.count:,} due dates in {elapsed:.3f} s ({rate:,.0f} per second, {elapsed / args.count * 1e6:.1f} µs each) "
-          f"- target under {TARGET_SECONDS:.0f} s per 100,000: {verdict}")
+    print(
+        f"{args.count:,} due dates in {elapsed:.3f} s ({rate:,.0f} per second, {elapsed / args.count * 1e6:.1f} µs each) "
+        f"- target under {TARGET_SECONDS:.0f} s per 100,000: {verdict}"
+    )
     return 0 if verdict == "ok" else 1
 
 

@@ -22,6 +22,7 @@ also have a first-response clock (target 1 to 8 hours, due between 2 hours ago a
 half of them already answered at some instant before their due. Notifications are written (the sweep's own work);
 the email jobs they queue are counted and discarded before the commit, so no mail is sent.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,6 +43,7 @@ TARGET_CATCH_UP_S = 10.0  # the first run after the seeded history: every missed
 
 
 # --- the tasks and their clocks --------------------------------------------------------------------------------
+
 
 def _u(k: int) -> str:
     """A uniform number in [0, 1) fixed by the task number (so reruns seed the same clocks)."""
@@ -71,10 +73,12 @@ WHERE t.agency_id = %(agency)s AND t.id = s.id
 """
 
 # The clocks as app.sla.sweep.CLOCKS: (metric, kind, instant, stop).
-CLOCKS = [("first_response", "at_risk", "first_response_at_risk_at", "first_responded_at"),
-          ("first_response", "breached", "first_response_due_at", "first_responded_at"),
-          ("resolution", "at_risk", "resolution_at_risk_at", "sla_paused_since"),
-          ("resolution", "breached", "resolution_due_at", "sla_paused_since")]
+CLOCKS = [
+    ("first_response", "at_risk", "first_response_at_risk_at", "first_responded_at"),
+    ("first_response", "breached", "first_response_due_at", "first_responded_at"),
+    ("resolution", "at_risk", "resolution_at_risk_at", "sla_paused_since"),
+    ("resolution", "breached", "resolution_due_at", "sla_paused_since"),
+]
 
 
 def seed_clocks(owner_url: str, agency, now) -> tuple[int, float]:
@@ -94,19 +98,28 @@ def crossed_by(owner_url: str, agency, now) -> dict:
     with psycopg.connect(plain(owner_url)) as conn:
         for metric, kind, instant, stop in CLOCKS:
             counts[f"{metric}.{kind}"] = conn.execute(
-                f"SELECT count(*) FROM tasks WHERE agency_id = %s AND {instant} <= %s AND ({stop} IS NULL OR {instant} < {stop})",
-                (agency, now)).fetchone()[0]
+                f"SELECT count(*) FROM tasks WHERE agency_id = %s AND {instant} <= %s AND ({stop} IS NULL OR {instant} < {stop})", (agency, now)
+            ).fetchone()[0]
     return counts
 
 
 def clock_census(owner_url: str, agency) -> dict:
     with psycopg.connect(plain(owner_url)) as conn:
-        return dict(zip(("open", "resolution", "first_response", "answered"), conn.execute(
-            "SELECT count(*), count(resolution_due_at), count(first_response_due_at), count(first_responded_at) "
-            "FROM tasks WHERE agency_id = %s AND closed_at IS NULL", (agency,)).fetchone(), strict=True))
+        return dict(
+            zip(
+                ("open", "resolution", "first_response", "answered"),
+                conn.execute(
+                    "SELECT count(*), count(resolution_due_at), count(first_response_due_at), count(first_responded_at) "
+                    "FROM tasks WHERE agency_id = %s AND closed_at IS NULL",
+                    (agency,),
+                ).fetchone(),
+                strict=True,
+            )
+        )
 
 
 # --- running ---------------------------------------------------------------------------------
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -262,6 +275,7 @@ def explain_candidates(app_url: str, agency, captured: list, analyse: bool, fail
     sqls = dict(zip(names, captured, strict=False))
     plans, analysed = {}, {}
     with psycopg.connect(plain(app_url)) as raw:
+
         def explain(sql: str, params, options: str = "") -> str:
             with raw.cursor() as cur:
                 cur.execute("SELECT set_config('app.agency_id', %s, true), set_config('app.client_id', '', true)", (str(agency),))
@@ -301,16 +315,21 @@ def print_summary(args, census: dict, caught: dict, still: dict, step: dict, exp
         ("catch-up run: seconds", f"{catch_s:.1f}", f"< {TARGET_CATCH_UP_S:.0f}  {'ok' if catch_s < TARGET_CATCH_UP_S else 'MISSED'}"),
         ("catch-up run: notifications written / emails queued (discarded)", f"{caught['notes']:,} / {caught['emails']:,}", ""),
         (f"steady state, nothing new: p50 ms ({args.repeat} runs)", f"{still['p50']:.1f}", ""),
-        (f"steady state, nothing new: p95 ms ({args.repeat} runs)", f"{still['p95']:.1f}",
-         f"< {TARGET_STEADY_MS:.0f}  {'ok' if still['p95'] < TARGET_STEADY_MS else 'MISSED'}"),
+        (
+            f"steady state, nothing new: p95 ms ({args.repeat} runs)",
+            f"{still['p95']:.1f}",
+            f"< {TARGET_STEADY_MS:.0f}  {'ok' if still['p95'] < TARGET_STEADY_MS else 'MISSED'}",
+        ),
         ("now + 1 minute: events recorded", f"{sum(step['counts'].values()):,}", ", ".join(f"{k} {v}" for k, v in step["counts"].items())),
         ("now + 1 minute: ms", f"{step['ms']:.1f}", f"{step['emails']} emails queued (discarded)"),
         ("now + 1 minute, rerun: ms", f"{step['rerun_ms']:.1f}", ""),
         ("candidate plans with a sequential scan on tasks", f"{len(seq)} of {len(plans)}", ", ".join(seq) or "none  ok"),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"\n{census['open']:,} open tasks, one agency; sweep as the application role in the job context, commit included "
-          f"(targets: catch-up < {TARGET_CATCH_UP_S:.0f} s; steady-state p95 < {TARGET_STEADY_MS:.0f} ms per agency with 100k open tasks)")
+    print(
+        f"\n{census['open']:,} open tasks, one agency; sweep as the application role in the job context, commit included "
+        f"(targets: catch-up < {TARGET_CATCH_UP_S:.0f} s; steady-state p95 < {TARGET_STEADY_MS:.0f} ms per agency with 100k open tasks)"
+    )
     print("catch-up by clock: " + ", ".join(f"{k} {v:,}" for k, v in caught["counts"].items()))
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>16}  {note}")
@@ -329,9 +348,11 @@ def run(args, app_url: str, owner_url: str) -> int:
     updated, seconds = seed_clocks(owner_url, agency, now)
     census = clock_census(owner_url, agency)
     expected = crossed_by(owner_url, agency, now)
-    print(f"clocks on {updated:,} open tasks in {seconds:.1f} s: {census['resolution']:,} resolution, "
-          f"{census['first_response']:,} first response ({census['answered']:,} answered); crossed by now: "
-          + ", ".join(f"{k} {v:,}" for k, v in expected.items()))
+    print(
+        f"clocks on {updated:,} open tasks in {seconds:.1f} s: {census['resolution']:,} resolution, "
+        f"{census['first_response']:,} first response ({census['answered']:,} answered); crossed by now: "
+        + ", ".join(f"{k} {v:,}" for k, v in expected.items())
+    )
     failures: list[str] = []
     sweep = Sweeper(agency)
     with app.app_context():

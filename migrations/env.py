@@ -1,4 +1,5 @@
 """Alembic environment: migrations run as the schema owner, then the application role is granted DML."""
+
 from __future__ import annotations
 
 from alembic import context

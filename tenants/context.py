@@ -1,4 +1,5 @@
 """The tenant context of the current request or job: which agency, which client, who."""
+
 from __future__ import annotations
 
 import uuid

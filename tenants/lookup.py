@@ -1,4 +1,5 @@
 """Resolving agencies by slug and loading tenant rows by id with explicit filters."""
+
 from __future__ import annotations
 
 import uuid
@@ -103,7 +104,10 @@ def note_foreign_id(model: type[TenantModel], obj_id) -> None:
     foreign = agency_id != ctx.agency_id or (ctx.client_id is not None and client_id != ctx.client_id)
     if foreign:
         security.record_security_event(
-            ctx.agency_id, "tenant.foreign_id_requested", client_id=ctx.client_id,
-            target_type=model.__tablename__, target_id=str(obj_id),
+            ctx.agency_id,
+            "tenant.foreign_id_requested",
+            client_id=ctx.client_id,
+            target_type=model.__tablename__,
+            target_id=str(obj_id),
             other_agency=agency_id != ctx.agency_id,
         )

@@ -1,4 +1,5 @@
 """Agencies (the one global table) and clients (the tenants whose data is isolated)."""
+
 from __future__ import annotations
 
 import uuid

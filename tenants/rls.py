@@ -1,4 +1,5 @@
 """PostgreSQL row-level security: transaction-local tenant settings and the policy DDL."""
+
 from __future__ import annotations
 
 from sqlalchemy import event, text
@@ -8,9 +9,7 @@ from tenants.context import current_tenant
 
 AGENCY_SETTING = "app.agency_id"
 CLIENT_SETTING = "app.client_id"
-_SET_SQL = text(
-    "SELECT set_config('app.agency_id', :agency, true), set_config('app.client_id', :client, true)"
-)
+_SET_SQL = text("SELECT set_config('app.agency_id', :agency, true), set_config('app.client_id', :client, true)")
 # The settings the open transaction of a connection carries, kept in the DBAPI connection's info. They are local
 # to the transaction (set_config(..., true)) and nothing sets them for a session, so a new transaction starts with
 # none: NO_TENANT. A savepoint rolled back may restore older values, so it forgets what is known (sent again).

@@ -1,4 +1,5 @@
 """ORM events that add tenant criteria to every query and stamp tenant keys on new rows."""
+
 from __future__ import annotations
 
 from sqlalchemy import event

@@ -5,6 +5,7 @@ answer on `flask.g`, keyed by the tenant context, so it never crosses requests, 
 of work writes (a flush or a bulk statement), commits or rolls back forgets every answer, and pending changes
 bypass the cache, so a read after a write always goes to the database.
 """
+
 from __future__ import annotations
 
 from flask import g, has_app_context

@@ -8,6 +8,7 @@ whose outcome depends on when they run.
 Passwords are hashed with argon2id's cheapest parameters here (BACKLINE_TEST_PASSWORD_HASHING=cheap); one test
 (tests/accounts/test_password_hashing.py) holds the production parameters.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ No generated request, valid or not, gets a server error or a status the document
 are refused; every response matches its declared schema; valid requests are accepted unless they break a rule the
 document cannot state (see `_refused_for_a_rule_beyond_the_schema`).
 """
+
 import uuid
 
 import pytest
@@ -62,5 +63,4 @@ def _fresh_idempotency_key(case) -> None:
 def test_the_api_keeps_its_contract(case, app, world):
     _fresh_idempotency_key(case)
     for user in (world.a.agency_admin, world.a.client_admin):
-        case.call_and_validate(headers=bearer(app, user), excluded_checks=[positive_data_acceptance],
-                               additional_checks=[valid_data_accepted])
+        case.call_and_validate(headers=bearer(app, user), excluded_checks=[positive_data_acceptance], additional_checks=[valid_data_accepted])

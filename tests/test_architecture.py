@@ -1,4 +1,5 @@
 """The layering of DESIGN section 3, checked by import-linter contracts in pyproject.toml, and the contracts kept strict."""
+
 from copy import deepcopy
 from pathlib import Path
 
@@ -13,8 +14,7 @@ from importlinter.contracts.layers import LayersContract
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = str(ROOT / "pyproject.toml")
-CONTRACT_TYPES = {contract.type_name: contract for contract in
-                  (LayersContract, ForbiddenContract, IndependenceContract, AcyclicSiblingsContract)}
+CONTRACT_TYPES = {contract.type_name: contract for contract in (LayersContract, ForbiddenContract, IndependenceContract, AcyclicSiblingsContract)}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,7 @@ def _layers_contract(configuration) -> dict:
 def _broken_contracts(configuration, graph) -> list[str]:
     broken = []
     for options in configuration["contracts_options"]:
-        contract = CONTRACT_TYPES[options["type"]](
-            name=options["name"], session_options=configuration["session_options"], contract_options=options)
+        contract = CONTRACT_TYPES[options["type"]](name=options["name"], session_options=configuration["session_options"], contract_options=options)
         if not contract.check(deepcopy(graph), verbose=False).kept:
             broken.append(options["name"])
     return broken
@@ -67,20 +66,23 @@ def test_the_real_import_graph_keeps_every_contract(configuration, graph):
     assert _broken_contracts(configuration, graph) == []
 
 
-@pytest.mark.parametrize(("importer", "imported", "contract_starts"), [
-    # The kernel knows no capability.
-    ("tenants.scoping", "app.agencies.services", "Dependencies point one way"),
-    # The catalog sits below work (the default queue is asked of work's queue directory)...
-    ("app.catalog.services", "app.work.models", "Dependencies point one way"),
-    # ...accounts below clients...
-    ("app.accounts.views.admin", "app.clients.queries", "Dependencies point one way"),
-    # ...and independent siblings do not import each other.
-    ("app.notifications.services", "app.catalog.models", "Dependencies point one way"),
-    ("app.portal.queries", "app.dashboard.views", "Dependencies point one way"),
-    # Within the kernel, row-level security follows the context, which never imports it back.
-    ("tenants.context", "tenants.rls", "No import cycles"),
-    ("app.core.jobs", "worker.jobs.outbox", "The application never imports the worker"),
-])
+@pytest.mark.parametrize(
+    ("importer", "imported", "contract_starts"),
+    [
+        # The kernel knows no capability.
+        ("tenants.scoping", "app.agencies.services", "Dependencies point one way"),
+        # The catalog sits below work (the default queue is asked of work's queue directory)...
+        ("app.catalog.services", "app.work.models", "Dependencies point one way"),
+        # ...accounts below clients...
+        ("app.accounts.views.admin", "app.clients.queries", "Dependencies point one way"),
+        # ...and independent siblings do not import each other.
+        ("app.notifications.services", "app.catalog.models", "Dependencies point one way"),
+        ("app.portal.queries", "app.dashboard.views", "Dependencies point one way"),
+        # Within the kernel, row-level security follows the context, which never imports it back.
+        ("tenants.context", "tenants.rls", "No import cycles"),
+        ("app.core.jobs", "worker.jobs.outbox", "The application never imports the worker"),
+    ],
+)
 def test_a_forbidden_import_breaks_the_contracts(configuration, graph, importer, imported, contract_starts):
     probed = deepcopy(graph)
     probed.add_import(importer=importer, imported=imported, line_number=1, line_contents=f"import {imported}")

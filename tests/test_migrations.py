@@ -1,4 +1,5 @@
 """Migrations build exactly the models' schema, and downgrade to empty and back up again."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade

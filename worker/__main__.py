@@ -1,4 +1,5 @@
 """`python -m worker run [QUEUE...] [--burst]` and `python -m worker cron`: the worker and cron processes."""
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """`rq cron worker.cron_config`: registers the periodic schedule with RQ's cron scheduler."""
+
 from rq import cron
 
 from worker.jobs.periodic import fan_out

@@ -1,4 +1,5 @@
 """Running a job inside the app context and the tenant context named by its arguments."""
+
 from __future__ import annotations
 
 import logging
@@ -44,8 +45,7 @@ def tenant_job(fn):
 
             agency = agency_by_id(agency_id)
             if agency is None or agency.is_suspended:
-                log.info("job %s skipped: agency %s is %s", fn.__name__, agency_id,
-                         "missing" if agency is None else "suspended")
+                log.info("job %s skipped: agency %s is %s", fn.__name__, agency_id, "missing" if agency is None else "suspended")
                 db.session.rollback()
                 return "skipped"
             with tenant_scope(TenantContext(agency_id=agency.id, role="job")):

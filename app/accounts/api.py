@@ -1,4 +1,5 @@
 """JSON endpoints for tokens, the caller, and users."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -33,8 +34,7 @@ def _page(page) -> dict:
 
 
 @blp.route("/auth/token", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code >= 400)
+@limiter.limit(lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"], deduct_when=lambda response: response.status_code >= 400)
 @blp.arguments(TokenRequestIn)
 @blp.response(201, NewApiTokenOut)
 @blp.alt_response(401, schema=ErrorResponse, description="Wrong credentials, or a second factor is required")
@@ -42,8 +42,7 @@ def _page(page) -> dict:
 @blp.doc(security=[])
 def issue_token(data):
     """Exchange workspace, email, password (and a TOTP code when enabled) for a bearer token."""
-    token, raw = credentials.issue_token_for_credentials(
-        data["agency"], data["email"], data["password"], data.get("otp"), data.get("name"))
+    token, raw = credentials.issue_token_for_credentials(data["agency"], data["email"], data["password"], data.get("otp"), data.get("name"))
     token.token = raw  # shown in this response only; never stored
     return token
 

@@ -1,4 +1,5 @@
 """Who is calling: session and bearer-token loading, the tenant context, and role guards."""
+
 from __future__ import annotations
 
 import hashlib
@@ -70,7 +71,7 @@ def parse_token(raw: str) -> uuid.UUID | None:
     """Tokens read `bl_<agency id hex>_<secret>`: the agency is known before any tenant row is read."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    agency_hex, _, secret = raw[len(TOKEN_PREFIX):].partition("_")
+    agency_hex, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     if not secret:
         return None
     return _parse_uuid(agency_hex)
@@ -91,9 +92,7 @@ def load_token_user(req):
     if agency is None or agency.is_suspended:
         return None
     set_tenant(TenantContext(agency_id=agency.id))
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.agency_id == agency.id, ApiToken.token_hash == hash_token(raw))
-    )
+    token = db.session.scalar(select(ApiToken).where(ApiToken.agency_id == agency.id, ApiToken.token_hash == hash_token(raw)))
     if token is None or token.revoked_at is not None:
         set_tenant(None)
         return None
@@ -147,14 +146,16 @@ def init_app(app) -> None:
         from app.core.errors import error_response, wants_json
 
         if wants_json():
-            return error_response(401, "unauthorized", "Sign in or send a valid bearer token.",
-                                  headers={"WWW-Authenticate": 'Bearer realm="backline"'})
+            return error_response(
+                401, "unauthorized", "Sign in or send a valid bearer token.", headers={"WWW-Authenticate": 'Bearer realm="backline"'}
+            )
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
 
     app.before_request(_load_tenant_for_request)
 
 
 # --- guards ----------------------------------------------------------------------------------
+
 
 def require_roles(*roles: str):
     """A view decorator: signed in, and one of `roles` (403 otherwise)."""

@@ -1,4 +1,5 @@
 """Agency branding: the display name, accent colour and logo an agency's admins set, validated and audited."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,16 +65,22 @@ def _store_logo(agency: Agency, upload: LogoUpload) -> tuple[str, str]:
         raise _logo_invalid("The logo file is empty.")
     content_type = logo_content_type(head)
     try:
-        stored = storage.get_storage().save(storage.Rejoined(head, upload.stream), prefix=f"branding-{agency.id.hex}",
-                                            max_bytes=LOGO_MAX_BYTES)
+        stored = storage.get_storage().save(storage.Rejoined(head, upload.stream), prefix=f"branding-{agency.id.hex}", max_bytes=LOGO_MAX_BYTES)
     except storage.TooLarge:
         raise _logo_invalid(f"The logo must be at most {LOGO_MAX_BYTES // 1024} KB.") from None
     storage.saved_in_unit(db.session, stored.key)  # removed again if the unit rolls back
     return stored.key, content_type
 
 
-def update_branding(agency: Agency, *, display_name: str | None, accent_colour: str | None,
-                    logo: LogoUpload | None = None, remove_logo: bool = False, show_handler: bool | None = None) -> list[str]:
+def update_branding(
+    agency: Agency,
+    *,
+    display_name: str | None,
+    accent_colour: str | None,
+    logo: LogoUpload | None = None,
+    remove_logo: bool = False,
+    show_handler: bool | None = None,
+) -> list[str]:
     """Validate everything first, then change the agency; returns the names of what changed (audited once)."""
     name = clean_display_name(display_name)
     colour = clean_accent_colour(accent_colour)
@@ -96,8 +103,14 @@ def update_branding(agency: Agency, *, display_name: str | None, accent_colour: 
         changed.append("logo" if new_logo else "logo_removed")
     if changed:
         db.session.flush()
-        audit.record("agency.branding_updated", agency, changed=changed, display_name=agency.display_name,
-                     accent_colour=agency.accent_colour, show_handler_to_clients=agency.show_handler_to_clients)
+        audit.record(
+            "agency.branding_updated",
+            agency,
+            changed=changed,
+            display_name=agency.display_name,
+            accent_colour=agency.accent_colour,
+            show_handler_to_clients=agency.show_handler_to_clients,
+        )
     return changed
 
 

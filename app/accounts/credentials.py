@@ -1,4 +1,5 @@
 """Second factors (TOTP) and personal API tokens: enabling, disabling, issuing and revoking."""
+
 from __future__ import annotations
 
 import secrets
@@ -18,6 +19,7 @@ from app.extensions import db
 from tenants.context import set_tenant
 
 # --- two-factor --------------------------------------------------------------------------------
+
 
 def new_totp_secret() -> str:
     return pyotp.random_base32()
@@ -39,8 +41,9 @@ def enable_totp(user: User, code: str) -> None:
     secret = user.totp_pending_secret
     step = totp_step(secret, code) if secret else None
     if step is None:
-        raise ValidationFailed("That code does not match. Scan the code again and enter the current six digits.",
-                               fields={"code": ["Incorrect code."]})
+        raise ValidationFailed(
+            "That code does not match. Scan the code again and enter the current six digits.", fields={"code": ["Incorrect code."]}
+        )
     user.totp_secret = secret
     user.totp_pending_secret = None
     user.totp_last_step = step
@@ -68,14 +71,14 @@ def set_staff_2fa_requirement(agency, required: bool) -> None:
 
 # --- API tokens --------------------------------------------------------------------------------
 
+
 def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for `user`; the raw token is returned once and never stored."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("Name the token so you can recognise it later.", fields={"name": ["Required."]})
     raw = f"{TOKEN_PREFIX}{user.agency_id.hex}_{secrets.token_urlsafe(32)}"
-    token = ApiToken(user_id=user.id, client_id=user.client_id, name=name[:100],
-                     prefix=raw[-6:], token_hash=hash_token(raw))
+    token = ApiToken(user_id=user.id, client_id=user.client_id, name=name[:100], prefix=raw[-6:], token_hash=hash_token(raw))
     db.session.add(token)
     db.session.flush()
     audit.record("api_token.created", token, name=token.name)
@@ -99,8 +102,7 @@ def issue_token_for_credentials(workspace: str, email: str, password: str, otp: 
 
     agency = agency_by_id(user.agency_id)
     if agency.require_staff_2fa and user.is_agency_user and not user.totp_enabled:
-        raise Forbidden("Your agency requires two-factor authentication. Set it up in the web app first.",
-                        code="two_factor_setup_required")
+        raise Forbidden("Your agency requires two-factor authentication. Set it up in the web app first.", code="two_factor_setup_required")
     set_tenant(context_for(user))
     user.last_login_at = utcnow()
     audit.record("auth.signed_in", user, actor_id=user.id, actor_email=user.email, method="api_token")

@@ -1,4 +1,5 @@
 """Signed links for invitations and password resets (expiry and single use live on the rows), and their exchanged state."""
+
 from __future__ import annotations
 
 import uuid
@@ -44,8 +45,13 @@ def keep_link_state(response, kind: str, token: str):
     """Attach the exchanged link to `response` as its state cookie."""
     name, path = STATE_COOKIES[kind]
     response.set_cookie(
-        name, _state_serializer(kind).dumps(token), max_age=current_app.config["LINK_STATE_MINUTES"] * 60,
-        path=path, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+        name,
+        _state_serializer(kind).dumps(token),
+        max_age=current_app.config["LINK_STATE_MINUTES"] * 60,
+        path=path,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 

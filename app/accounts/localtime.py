@@ -4,6 +4,7 @@ A user's own zone and locale win; NULL inherits. Staff inherit their agency's; c
 client's zone and their agency's locale (clients have no locale of their own). With nobody signed in (a job, a
 signed-out page of a known workspace), the agency's defaults apply, else en-GB and UTC.
 """
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -78,6 +79,7 @@ def as_recipient(user):
 
 # --- settings -----------------------------------------------------------------------------------------------------
 
+
 def _clean(values: dict, *, allow_inherit: bool) -> dict:
     cleaned, errors = {}, {}
     for key, check, message in (("timezone", is_zone, ZONE_MESSAGE), ("locale", is_locale, LOCALE_MESSAGE)):
@@ -106,8 +108,9 @@ def _locality_after(holder, cleaned: dict) -> dict:
 def update_user_locality(user, values: dict) -> list[str]:
     """Set a user's own zone and/or locale (empty or None: inherit again). Returns what changed."""
     cleaned = _clean(values, allow_inherit=True)
-    changed = audit.record_changes(user, cleaned, "user.locality_updated", listed_as="changed", client_id=user.client_id,
-                                   **_locality_after(user, cleaned))
+    changed = audit.record_changes(
+        user, cleaned, "user.locality_updated", listed_as="changed", client_id=user.client_id, **_locality_after(user, cleaned)
+    )
     if changed:
         g.pop("_viewer_of_user", None)
     return changed
@@ -116,8 +119,7 @@ def update_user_locality(user, values: dict) -> list[str]:
 def update_agency_locality(agency: Agency, values: dict) -> list[str]:
     """Set an agency's default zone and locale (both required). Returns what changed."""
     cleaned = _clean(values, allow_inherit=False)
-    changed = audit.record_changes(agency, cleaned, "agency.locality_updated", listed_as="changed",
-                                   **_locality_after(agency, cleaned))
+    changed = audit.record_changes(agency, cleaned, "agency.locality_updated", listed_as="changed", **_locality_after(agency, cleaned))
     if changed:
         g.pop("_viewer_of_user", None)
     return changed

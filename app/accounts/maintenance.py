@@ -1,4 +1,5 @@
 """Periodic account upkeep: removing links that expired long ago."""
+
 from datetime import timedelta
 
 from sqlalchemy import delete

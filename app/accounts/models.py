@@ -1,4 +1,5 @@
 """Users of an agency or of one of its clients, their invitations, reset links and API tokens."""
+
 from __future__ import annotations
 
 import uuid
@@ -31,8 +32,7 @@ class User(UserMixin, TenantModel, ClientScoped):
         UniqueConstraint("agency_id", "email"),
         tenant_fk("client_id", "clients"),
         CheckConstraint(
-            "(role IN ('agency_admin', 'staff') AND client_id IS NULL) OR "
-            "(role IN ('client_admin', 'client_member') AND client_id IS NOT NULL)",
+            "(role IN ('agency_admin', 'staff') AND client_id IS NULL) OR (role IN ('client_admin', 'client_member') AND client_id IS NOT NULL)",
             name="role_matches_client",
         ),
         Index("ix_users_agency_client", "agency_id", "client_id"),
@@ -58,8 +58,10 @@ class User(UserMixin, TenantModel, ClientScoped):
     locale: Mapped[str | None] = mapped_column(String(16))
 
     client: Mapped[Client | None] = relationship(
-        Client, primaryjoin="and_(User.agency_id == Client.agency_id, foreign(User.client_id) == Client.id)",
-        viewonly=True, lazy="joined",
+        Client,
+        primaryjoin="and_(User.agency_id == Client.agency_id, foreign(User.client_id) == Client.id)",
+        viewonly=True,
+        lazy="joined",
     )
 
     # Flask-Login -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Account emails (invitations, password resets, failed sign-in alerts), composed here and sent by jobs."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -27,8 +28,12 @@ def send_invitation_email(invitation_id) -> str:
     agency = agency_by_id(invitation.agency_id)
     inviter = get_in_tenant(User, invitation.invited_by_id) if invitation.invited_by_id else None
     context = {
-        "user": user, "agency": agency, "inviter": inviter, "url": invitation_url(invitation),
-        "expires_at": invitation.expires_at, "company": user.client.name if user.client else agency.name,
+        "user": user,
+        "agency": agency,
+        "inviter": inviter,
+        "url": invitation_url(invitation),
+        "expires_at": invitation.expires_at,
+        "company": user.client.name if user.client else agency.name,
     }
     with as_recipient(user):  # the expiry reads on the recipient's clock
         mail.send(
@@ -68,11 +73,17 @@ def send_sign_in_alert_email(user_id) -> str:
         return "skipped"
     agency = agency_by_id(user.agency_id)
     since = utcnow() - throttle.window()
-    failures = list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.actor_email == user.email, AuditEvent.action.in_(throttle.FAILURE_ACTIONS),
-                                 AuditEvent.at >= since).order_by(AuditEvent.at)))
+    failures = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.actor_email == user.email, AuditEvent.action.in_(throttle.FAILURE_ACTIONS), AuditEvent.at >= since)
+            .order_by(AuditEvent.at)
+        )
+    )
     context = {
-        "user": user, "agency": agency, "failures": max(len(failures), 1),
+        "user": user,
+        "agency": agency,
+        "failures": max(len(failures), 1),
         "last_ip": failures[-1].ip if failures else None,
         "window_minutes": int(throttle.window().total_seconds() // 60),
         "reset_url": absolute_url(f"/password/forgot?workspace={agency.slug}"),

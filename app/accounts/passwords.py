@@ -1,4 +1,5 @@
 """Argon2id password hashing and the password policy."""
+
 import os
 
 from argon2 import PasswordHasher, profiles

@@ -1,4 +1,5 @@
 """User, token and audit reads, narrowed to what the caller may see; the clients a user can belong to; sign-in history."""
+
 from __future__ import annotations
 
 import uuid
@@ -56,9 +57,7 @@ def list_users(actor: User, *, q=None, role=None, client_id=None, status=None, l
 
 
 def active_staff() -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.role.in_(("agency_admin", "staff")), User.deactivated_at.is_(None)).order_by(User.name)
-    ))
+    return list(db.session.scalars(select(User).where(User.role.in_(("agency_admin", "staff")), User.deactivated_at.is_(None)).order_by(User.name)))
 
 
 def tokens_of(user: User) -> list[ApiToken]:
@@ -101,12 +100,14 @@ def clients_to_choose(*, status: str = "active", limit: int = 200) -> list[Clien
 
 # --- sign-in history, read from the audit log (see app.accounts.throttle) ------------------------
 
-def security_event_times(agency_id: uuid.UUID, email: str, actions: tuple[str, ...], since: datetime, *,
-                         ip: str | None = None) -> list[datetime]:
+
+def security_event_times(agency_id: uuid.UUID, email: str, actions: tuple[str, ...], since: datetime, *, ip: str | None = None) -> list[datetime]:
     """When `email` had these security events since `since` (from one address when `ip` is given), oldest first."""
     stmt = select(AuditEvent.at).where(
-        AuditEvent.agency_id == agency_id, AuditEvent.actor_email == email,
-        AuditEvent.action.in_(actions), AuditEvent.at >= since,
+        AuditEvent.agency_id == agency_id,
+        AuditEvent.actor_email == email,
+        AuditEvent.action.in_(actions),
+        AuditEvent.at >= since,
     )
     if ip is not None:
         stmt = stmt.where(AuditEvent.ip == ip)
@@ -116,8 +117,10 @@ def security_event_times(agency_id: uuid.UUID, email: str, actions: tuple[str, .
 def last_sign_in_at(agency_id: uuid.UUID, email: str, since: datetime, ip: str | None = None) -> datetime | None:
     """The latest completed sign-in of `email` since `since` (from one address when `ip` is given), if any."""
     stmt = select(func.max(AuditEvent.at)).where(
-        AuditEvent.agency_id == agency_id, AuditEvent.actor_email == email,
-        AuditEvent.action == "auth.signed_in", AuditEvent.at >= since,
+        AuditEvent.agency_id == agency_id,
+        AuditEvent.actor_email == email,
+        AuditEvent.action == "auth.signed_in",
+        AuditEvent.at >= since,
     )
     if ip is not None:
         stmt = stmt.where(AuditEvent.ip == ip)

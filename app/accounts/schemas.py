@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for accounts (unknown fields are refused)."""
+
 from marshmallow import Schema, fields, validate
 
 from app.accounts.localtime import viewer_of
@@ -56,18 +57,29 @@ class UserOut(Schema):
 
 class MeOut(UserOut):
     agency = fields.Nested(AgencyOut)
-    effective_timezone = computed(fields.String(metadata={
-        "description": "The zone the caller's pages and emails use: their own, else their client's (client users), else the agency's."}),
-        lambda user: viewer_of(user).zone)
-    effective_locale = computed(fields.String(metadata={
-        "description": "The locale the caller's pages and emails use: their own, else the agency's."}), lambda user: viewer_of(user).locale)
+    effective_timezone = computed(
+        fields.String(
+            metadata={"description": "The zone the caller's pages and emails use: their own, else their client's (client users), else the agency's."}
+        ),
+        lambda user: viewer_of(user).zone,
+    )
+    effective_locale = computed(
+        fields.String(metadata={"description": "The locale the caller's pages and emails use: their own, else the agency's."}),
+        lambda user: viewer_of(user).locale,
+    )
 
 
 class MeUpdateIn(Schema):
-    timezone = fields.String(allow_none=True, validate=validate.Length(max=64),
-                             metadata={"description": "An IANA zone such as America/New_York; null or empty to inherit."})
-    locale = fields.String(allow_none=True, validate=validate.Length(max=16),
-                           metadata={"description": "One of the offered locales such as en_US; null or empty to inherit."})
+    timezone = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={"description": "An IANA zone such as America/New_York; null or empty to inherit."},
+    )
+    locale = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=16),
+        metadata={"description": "One of the offered locales such as en_US; null or empty to inherit."},
+    )
 
 
 class UserPageOut(Schema):

@@ -1,4 +1,5 @@
 """Account writes: sign-in, sign-out, invitations, password resets, roles and deactivation."""
+
 from __future__ import annotations
 
 import hmac
@@ -48,13 +49,15 @@ class SecondFactorRequired(AppError):
 
 def normalise_email(email: str, field: str = "email") -> str:
     try:
-        return validate_email((email or "").strip(), check_deliverability=False,
-                              test_environment=bool(current_app.config.get("TESTING"))).normalized.lower()
+        return validate_email(
+            (email or "").strip(), check_deliverability=False, test_environment=bool(current_app.config.get("TESTING"))
+        ).normalized.lower()
     except EmailNotValidError as error:
         raise ValidationFailed("The email address is not valid.", fields={field: [str(error)]}) from None
 
 
 # --- sign-in ---------------------------------------------------------------------------------
+
 
 def wait_text(seconds: int) -> str:
     """`125` -> "2 minutes 5 seconds": exact, so people (and scripts) can wait just long enough."""
@@ -76,8 +79,9 @@ def _record_failure(agency_id, action: str, email: str, user: User | None, *, al
         alert = ("worker.jobs.mail.send_sign_in_alert", {"user_id": str(user.id)})
     security.record_security_event(agency_id, action, email=email, client_id=user.client_id if user else None, **details)
     if alert:
-        security.record_security_event(agency_id, throttle.ALERT_ACTION, email=email, then_enqueue=alert,
-                                       client_id=user.client_id, target_type="users", target_id=user.id)
+        security.record_security_event(
+            agency_id, throttle.ALERT_ACTION, email=email, then_enqueue=alert, client_id=user.client_id, target_type="users", target_id=user.id
+        )
 
 
 def check_credentials(workspace: str, email: str, password: str) -> User:
@@ -123,11 +127,15 @@ def claim_totp_step(user: User, step: int) -> bool:
 
     One conditional UPDATE, so two requests racing with the same code cannot both win.
     """
-    claimed = db.session.execute(
-        update(User).where(User.agency_id == user.agency_id, User.id == user.id,
-                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-        .values(totp_last_step=step).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(User)
+            .where(User.agency_id == user.agency_id, User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if claimed:
         set_committed_value(user, "totp_last_step", step)
     return claimed
@@ -141,8 +149,7 @@ def check_second_factor(user: User, otp: str | None) -> None:
     wait = throttle.second_factor_wait(failures)
     if wait:
         security.record_security_event(user.agency_id, "auth.second_factor_throttled", email=user.email, client_id=user.client_id)
-        raise SignInThrottled(f"Too many wrong codes for this account. Wait {wait_text(wait)} and try again.",
-                              retry_after=wait)
+        raise SignInThrottled(f"Too many wrong codes for this account. Wait {wait_text(wait)} and try again.", retry_after=wait)
     if not otp:
         raise SecondFactorRequired("Enter the six-digit code from your authenticator app.")
     step = totp_step(user.totp_secret, otp)
@@ -151,8 +158,7 @@ def check_second_factor(user: User, otp: str | None) -> None:
     reused = step is not None
     _record_failure(user.agency_id, "auth.second_factor_failed", user.email, user, alert_owner=True, reason="reused" if reused else "wrong")
     if len(failures) + 1 >= current_app.config["TOTP_MAX_FAILURES"]:
-        raise SignInThrottled("Too many wrong codes. Sign in again in a few minutes.",
-                              retry_after=max(1, int(throttle.window().total_seconds())))
+        raise SignInThrottled("Too many wrong codes. Sign in again in a few minutes.", retry_after=max(1, int(throttle.window().total_seconds())))
     if reused:
         raise SignInRefused("That code was already used. Wait for the next code from your authenticator app.", code="invalid_otp")
     raise SignInRefused("That code is not valid. Check your authenticator app's clock and try again.", code="invalid_otp")
@@ -174,6 +180,7 @@ def end_session(user: User) -> None:
 
 
 # --- invitations and resets -------------------------------------------------------------------
+
 
 def invitation_url(invitation: Invitation) -> str:
     token = links.make_token("invite", invitation.agency_id, invitation.id)
@@ -217,7 +224,9 @@ def _new_invitation(user: User, invited_by: User | None) -> Invitation:
     ):
         old.revoked_at = now
     invitation = Invitation(
-        user_id=user.id, client_id=user.client_id, invited_by_id=invited_by.id if invited_by else None,
+        user_id=user.id,
+        client_id=user.client_id,
+        invited_by_id=invited_by.id if invited_by else None,
         expires_at=now + timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
     )
     db.session.add(invitation)
@@ -314,7 +323,8 @@ def request_password_reset(workspace: str, email: str) -> None:
     if user is None or not user.is_active:
         return
     reset = PasswordReset(
-        user_id=user.id, client_id=user.client_id,
+        user_id=user.id,
+        client_id=user.client_id,
         expires_at=utcnow() + timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"]),
     )
     db.session.add(reset)
@@ -380,6 +390,7 @@ def change_password(user: User, current_password: str, new_password: str, revoke
 
 # --- users -------------------------------------------------------------------------------------
 
+
 def update_user(user: User, actor: User, *, name: str | None = None, role: str | None = None) -> User:
     _check_may_manage(actor, user.role, user.client_id)
     if name is not None:
@@ -414,14 +425,21 @@ def _keep_one_client_admin(user: User, actor: User, losing: bool) -> None:
     if not losing or actor.role != "client_admin":
         return
     others = db.session.scalar(
-        select(func.count()).select_from(User).where(
-            User.client_id == user.client_id, User.role == "client_admin", User.id != user.id,
-            User.deactivated_at.is_(None), User.password_hash.is_not(None))
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.client_id == user.client_id,
+            User.role == "client_admin",
+            User.id != user.id,
+            User.deactivated_at.is_(None),
+            User.password_hash.is_not(None),
+        )
     )
     if not others:
         raise ValidationFailed(
             "Your company needs at least one active client admin. Make someone else a client admin first.",
-            fields={"role": ["You are the last active client admin."]})
+            fields={"role": ["You are the last active client admin."]},
+        )
 
 
 def deactivate_user(user: User, actor: User) -> User:

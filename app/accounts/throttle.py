@@ -4,6 +4,7 @@ Failures are the `auth.sign_in_failed` and `auth.second_factor_failed` security 
 in their own transaction (they outlive the request's rollback), so nothing here lives in a cookie that a
 caller could replay, and every web process sees the same counts.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,9 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
-def _failure_times(agency_id: uuid.UUID, email: str, since: datetime, *, ip: str | None = None,
-                   actions: tuple[str, ...] = FAILURE_ACTIONS) -> list[datetime]:
+def _failure_times(
+    agency_id: uuid.UUID, email: str, since: datetime, *, ip: str | None = None, actions: tuple[str, ...] = FAILURE_ACTIONS
+) -> list[datetime]:
     return queries.security_event_times(agency_id, email, actions, since, ip=ip)
 
 
@@ -51,7 +53,7 @@ def sign_in_wait(agency_id: uuid.UUID, email: str, ip: str | None) -> int:
     beyond_free = len(mine) - config["LOGIN_SOURCE_FREE_FAILURES"]
     if beyond_free < 0:
         return 0
-    delay = min(config["LOGIN_BACKOFF_SECONDS"] * 2 ** beyond_free, window().total_seconds())
+    delay = min(config["LOGIN_BACKOFF_SECONDS"] * 2**beyond_free, window().total_seconds())
     ready_at = mine[-1] + timedelta(seconds=delay)
     return _seconds_until(ready_at, now) if ready_at > now else 0
 
@@ -60,8 +62,7 @@ def second_factor_failures(agency_id: uuid.UUID, email: str) -> list[datetime]:
     """Wrong codes for this account in the window since its last completed sign-in (from any browser or the API)."""
     start = utcnow() - window()
     last_ok = queries.last_sign_in_at(agency_id, email, start)
-    return _failure_times(agency_id, email, max(start, last_ok) if last_ok else start,
-                          actions=("auth.second_factor_failed",))
+    return _failure_times(agency_id, email, max(start, last_ok) if last_ok else start, actions=("auth.second_factor_failed",))
 
 
 def second_factor_wait(failures: list[datetime]) -> int:

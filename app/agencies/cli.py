@@ -1,4 +1,5 @@
 """`flask tenants`: the platform operator's commands for agencies (create, list, suspend, resume)."""
+
 from __future__ import annotations
 
 import click

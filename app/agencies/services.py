@@ -1,4 +1,5 @@
 """Agency provisioning: creating, suspending and resuming agencies (platform operator work, through the CLI)."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,11 @@ def create_agency(name: str, slug: str, admin_email: str, admin_name: str | None
     db.session.flush()
     with tenant_scope(TenantContext(agency_id=agency.id, role="platform")):
         admin, invitation = accounts.invite_user(
-            email=admin_email, name=admin_name or admin_email.split("@")[0], role="agency_admin",
-            invited_by=None, send_email=False,
+            email=admin_email,
+            name=admin_name or admin_email.split("@")[0],
+            role="agency_admin",
+            invited_by=None,
+            send_email=False,
         )
         seed_default_catalog()
         seed_default_sla()

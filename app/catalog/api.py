@@ -1,4 +1,5 @@
 """JSON endpoints for the service catalog: service lines, task types and each client's services."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -26,6 +27,7 @@ blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Serv
 
 
 # --- service lines ---------------------------------------------------------------------------
+
 
 @blp.route("/service-lines")
 class ServiceLines(MethodView):
@@ -78,6 +80,7 @@ def restore_service_line(service_line_id):
 
 
 # --- task types ------------------------------------------------------------------------------
+
 
 @blp.route("/task-types")
 class TaskTypes(MethodView):
@@ -132,6 +135,7 @@ def restore_task_type(task_type_id):
 
 
 # --- client services -------------------------------------------------------------------------
+
 
 @blp.route("/clients/<uuid:client_id>/services")
 class ClientServices(MethodView):

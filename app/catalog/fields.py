@@ -1,4 +1,5 @@
 """Custom fields of a task type: validate their definitions and build a marshmallow schema for values."""
+
 from __future__ import annotations
 
 import re
@@ -38,12 +39,14 @@ def clean_definitions(raw: list) -> list[dict]:
     seen = set()
     for index, d in enumerate(defs):
         if d["key"] in seen:
-            raise ValidationFailed(f"The custom field key '{d['key']}' is used twice.",
-                                   fields={"custom_fields": {index: {"key": [f"Duplicate key '{d['key']}'."]}}})
+            raise ValidationFailed(
+                f"The custom field key '{d['key']}' is used twice.", fields={"custom_fields": {index: {"key": [f"Duplicate key '{d['key']}'."]}}}
+            )
         seen.add(d["key"])
         if d["type"] == "choice" and not d["choices"]:
-            raise ValidationFailed(f"The choice field '{d['key']}' needs choices.",
-                                   fields={"custom_fields": {index: {"choices": ["Choices required."]}}})
+            raise ValidationFailed(
+                f"The choice field '{d['key']}' needs choices.", fields={"custom_fields": {index: {"choices": ["Choices required."]}}}
+            )
         if d["type"] != "choice":
             d["choices"] = []
     return defs

@@ -1,4 +1,5 @@
 """Service lines, task types (with checklist templates and custom-field definitions) and client services."""
+
 from __future__ import annotations
 
 import uuid

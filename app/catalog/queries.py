@@ -1,4 +1,5 @@
 """Catalog reads: service lines, task types, queues to choose from, and each client's services."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
@@ -60,8 +61,11 @@ def task_types_by_line(line_ids, *, status: str | None = "active", q: str | None
     stmt = _status(select(TaskType).where(TaskType.service_line_id.in_(list(line_ids))), TaskType, status)
     if q:
         stmt = stmt.where(func.lower(TaskType.name).like(f"%{q.strip().lower()}%"))
-    order = {"name": (TaskType.name,), "effort": (TaskType.expected_minutes.desc(), TaskType.name),
-             "newest": (TaskType.created_at.desc(), TaskType.name)}.get(sort, (TaskType.name,))
+    order = {
+        "name": (TaskType.name,),
+        "effort": (TaskType.expected_minutes.desc(), TaskType.name),
+        "newest": (TaskType.created_at.desc(), TaskType.name),
+    }.get(sort, (TaskType.name,))
     grouped = {line_id: [] for line_id in line_ids}
     for task_type in db.session.scalars(stmt.order_by(*order)):
         grouped.setdefault(task_type.service_line_id, []).append(task_type)
@@ -77,10 +81,14 @@ def queue_names() -> dict:
 
 
 def services_of(client: Client) -> list[ServiceLine]:
-    return list(db.session.scalars(
-        select(ServiceLine).join(ClientService, ClientService.service_line_id == ServiceLine.id)
-        .where(ClientService.client_id == client.id).order_by(ServiceLine.position, ServiceLine.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(ServiceLine)
+            .join(ClientService, ClientService.service_line_id == ServiceLine.id)
+            .where(ClientService.client_id == client.id)
+            .order_by(ServiceLine.position, ServiceLine.name)
+        )
+    )
 
 
 def client_counts() -> dict:

@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for the catalog (unknown fields are refused)."""
+
 from marshmallow import Schema, fields, validate
 
 from app.catalog.models import FIELD_TYPES, PRIORITIES
@@ -9,6 +10,7 @@ STATUSES = ("active", "archived", "all")
 
 
 # --- service lines ---------------------------------------------------------------------------
+
 
 class ServiceLineOut(Schema):
     id = fields.UUID()
@@ -44,6 +46,7 @@ class ServiceLineIn(ServiceLineUpdateIn):
 
 
 # --- task types ------------------------------------------------------------------------------
+
 
 class ChecklistItemTemplate(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -96,10 +99,10 @@ class TaskTypeUpdateIn(Schema):
     default_priority = fields.String(validate=validate.OneOf(PRIORITIES))
     expected_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
     # Lists of objects: the services validate each and name the item and field at fault.
-    checklist_template = fields.List(fields.Dict(), validate=validate.Length(max=100),
-                                     metadata={"description": "[{title, required}]"})
-    custom_fields = fields.List(fields.Dict(), validate=validate.Length(max=50),
-                                metadata={"description": "[{key, label, type, required, choices, help}]"})
+    checklist_template = fields.List(fields.Dict(), validate=validate.Length(max=100), metadata={"description": "[{title, required}]"})
+    custom_fields = fields.List(
+        fields.Dict(), validate=validate.Length(max=50), metadata={"description": "[{key, label, type, required, choices, help}]"}
+    )
 
 
 class TaskTypeIn(TaskTypeUpdateIn):
@@ -108,6 +111,7 @@ class TaskTypeIn(TaskTypeUpdateIn):
 
 
 # --- client services -------------------------------------------------------------------------
+
 
 class ClientServicesIn(Schema):
     service_line_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(max=100))

@@ -1,4 +1,5 @@
 """Catalog writes: service lines, task types, each client's services, and the default catalog of a new agency."""
+
 from __future__ import annotations
 
 import re
@@ -18,12 +19,21 @@ from tenants.models import Client
 
 CODE_RE = re.compile(r"^[A-Z]{2,8}$")
 LINE_FIELDS = ("name", "code", "description", "position")
-TYPE_FIELDS = ("service_line_id", "name", "description", "default_queue_id", "default_priority", "expected_minutes",
-               "checklist_template", "custom_fields")
+TYPE_FIELDS = (
+    "service_line_id",
+    "name",
+    "description",
+    "default_queue_id",
+    "default_priority",
+    "expected_minutes",
+    "checklist_template",
+    "custom_fields",
+)
 MAX_CHECKLIST_ITEMS = 100
 
 
 # --- service lines ---------------------------------------------------------------------------
+
 
 def _clean_line(values: dict) -> dict:
     cleaned = {}
@@ -35,8 +45,9 @@ def _clean_line(values: dict) -> dict:
     if "code" in values:
         code = (values["code"] or "").strip().upper()
         if not CODE_RE.match(code):
-            raise ValidationFailed("A service line code is 2 to 8 letters, such as BK; it prefixes task numbers.",
-                                   fields={"code": ["Use 2 to 8 letters A-Z."]})
+            raise ValidationFailed(
+                "A service line code is 2 to 8 letters, such as BK; it prefixes task numbers.", fields={"code": ["Use 2 to 8 letters A-Z."]}
+            )
         cleaned["code"] = code
     if "description" in values:
         cleaned["description"] = (values["description"] or "").strip() or None
@@ -110,6 +121,7 @@ def restore_service_line(line: ServiceLine) -> ServiceLine:
 
 # --- task types ------------------------------------------------------------------------------
 
+
 def clean_checklist(raw) -> list[dict]:
     """A checklist template: [{"title": str, "required": bool}], titles 1-200 characters."""
     if raw is None:
@@ -117,22 +129,28 @@ def clean_checklist(raw) -> list[dict]:
     if not isinstance(raw, list):
         raise ValidationFailed("The checklist template must be a list.", fields={"checklist_template": ["Must be a list."]})
     if len(raw) > MAX_CHECKLIST_ITEMS:
-        raise ValidationFailed(f"A checklist has at most {MAX_CHECKLIST_ITEMS} items.",
-                               fields={"checklist_template": [f"At most {MAX_CHECKLIST_ITEMS} items."]})
+        raise ValidationFailed(
+            f"A checklist has at most {MAX_CHECKLIST_ITEMS} items.", fields={"checklist_template": [f"At most {MAX_CHECKLIST_ITEMS} items."]}
+        )
     items = []
     for index, item in enumerate(raw):
         if not isinstance(item, dict) or set(item) - {"title", "required"}:
-            raise ValidationFailed("Each checklist item has a title and an optional required flag.",
-                                   fields={"checklist_template": {index: ["Use {title, required}."]}})
+            raise ValidationFailed(
+                "Each checklist item has a title and an optional required flag.", fields={"checklist_template": {index: ["Use {title, required}."]}}
+            )
         title = item.get("title")
         title = title.strip() if isinstance(title, str) else ""
         if not title or len(title) > 200:
-            raise ValidationFailed(f"Checklist item {index + 1} needs a title of up to 200 characters.",
-                                   fields={"checklist_template": {index: {"title": ["Required, up to 200 characters."]}}})
+            raise ValidationFailed(
+                f"Checklist item {index + 1} needs a title of up to 200 characters.",
+                fields={"checklist_template": {index: {"title": ["Required, up to 200 characters."]}}},
+            )
         required = item.get("required", False)
         if not isinstance(required, bool):
-            raise ValidationFailed(f"Checklist item {index + 1}: required is true or false.",
-                                   fields={"checklist_template": {index: {"required": ["Must be true or false."]}}})
+            raise ValidationFailed(
+                f"Checklist item {index + 1}: required is true or false.",
+                fields={"checklist_template": {index: {"required": ["Must be true or false."]}}},
+            )
         items.append({"title": title, "required": required})
     return items
 
@@ -167,8 +185,7 @@ def _default_priority(priority) -> str:
 
 def _expected_minutes(minutes) -> int | None:
     if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 100_000):
-        raise ValidationFailed("Expected effort is a number of minutes from 1 to 100000.",
-                               fields={"expected_minutes": ["From 1 to 100000 minutes."]})
+        raise ValidationFailed("Expected effort is a number of minutes from 1 to 100000.", fields={"expected_minutes": ["From 1 to 100000 minutes."]})
     return minutes
 
 
@@ -218,8 +235,7 @@ def create_task_type(values: dict) -> TaskType:
 def update_task_type(task_type: TaskType, values: dict) -> TaskType:
     cleaned = _clean_type(values)
     if "name" in cleaned or "service_line_id" in cleaned:
-        _ensure_unique_type(cleaned.get("service_line_id", task_type.service_line_id), cleaned.get("name", task_type.name),
-                            exclude_id=task_type.id)
+        _ensure_unique_type(cleaned.get("service_line_id", task_type.service_line_id), cleaned.get("name", task_type.name), exclude_id=task_type.id)
     audit.record_changes(task_type, cleaned, "task_type.updated")
     return task_type
 
@@ -244,6 +260,7 @@ def restore_task_type(task_type: TaskType) -> TaskType:
 
 
 # --- client services -------------------------------------------------------------------------
+
 
 def _current_services(client: Client) -> dict:
     return {row.service_line_id: row for row in db.session.scalars(select(ClientService).where(ClientService.client_id == client.id))}
@@ -287,6 +304,7 @@ def set_client_services(client: Client, service_line_ids: list) -> list[ServiceL
 
 # --- the default catalog ---------------------------------------------------------------------
 
+
 def seed_default_catalog() -> dict:
     """Give the current agency the default service lines, queues and task types; creates only what is missing."""
     created = {"service_lines": 0, "queues": 0, "task_types": 0}
@@ -303,11 +321,18 @@ def seed_default_catalog() -> dict:
         for type_spec in spec["task_types"]:
             if db.session.scalar(select(TaskType.id).where(TaskType.service_line_id == line.id, TaskType.name == type_spec["name"])):
                 continue
-            db.session.add(TaskType(
-                service_line_id=line.id, name=type_spec["name"], description=type_spec["description"],
-                default_queue_id=queue_id, default_priority=type_spec["priority"], expected_minutes=type_spec["minutes"],
-                checklist_template=clean_checklist(type_spec["checklist"]), custom_fields=clean_definitions(type_spec["fields"]),
-            ))
+            db.session.add(
+                TaskType(
+                    service_line_id=line.id,
+                    name=type_spec["name"],
+                    description=type_spec["description"],
+                    default_queue_id=queue_id,
+                    default_priority=type_spec["priority"],
+                    expected_minutes=type_spec["minutes"],
+                    checklist_template=clean_checklist(type_spec["checklist"]),
+                    custom_fields=clean_definitions(type_spec["fields"]),
+                )
+            )
             created["task_types"] += 1
     db.session.flush()
     if any(created.values()):

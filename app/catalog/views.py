@@ -1,4 +1,5 @@
 """Catalog pages for agency admins: service lines, task types (checklist and custom-field editors), client services."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -21,7 +22,6 @@ FIELD_TYPE_LABELS = {"text": "Text", "number": "Number", "money": "Money", "date
 BLANK_FIELD_ROWS = 3
 
 
-
 def _messages(value, prefix: str = "") -> list[str]:
     """Flatten nested service error messages ({index: {field: [..]}}) into readable lines."""
     if isinstance(value, dict):
@@ -37,6 +37,7 @@ def _messages(value, prefix: str = "") -> list[str]:
 
 # --- catalog overview ------------------------------------------------------------------------
 
+
 @bp.route("/catalog")
 @agency_admin_required
 def index():
@@ -49,23 +50,46 @@ def index():
     types = queries.task_types_by_line([line.id for line in lines], status=status, q=q, sort=sort)
     if q or status == "archived":
         # Show the lines that match, or that hold matching (or archived) task types.
-        lines = [line for line in lines if types.get(line.id) or (q and q.lower() in f"{line.name} {line.code}".lower())
-                 or (status == "archived" and line.archived_at is not None)]
-    return render_page("catalog/index.html", lines=lines, types=types, status=status, sort=sort, q=q or "", tabs=TABS, sorts=SORTS,
-                 queue_names=queries.queue_names(), client_counts=queries.client_counts(), next_cursor=page.next_cursor,
-                 paged=bool(args.get("cursor")), field_type_labels=FIELD_TYPE_LABELS)
+        lines = [
+            line
+            for line in lines
+            if types.get(line.id)
+            or (q and q.lower() in f"{line.name} {line.code}".lower())
+            or (status == "archived" and line.archived_at is not None)
+        ]
+    return render_page(
+        "catalog/index.html",
+        lines=lines,
+        types=types,
+        status=status,
+        sort=sort,
+        q=q or "",
+        tabs=TABS,
+        sorts=SORTS,
+        queue_names=queries.queue_names(),
+        client_counts=queries.client_counts(),
+        next_cursor=page.next_cursor,
+        paged=bool(args.get("cursor")),
+        field_type_labels=FIELD_TYPE_LABELS,
+    )
 
 
 # --- service lines ---------------------------------------------------------------------------
 
+
 class ServiceLineForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("A service line needs a name."), Length(max=100)],
-                       description="Such as Bookkeeping or Payroll.")
-    code = StringField("Code", validators=[DataRequired("A service line needs a code."), Length(min=2, max=8)],
-                       description="2 to 8 letters, such as BK. Task numbers start with it (BK-1042).")
+    name = StringField(
+        "Name", validators=[DataRequired("A service line needs a name."), Length(max=100)], description="Such as Bookkeeping or Payroll."
+    )
+    code = StringField(
+        "Code",
+        validators=[DataRequired("A service line needs a code."), Length(min=2, max=8)],
+        description="2 to 8 letters, such as BK. Task numbers start with it (BK-1042).",
+    )
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-    position = IntegerField("Position", validators=[Optional(), NumberRange(min=0, max=10_000)],
-                            description="Lines are listed by position, lowest first.")
+    position = IntegerField(
+        "Position", validators=[Optional(), NumberRange(min=0, max=10_000)], description="Lines are listed by position, lowest first."
+    )
 
 
 def _line_values(form: ServiceLineForm) -> dict:
@@ -124,6 +148,7 @@ def restore_service_line(service_line_id):
 
 # --- task types ------------------------------------------------------------------------------
 
+
 class TaskTypeForm(FlaskForm):
     service_line_id = SelectField("Service line", validators=[DataRequired("Choose a service line.")])
     name = StringField("Name", validators=[DataRequired("A task type needs a name."), Length(max=120)])
@@ -131,9 +156,11 @@ class TaskTypeForm(FlaskForm):
     default_queue_id = SelectField("Default queue", description="New tasks of this type land in this queue.")
     default_priority = SelectField("Default priority", choices=[(p, p.capitalize()) for p in PRIORITIES], default="normal")
     expected_minutes = IntegerField("Expected effort (minutes)", validators=[Optional(), NumberRange(min=1, max=100_000)])
-    checklist = TextAreaField("Checklist template", render_kw={"rows": 8},
-                              description="One item per line. Start a line with ! to make the item required: "
-                                          "a task cannot be completed while a required item is open.")
+    checklist = TextAreaField(
+        "Checklist template",
+        render_kw={"rows": 8},
+        description="One item per line. Start a line with ! to make the item required: a task cannot be completed while a required item is open.",
+    )
 
 
 def _task_type_form(task_type=None) -> TaskTypeForm:
@@ -169,10 +196,21 @@ def parse_checklist(text: str) -> list[dict]:
 
 
 def field_rows_from(definitions) -> list[dict]:
-    rows = [{"key": d["key"], "label": d["label"], "type": d["type"], "required": bool(d.get("required")),
-             "choices": ", ".join(d.get("choices") or []), "help": d.get("help") or "", "errors": []} for d in definitions or []]
-    return rows + [{"key": "", "label": "", "type": "text", "required": False, "choices": "", "help": "", "errors": []}
-                   for _ in range(BLANK_FIELD_ROWS)]
+    rows = [
+        {
+            "key": d["key"],
+            "label": d["label"],
+            "type": d["type"],
+            "required": bool(d.get("required")),
+            "choices": ", ".join(d.get("choices") or []),
+            "help": d.get("help") or "",
+            "errors": [],
+        }
+        for d in definitions or []
+    ]
+    return rows + [
+        {"key": "", "label": "", "type": "text", "required": False, "choices": "", "help": "", "errors": []} for _ in range(BLANK_FIELD_ROWS)
+    ]
 
 
 def parse_field_rows(form) -> tuple[list[dict], list[dict]]:
@@ -209,10 +247,14 @@ def _field_row_errors(rows: list[dict], error: AppError) -> None:
 
 def _type_values(form: TaskTypeForm, definitions: list[dict]) -> dict:
     return {
-        "service_line_id": form.service_line_id.data or None, "name": form.name.data or "",
-        "description": form.description.data or "", "default_queue_id": form.default_queue_id.data or None,
-        "default_priority": form.default_priority.data, "expected_minutes": form.expected_minutes.data,
-        "checklist_template": parse_checklist(form.checklist.data), "custom_fields": definitions,
+        "service_line_id": form.service_line_id.data or None,
+        "name": form.name.data or "",
+        "description": form.description.data or "",
+        "default_queue_id": form.default_queue_id.data or None,
+        "default_priority": form.default_priority.data,
+        "expected_minutes": form.expected_minutes.data,
+        "checklist_template": parse_checklist(form.checklist.data),
+        "custom_fields": definitions,
     }
 
 
@@ -274,6 +316,7 @@ def restore_task_type(task_type_id):
 
 
 # --- client services -------------------------------------------------------------------------
+
 
 @bp.route("/clients/<uuid:client_id>/services", methods=["GET", "POST"])
 @agency_admin_required

@@ -1,4 +1,5 @@
 """JSON endpoints for clients and the staff who serve them."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,4 +1,5 @@
 """Which staff members serve which client."""
+
 from __future__ import annotations
 
 import uuid

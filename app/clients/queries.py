@@ -1,4 +1,5 @@
 """Client reads, narrowed to what the caller may see (staff: the clients they serve)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Exists, Select, exists, func, or_, select
@@ -34,8 +35,7 @@ def clients_served(user_id) -> list:
 def clients_served_by(user_ids) -> dict:
     """{staff member id: the ids of the clients they serve} for many staff members, in one statement."""
     served: dict = {}
-    for user_id, client_id in db.session.execute(select(ClientStaff.user_id, ClientStaff.client_id)
-                                                 .where(ClientStaff.user_id.in_(list(user_ids)))):
+    for user_id, client_id in db.session.execute(select(ClientStaff.user_id, ClientStaff.client_id).where(ClientStaff.user_id.in_(list(user_ids)))):
         served.setdefault(user_id, set()).add(client_id)
     return served
 
@@ -69,10 +69,11 @@ def list_clients(actor: User, *, q: str | None = None, status: str | None = "act
 
 
 def staff_of(client: Client) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(ClientStaff, ClientStaff.user_id == User.id)
-        .where(ClientStaff.client_id == client.id).order_by(User.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(User).join(ClientStaff, ClientStaff.user_id == User.id).where(ClientStaff.client_id == client.id).order_by(User.name)
+        )
+    )
 
 
 def client_user_counts() -> dict:

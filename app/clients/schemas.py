@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for clients (unknown fields are refused)."""
+
 from marshmallow import Schema, fields, validate
 
 from app.core.pagination import PageArgs

@@ -1,4 +1,5 @@
 """Client writes: create, edit, archive, restore, and assigning staff to clients."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

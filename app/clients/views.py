@@ -1,4 +1,5 @@
 """Client company pages for agency users: list, detail, create, edit, archive and staff assignment."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -28,10 +29,10 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class ClientForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("A client needs a name."), Length(max=200)],
-                       description="How your team refers to the company.")
-    legal_name = StringField("Legal name", validators=[Optional(), Length(max=200)],
-                             description="As registered, for invoices and filings.")
+    name = StringField(
+        "Name", validators=[DataRequired("A client needs a name."), Length(max=200)], description="How your team refers to the company."
+    )
+    legal_name = StringField("Legal name", validators=[Optional(), Length(max=200)], description="As registered, for invoices and filings.")
     contact_email = EmailField("Contact email", validators=[Optional(), Length(max=254)])  # the service validates it
     timezone = SelectField("Time zone", default="UTC", description="Used for the client's deadlines and reports.")
     submit = SubmitField("Save client")
@@ -43,7 +44,6 @@ def _client_form(client=None) -> ClientForm:
     if client is not None and client.timezone not in {value for value, _ in form.timezone.choices}:
         form.timezone.choices = [(client.timezone, client.timezone)] + form.timezone.choices
     return form
-
 
 
 @bp.before_request
@@ -61,9 +61,17 @@ def index():
     status = args.get("status") if args.get("status") in TABS else "active"
     q = (args.get("q") or "").strip()[:100] or None
     result = queries.list_clients(current_user, q=q, status=status, cursor=args.get("cursor") or None)
-    return render_page("clients/index.html", clients=result.items, next_cursor=result.next_cursor, status=status, q=q or "",
-                 user_counts=queries.client_user_counts(), staff_counts=queries.staff_counts(), tabs=TABS,
-                 paged=bool(args.get("cursor")))
+    return render_page(
+        "clients/index.html",
+        clients=result.items,
+        next_cursor=result.next_cursor,
+        status=status,
+        q=q or "",
+        user_counts=queries.client_user_counts(),
+        staff_counts=queries.staff_counts(),
+        tabs=TABS,
+        paged=bool(args.get("cursor")),
+    )
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
@@ -133,8 +141,7 @@ def staff(client_id):
         try:
             assigned = services.set_client_staff(client, chosen)
         except AppError as error:
-            return render_page("clients/staff.html", error.status, client=client, candidates=candidates,
-                         selected=set(chosen), error=error.message)
+            return render_page("clients/staff.html", error.status, client=client, candidates=candidates, selected=set(chosen), error=error.message)
         names = ", ".join(user.name for user in assigned) or "nobody"
         flash(f"Staff serving “{client.name}”: {names}.", "success")
         return redirect(url_for("clients.detail", client_id=client.id))

@@ -1,4 +1,5 @@
 """The API's blueprint class: flask-smorest's, with multipart uploads in one body and required bodies enforced."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -33,8 +34,7 @@ class Blueprint(SmorestBlueprint):
     """
 
     ARGUMENTS_PARSER = ApiParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-                                             "multipart": "multipart/form-data"}
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "multipart": "multipart/form-data"}
 
     def arguments(self, schema, *, location="json", required=True, **kwargs):
         decorate = super().arguments(schema, location=location, required=required, **kwargs)
@@ -55,8 +55,7 @@ class Blueprint(SmorestBlueprint):
         return decorator
 
 
-_BODY_HINT = {"json": "Send a JSON object (Content-Type: application/json).",
-              "multipart": "Send multipart/form-data."}
+_BODY_HINT = {"json": "Send a JSON object (Content-Type: application/json).", "multipart": "Send multipart/form-data."}
 
 
 def _has_body(location: str) -> bool:

@@ -4,6 +4,7 @@ flask-smorest describes each operation from its schemas; `contract` then adds wh
 stable operationId, the bearer requirement (or `security: []`), the one error shape for each status that can
 happen, the Idempotency-Key header on creating POSTs, and `required` on output schemas (their fields are always sent).
 """
+
 from __future__ import annotations
 
 import re
@@ -31,16 +32,34 @@ ERRORS = {
     "429": "Too many requests; wait and retry.",
 }
 IDEMPOTENCY_KEY = {
-    "name": "Idempotency-Key", "in": "header", "required": False,
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
     "description": "Any unique string (a UUID): a retry with the same key and request replays the first response "
-                   "(header Idempotent-Replayed: true) for 24 hours; the same key with another request gets 422.",
+    "(header Idempotent-Replayed: true) for 24 hours; the same key with another request gets 422.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
 }
 # A POST to one of these final path segments acts on the record before it; the operationId says what it does.
-ACTIONS = {"archive": "archive", "restore": "restore", "deactivate": "deactivate", "reactivate": "reactivate",
-           "assign": "assign", "cancel": "cancel", "accept": "accept", "reject": "reject", "withdraw": "withdraw",
-           "pause": "pause", "resume": "resume", "read": "markRead", "read-all": "markAllRead", "start": "start",
-           "stop": "stop", "decision": "decide", "claim-next": "claimNext", "bulk": "bulkUpdate"}
+ACTIONS = {
+    "archive": "archive",
+    "restore": "restore",
+    "deactivate": "deactivate",
+    "reactivate": "reactivate",
+    "assign": "assign",
+    "cancel": "cancel",
+    "accept": "accept",
+    "reject": "reject",
+    "withdraw": "withdraw",
+    "pause": "pause",
+    "resume": "resume",
+    "read": "markRead",
+    "read-all": "markAllRead",
+    "start": "start",
+    "stop": "stop",
+    "decision": "decide",
+    "claim-next": "claimNext",
+    "bulk": "bulkUpdate",
+}
 
 
 def _camel(segment: str) -> str:
@@ -199,16 +218,21 @@ def docs():
                 continue
             content = (op.get("requestBody") or {}).get("content", {})
             body = next(iter(content.values()), {}).get("schema")
-            operations.append({
-                "path": path, "method": method.upper(), "summary": op.get("summary", ""),
-                "description": op.get("description", ""), "tags": op.get("tags", []),
-                "operation_id": op.get("operationId", ""),
-                "parameters": op.get("parameters", []) + item.get("parameters", []),
-                "body": body, "body_type": next(iter(content), None),
-                "responses": op.get("responses", {}),
-            })
-    return render_template("apidocs.html", spec=spec, operations=operations,
-                           schemas=spec.get("components", {}).get("schemas", {}))
+            operations.append(
+                {
+                    "path": path,
+                    "method": method.upper(),
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "tags": op.get("tags", []),
+                    "operation_id": op.get("operationId", ""),
+                    "parameters": op.get("parameters", []) + item.get("parameters", []),
+                    "body": body,
+                    "body_type": next(iter(content), None),
+                    "responses": op.get("responses", {}),
+                }
+            )
+    return render_template("apidocs.html", spec=spec, operations=operations, schemas=spec.get("components", {}).get("schemas", {}))
 
 
 def init_app(app) -> None:

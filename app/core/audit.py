@@ -1,4 +1,5 @@
 """The append-only audit log: who did what to which record, from where."""
+
 from __future__ import annotations
 
 import uuid
@@ -59,8 +60,9 @@ def current_actor() -> tuple[uuid.UUID | None, str | None]:
     return None, None
 
 
-def record(action: str, target=None, *, target_type: str | None = None, target_id=None,
-           actor_id=None, actor_email=None, client_id=None, **details) -> AuditEvent:
+def record(
+    action: str, target=None, *, target_type: str | None = None, target_id=None, actor_id=None, actor_email=None, client_id=None, **details
+) -> AuditEvent:
     """Add an audit event to the current unit of work (it commits or rolls back with it)."""
     if target is not None:
         target_type = target_type or type(target).__tablename__
@@ -96,6 +98,7 @@ def record_changes(target, values: dict, action: str, *, listed_as: str = "field
 
 
 # --- reads ---------------------------------------------------------------------------------------
+
 
 def audit_events(*, action=None, actor=None, target_id=None, since=None, until=None, page: int = 1, per_page: int = 50):
     """Newest first, filtered; offset pages are fine for a browsing screen over an indexed range."""

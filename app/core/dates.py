@@ -3,6 +3,7 @@
 Anything outside it is refused with a field message (422 on the API): a deadline in year 9999 is a typo,
 and far-off dates only overflow date arithmetic (a day after 9999-12-31) or stall deadline computations.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

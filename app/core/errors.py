@@ -1,4 +1,5 @@
 """Application errors and the handlers that turn every failure into a clear 4xx (or a bare 500)."""
+
 from __future__ import annotations
 
 import logging
@@ -54,8 +55,11 @@ class Conflict(AppError):
 class ErrorBody(Schema):
     code = fields.String(required=True, metadata={"description": "Stable, machine-readable: not_found, validation_failed, conflict..."})
     message = fields.String(required=True, metadata={"description": "A sentence for people."})
-    fields = fields.Dict(keys=fields.String(), required=True, metadata={
-        "description": "Messages by field name: a list of strings, or an object for nested fields; empty when none."})
+    fields = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "Messages by field name: a list of strings, or an object for nested fields; empty when none."},
+    )
 
 
 class ErrorResponse(Schema):
@@ -65,9 +69,18 @@ class ErrorResponse(Schema):
 
 
 HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "validation_failed", 428: "precondition_required", 429: "rate_limited", 503: "unavailable",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    428: "precondition_required",
+    429: "rate_limited",
+    503: "unavailable",
 }
 # Errors that mean the database cannot be reached (refused, dropped, pool exhausted), not that the request is wrong.
 DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)

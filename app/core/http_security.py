@@ -1,4 +1,5 @@
 """Security headers on every response, hashed inline stylesheets for the CSP, and trusted proxies."""
+
 from __future__ import annotations
 
 import base64
@@ -26,18 +27,20 @@ def content_security_policy() -> str:
     # No inline script at all; styles from this origin plus the <style> elements made by inline_style.
     # Bootstrap's data: SVG icons need img-src data:.
     styles = " ".join(sorted(g.get("csp_style_hashes", ())))
-    return "; ".join((
-        "default-src 'self'",
-        "script-src 'self'",
-        f"style-src 'self' {styles}".strip(),
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            f"style-src 'self' {styles}".strip(),
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
 
 
 def add_security_headers(response):

@@ -1,4 +1,5 @@
 """Idempotency-Key on creating API POSTs: a retried request replays the first response."""
+
 from __future__ import annotations
 
 import hashlib
@@ -58,16 +59,18 @@ def replay_or_remember():
         return None
     key = request.headers[HEADER]
     if not re.fullmatch(KEY_PATTERN, key):
-        return error_response(400, "bad_idempotency_key",
-                              "Idempotency-Key must be 1 to 255 printable ASCII characters, without spaces at either end.")
-    row = db.session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key,
-        IdempotencyKey.created_at > utcnow() - KEEP_FOR))
+        return error_response(
+            400, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 printable ASCII characters, without spaces at either end."
+        )
+    row = db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key, IdempotencyKey.created_at > utcnow() - KEEP_FOR
+        )
+    )
     request_hash = _request_hash()
     if row is not None:
         if row.request_hash != request_hash:
-            return error_response(422, "idempotency_key_reused",
-                                  "This Idempotency-Key was already used with a different request.")
+            return error_response(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request.")
         response = Response(row.response_body, status=row.status_code, mimetype="application/json")
         response.headers["Idempotent-Replayed"] = "true"
         return response
@@ -96,9 +99,16 @@ def store_first_response(response):
     pending = g.pop("idempotency", None)
     if pending and 200 <= response.status_code < 300 and response.is_json:
         key, request_hash = pending
-        db.session.add(IdempotencyKey(
-            user_id=current_user.id, client_id=current_user.client_id, key=key, request_hash=request_hash,
-            status_code=response.status_code, response_body=response.get_data(as_text=True)))
+        db.session.add(
+            IdempotencyKey(
+                user_id=current_user.id,
+                client_id=current_user.client_id,
+                key=key,
+                request_hash=request_hash,
+                status_code=response.status_code,
+                response_body=response.get_data(as_text=True),
+            )
+        )
     return response
 
 

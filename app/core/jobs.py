@@ -1,4 +1,5 @@
 """Enqueueing jobs by dotted path: written to the outbox with the unit of work, handed to a queue after its commit."""
+
 from __future__ import annotations
 
 import importlib
@@ -99,8 +100,18 @@ def _before_commit(session: Session) -> None:
     for _, job in pending:
         if job.outbox_id is None and job.agency_id == str(agency_id):
             job.outbox_id = new_id()
-            rows.append({"agency_id": agency_id, "id": job.outbox_id, "path": job.path, "kwargs": job.kwargs,
-                         "queue": job.queue, "retry": job.retry, "job_id": job.job_id, "created_at": utcnow()})
+            rows.append(
+                {
+                    "agency_id": agency_id,
+                    "id": job.outbox_id,
+                    "path": job.path,
+                    "kwargs": job.kwargs,
+                    "queue": job.queue,
+                    "retry": job.retry,
+                    "job_id": job.job_id,
+                    "created_at": utcnow(),
+                }
+            )
     if rows:
         session.execute(insert(OutboxJob.__table__), rows)
 
@@ -156,8 +167,7 @@ class RQDispatcher:
     def __init__(self, app):
         from redis import Redis
 
-        self.connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=self.SOCKET_TIMEOUT,
-                                         socket_timeout=self.SOCKET_TIMEOUT)
+        self.connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=self.SOCKET_TIMEOUT, socket_timeout=self.SOCKET_TIMEOUT)
 
     def hand_over(self, pending: list[PendingJob]) -> list[PendingJob]:
         """Enqueue each job; the ones Redis accepted. A refusal is logged, never raised: the outbox keeps the job."""

@@ -5,6 +5,7 @@ Instants are stored in UTC. Whoever reads them (the signed-in user on a page, th
 locale. Which zone and locale a person has is decided by one resolver that the accounts package registers
 (`init_app(app, resolve_viewer)`); this module knows nothing of users or agencies.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -57,6 +58,7 @@ DEFAULT_VIEWER = Viewer()
 
 # --- validation --------------------------------------------------------------------------------------------------
 
+
 @cache
 def zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
@@ -99,8 +101,7 @@ def init_app(app, resolve_viewer: Callable[[], Viewer | None]) -> None:
     """Install Flask-Babel with selectors that ask `resolve_viewer` (the current user, else the tenant's agency)."""
     global _resolver
     _resolver = resolve_viewer
-    flask_babel.Babel(app, locale_selector=lambda: current_viewer().locale,
-                      timezone_selector=lambda: current_viewer().zone, configure_jinja=False)
+    flask_babel.Babel(app, locale_selector=lambda: current_viewer().locale, timezone_selector=lambda: current_viewer().zone, configure_jinja=False)
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
     app.add_template_global(viewer_zone_name)
@@ -157,6 +158,7 @@ def _locale() -> Locale:
 
 # --- instants and days --------------------------------------------------------------------------------------------
 
+
 def _instant(value) -> datetime | None:
     """An aware datetime from a datetime or an ISO string (instants kept in JSON are strings); naive ones are UTC."""
     if isinstance(value, str):
@@ -188,9 +190,12 @@ def format_datetime(value, *, tz: ZoneInfo | str | None = None, with_zone: bool 
         return str(value)
     locale = _locale()
     wall = local(instant, tz)
-    text = (locale.datetime_formats["medium"].replace("'", "")
-            .replace("{0}", babel_dates.format_time(wall.time(), "short", locale=locale))
-            .replace("{1}", babel_dates.format_date(wall.date(), "medium", locale=locale)))
+    text = (
+        locale.datetime_formats["medium"]
+        .replace("'", "")
+        .replace("{0}", babel_dates.format_time(wall.time(), "short", locale=locale))
+        .replace("{1}", babel_dates.format_date(wall.date(), "medium", locale=locale))
+    )
     return f"{text} {wall.tzname()}" if with_zone else text
 
 
@@ -270,6 +275,7 @@ def iso_local(value, tz: ZoneInfo | str | None = None) -> str:
 
 
 # --- inputs -------------------------------------------------------------------------------------------------------
+
 
 def input_value(value, tz: ZoneInfo | str | None = None) -> str:
     """A `datetime-local` field's value for an instant, on the viewer's wall clock (or `tz`'s)."""

@@ -1,4 +1,5 @@
 """Outgoing email: SMTP when MAIL_URL is set, otherwise .eml files under instance/mail/."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,9 @@ def html_document(subject: str, body: str) -> str:
     return render_template("email/document.html", subject=subject, body=Markup(body))
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None, sender: str | None = None,
-                  headers: dict[str, str] | None = None) -> EmailMessage:
+def build_message(
+    to: str, subject: str, text: str, html: str | None = None, sender: str | None = None, headers: dict[str, str] | None = None
+) -> EmailMessage:
     """One RFC 5322 message: Date, a Message-ID in the sender's domain and Auto-Submitted (RFC 3834) on every email.
 
     `html` is the body's fragment; it is sent as a whole document. `headers` adds headers of the caller's
@@ -86,8 +88,7 @@ def _send_smtp(url: str, message: EmailMessage, before_data=None) -> None:
         smtp.send_message(message)
 
 
-def send(to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None, *,
-         before_data=None) -> EmailMessage:
+def send(to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None, *, before_data=None) -> EmailMessage:
     """Deliver one message now (called from jobs, never from a request).
 
     `before_data()` runs once the server has taken sender and recipients, just before the message is handed over.

@@ -1,4 +1,5 @@
 """Base classes that key every tenant-owned table: primary key (agency_id, id), agency-carrying foreign keys."""
+
 from __future__ import annotations
 
 import uuid
@@ -15,9 +16,7 @@ class TenantModel(db.Model):
 
     __abstract__ = True
 
-    agency_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True, sort_order=-100
-    )
+    agency_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True, sort_order=-100)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id, sort_order=-99)
 
 
@@ -30,6 +29,4 @@ class ClientScoped:
 def tenant_fk(columns: str | list[str], table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
     """A foreign key to another tenant table that always includes agency_id."""
     cols = [columns] if isinstance(columns, str) else list(columns)
-    return ForeignKeyConstraint(
-        ["agency_id", *cols], [f"{table}.agency_id", f"{table}.id"], ondelete=ondelete
-    )
+    return ForeignKeyConstraint(["agency_id", *cols], [f"{table}.agency_id", f"{table}.id"], ondelete=ondelete)

@@ -1,4 +1,5 @@
 """The job outbox: jobs written in the same transaction as their unit of work, kept until a queue has them."""
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 
 Dates, times and numbers are formatted by `app.core.localtime` (the `dt`, `day`, `number`... filters).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,11 +68,12 @@ DARK_TEXT = "#212529"
 
 def relative_luminance(colour: str) -> float:
     """WCAG 2 relative luminance of a `#rrggbb` colour (0 black .. 1 white)."""
+
     def channel(hex_pair: str) -> float:
         c = int(hex_pair, 16) / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, gr, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    r, gr, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * gr + 0.0722 * b
 
 
@@ -90,7 +92,7 @@ def accent_palette(colour: str | None) -> dict | None:
         return None
     # White text unless dark text reads better on this colour (a light accent).
     text = "#ffffff" if contrast_ratio(colour, "#ffffff") >= contrast_ratio(colour, DARK_TEXT) else DARK_TEXT
-    hover = "#" + "".join(f"{int(int(colour[i:i + 2], 16) * 0.85):02x}" for i in (1, 3, 5))
+    hover = "#" + "".join(f"{int(int(colour[i : i + 2], 16) * 0.85):02x}" for i in (1, 3, 5))
     return {"accent": colour, "text": text, "hover": hover, "dark_text": text != "#ffffff"}
 
 
@@ -102,8 +104,7 @@ def brand_of(agency) -> dict | None:
     if agency.logo_key:
         version = hashlib.sha256(agency.logo_key.encode()).hexdigest()[:12]  # a new upload is a new URL
         logo_url = url_for("accounts.brand_logo", slug=agency.slug, v=version)
-    return {"name": agency.display_name or agency.name, "palette": accent_palette(agency.accent_colour),
-            "logo_url": logo_url}
+    return {"name": agency.display_name or agency.name, "palette": accent_palette(agency.accent_colour), "logo_url": logo_url}
 
 
 def navbar_context():

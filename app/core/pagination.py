@@ -1,4 +1,5 @@
 """Keyset pagination: ?limit=&cursor= over a (sort column, id) order."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """SQLite settings for the embedded default: enforced foreign keys, WAL, and write-ready transactions."""
+
 from sqlalchemy import event
 
 

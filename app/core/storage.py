@@ -1,4 +1,5 @@
 """Pluggable file storage: a small interface, a local-disk default outside the web root, and unit-of-work cleanup."""
+
 from __future__ import annotations
 
 import base64
@@ -75,8 +76,10 @@ class LocalStorage:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise TooLarge(f"The file is larger than the {max_bytes // (1024 * 1024) or 1} MB limit.",
-                                       fields={"file": [f"At most {max_bytes} bytes."]})
+                        raise TooLarge(
+                            f"The file is larger than the {max_bytes // (1024 * 1024) or 1} MB limit.",
+                            fields={"file": [f"At most {max_bytes} bytes."]},
+                        )
                     digest.update(chunk)
                     out.write(chunk)
         except BaseException:
@@ -143,8 +146,9 @@ def _after_rollback(session, previous_transaction):
 
 def download_response(key: str, *, filename: str, content_type: str, size_bytes: int, sha256: str | None = None):
     """A stored file as a download: never rendered inline, never sniffed, never kept by shared caches."""
-    response = send_file(get_storage().open(key), mimetype=content_type, as_attachment=True, download_name=filename,
-                         conditional=False, etag=False, max_age=0)
+    response = send_file(
+        get_storage().open(key), mimetype=content_type, as_attachment=True, download_name=filename, conditional=False, etag=False, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -1,4 +1,5 @@
 """Column types shared by every model, and the application's clock."""
+
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """One unit of work per request: the edge commits once on success and rolls back otherwise."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Core routes with no business words: the health check."""
+
 from __future__ import annotations
 
 import logging

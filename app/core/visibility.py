@@ -1,4 +1,5 @@
 """The client-visible filter: what of a flagged model (its `client_visible` column) a viewer outside the agency may see."""
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select

@@ -1,4 +1,5 @@
 """Reads for the home pages: the SLA strip, the admin's agency figures (each one statement whatever the data size), recent events."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,8 +18,12 @@ from tenants.models import Client
 
 # Every SLA state needs a clock or a recorded breach: saying so skips the open tasks without an SLA.
 HAS_CLOCK = or_(Task.resolution_due_at.is_not(None), Task.first_response_due_at.is_not(None))
-HAS_SLA = or_(Task.resolution_due_at.is_not(None), Task.first_response_due_at.is_not(None),
-              Task.resolution_breached_at.is_not(None), Task.first_response_breached_at.is_not(None))
+HAS_SLA = or_(
+    Task.resolution_due_at.is_not(None),
+    Task.first_response_due_at.is_not(None),
+    Task.resolution_breached_at.is_not(None),
+    Task.first_response_breached_at.is_not(None),
+)
 
 
 def sla_strip(actor, now: datetime | None = None) -> dict:
@@ -30,9 +35,14 @@ def sla_strip(actor, now: datetime | None = None) -> dict:
     """
     now = now or utcnow()
     breached = state_clause("breached", now)
-    state = case((breached, "breached"), (not_(HAS_CLOCK), None), (Task.status == "waiting_on_client", "paused"),
-                 (Task.status.in_(("done", "cancelled")), None), (state_clause("at_risk", now), "at_risk"),
-                 else_="on_track").label("state")
+    state = case(
+        (breached, "breached"),
+        (not_(HAS_CLOCK), None),
+        (Task.status == "waiting_on_client", "paused"),
+        (Task.status.in_(("done", "cancelled")), None),
+        (state_clause("at_risk", now), "at_risk"),
+        else_="on_track",
+    ).label("state")
     if actor.is_agency_admin:
         # An admin reaches every task, so their own work is the assigned-to-them part of the same rows.
         stmt = list_statement(actor, TaskFilters(), view="tasks")
@@ -50,6 +60,7 @@ def sla_strip(actor, now: datetime | None = None) -> dict:
 
 def agency_figures() -> dict:
     """The admin's counts of clients and people, as scalar subqueries of one statement."""
+
     def count(model, *where):
         return select(func.count()).select_from(model).where(*where).scalar_subquery()
 

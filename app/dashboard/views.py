@@ -1,4 +1,5 @@
 """Pages: the role-specific home page and the agency admin's audit-log browser."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,8 +25,9 @@ def home():
         from app.clients import queries as client_queries
 
         page = client_queries.list_clients(current_user, status="active", limit=100)
-        return render_template("dashboard/home_staff.html", clients=page.items, more=page.next_cursor is not None,
-                               sla=queries.sla_strip(current_user))
+        return render_template(
+            "dashboard/home_staff.html", clients=page.items, more=page.next_cursor is not None, sla=queries.sla_strip(current_user)
+        )
     return redirect(url_for("portal.home"))
 
 
@@ -50,6 +52,12 @@ def audit_log():
     bad_dates = [name for name in ("since", "until") if args.get(name) and parse_day(args.get(name)) is None]
     filtered = any(filters.values())
     return render_template(
-        "dashboard/audit.html", events=events, page=page, has_more=has_more, actions=audit.audit_actions(),
-        args=args, filtered=filtered, bad_dates=bad_dates,
+        "dashboard/audit.html",
+        events=events,
+        page=page,
+        has_more=has_more,
+        actions=audit.audit_actions(),
+        args=args,
+        filtered=filtered,
+        bad_dates=bad_dates,
     ), (422 if bad_dates else 200)

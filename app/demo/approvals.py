@@ -1,4 +1,5 @@
 """Demo client approvals: one pending with the client's admin, one approved and one rejected with a comment."""
+
 from __future__ import annotations
 
 import io
@@ -15,12 +16,21 @@ from tenants.models import Client
 
 # (title, message, file name, how it ends, the client's comment)
 APPROVALS = [
-    ("Payroll register for this month", "Please check hours, bonuses and leavers before we submit the run.", "payroll-register.csv",
-     "pending", None),
-    ("Candidate shortlist", "Three candidates for the role; approve and we will book the interviews.", "shortlist.csv", "approve",
-     "All three look good, go ahead."),
-    ("VAT return draft", "The draft return for the quarter, ready to file once you approve it.", "vat-return-draft.csv", "reject",
-     "Sales for the last week are missing: two invoices went out on the 30th."),
+    ("Payroll register for this month", "Please check hours, bonuses and leavers before we submit the run.", "payroll-register.csv", "pending", None),
+    (
+        "Candidate shortlist",
+        "Three candidates for the role; approve and we will book the interviews.",
+        "shortlist.csv",
+        "approve",
+        "All three look good, go ahead.",
+    ),
+    (
+        "VAT return draft",
+        "The draft return for the quarter, ready to file once you approve it.",
+        "vat-return-draft.csv",
+        "reject",
+        "Sales for the last week are missing: two invoices went out on the 30th.",
+    ),
 ]
 
 
@@ -32,8 +42,11 @@ def seed_approvals(admin: User) -> int:
     if client is None:
         return 0
     people = list(db.session.scalars(select(User).where(User.client_id == client.id, User.deactivated_at.is_(None)).order_by(User.role)))
-    open_tasks = list(db.session.scalars(select(Task).where(Task.client_id == client.id, Task.status.in_(("in_progress", "in_review")))
-                                         .order_by(Task.number).limit(len(APPROVALS))))
+    open_tasks = list(
+        db.session.scalars(
+            select(Task).where(Task.client_id == client.id, Task.status.in_(("in_progress", "in_review"))).order_by(Task.number).limit(len(APPROVALS))
+        )
+    )
     if not people or not open_tasks:
         return 0
     boss = people[0]  # client_admin sorts before client_member
@@ -44,8 +57,9 @@ def seed_approvals(admin: User) -> int:
         with as_of(asked_at):
             body = f"reference,amount\n{task.reference},{1200 + task.number}.00\n".encode()
             review = attachments.upload(task, asker, io.BytesIO(body), filename, "text/csv", client_visible=True)
-            approval = approvals.request_approval(task, asker, title=title, message=message, approver_ids=[p.id for p in people],
-                                                  attachment_ids=[review.id])
+            approval = approvals.request_approval(
+                task, asker, title=title, message=message, approver_ids=[p.id for p in people], attachment_ids=[review.id]
+            )
         if outcome != "pending":
             with as_of(asked_at + (now - asked_at) / 2):
                 approvals.decide(task, approval, boss, outcome, comment)

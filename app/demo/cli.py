@@ -1,4 +1,5 @@
 """Developer commands: `flask demo seed` and `flask dev` (migrate, seed, serve with jobs)."""
+
 from __future__ import annotations
 
 import click

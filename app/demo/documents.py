@@ -1,4 +1,5 @@
 """Demo document requests on a few open tasks, so every state shows: missing, sent, rejected with a reason, accepted."""
+
 from __future__ import annotations
 
 import io
@@ -17,10 +18,16 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 CSV = b"date,description,amount\n2026-10-01,Opening balance,1200.00\n2026-10-03,Card sales,845.20\n"
 # (title, days until due, [(document, what happens to it)]); "missing" | "sent" | "rejected: reason" | "accepted".
 SCENARIOS = [
-    ("Month-end documents", 3, [("October bank statements", "sent"), ("Card terminal summary", "missing"),
-                                ("Supplier invoices over 500", "missing")]),
-    ("Payroll changes", 2, [("New starter forms", "rejected: The form is unsigned; please sign page 2 and send it again."),
-                            ("Overtime sheet", "accepted")]),
+    (
+        "Month-end documents",
+        3,
+        [("October bank statements", "sent"), ("Card terminal summary", "missing"), ("Supplier invoices over 500", "missing")],
+    ),
+    (
+        "Payroll changes",
+        2,
+        [("New starter forms", "rejected: The form is unsigned; please sign page 2 and send it again."), ("Overtime sheet", "accepted")],
+    ),
     ("Year-end pack", 10, [("Fixed asset register", "accepted"), ("Loan statement", "accepted")]),
 ]
 
@@ -36,8 +43,9 @@ def seed_documents(admin: User) -> int:
     now = utcnow()
     made = 0
     first = db.session.scalar(select(Client.id).where(Client.archived_at.is_(None)).order_by(Client.name).limit(1))
-    candidates = db.session.scalars(select(Task).where(Task.status.in_(OPEN_STATUSES))
-                                    .order_by((Task.client_id != first).asc(), Task.created_at)).all()
+    candidates = db.session.scalars(
+        select(Task).where(Task.status.in_(OPEN_STATUSES)).order_by((Task.client_id != first).asc(), Task.created_at)
+    ).all()
     per_client: dict = {}
     for task in candidates:
         if made == len(SCENARIOS):
@@ -55,8 +63,14 @@ def seed_documents(admin: User) -> int:
             return as_of(min(asked_at + timedelta(hours=hours), now - timedelta(minutes=1)))
 
         with as_of(asked_at):
-            request = documents.create_request(task, admin, title=title, due_on=now.date() + timedelta(days=due_in),
-                                               items=[name for name, _ in items], message="Upload each one below, please.")
+            request = documents.create_request(
+                task,
+                admin,
+                title=title,
+                due_on=now.date() + timedelta(days=due_in),
+                items=[name for name, _ in items],
+                message="Upload each one below, please.",
+            )
         for offset, (item, (name, fate)) in enumerate(zip(documents.items_of(request), items, strict=True)):
             if fate == "missing":
                 continue

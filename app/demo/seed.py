@@ -1,4 +1,5 @@
 """The demo data set: two agencies with staff, clients and client users, created idempotently."""
+
 from __future__ import annotations
 
 import random
@@ -22,17 +23,31 @@ from tenants.models import Agency, Client
 DEMO_PASSWORD = "backline-demo"
 # The service lines (by code) each demo client buys.
 CLIENT_SERVICES = {
-    "Acme Bakery": ("BK", "PR"), "Bluebird Logistics": ("BK", "PR", "CP"), "Cedar Dental": ("PR", "RC", "CP"),
-    "Delta Robotics": ("BK", "RC"), "Evergreen Cafe": ("BK", "CP"), "Foxglove Studio": ("BK", "PR", "CP"),
-    "Granite Builders": ("PR", "RC", "CP"), "Juniper Health": ("BK", "PR", "RC", "CP"),
+    "Acme Bakery": ("BK", "PR"),
+    "Bluebird Logistics": ("BK", "PR", "CP"),
+    "Cedar Dental": ("PR", "RC", "CP"),
+    "Delta Robotics": ("BK", "RC"),
+    "Evergreen Cafe": ("BK", "CP"),
+    "Foxglove Studio": ("BK", "PR", "CP"),
+    "Granite Builders": ("PR", "RC", "CP"),
+    "Juniper Health": ("BK", "PR", "RC", "CP"),
 }
 
 AGENCIES = [
     {
-        "slug": "northwind", "name": "Northwind Back Office", "domain": "northwind.example",
-        "display_name": "Northwind", "accent_colour": "#1f6f5c", "timezone": "Europe/London", "locale": "en_GB",
-        "staff": [("Olivia Admin", "admin", "agency_admin"), ("Sam Ledger", "sam", "staff"),
-                  ("Priya Payroll", "priya", "staff"), ("Tom Talent", "tom", "staff")],
+        "slug": "northwind",
+        "name": "Northwind Back Office",
+        "domain": "northwind.example",
+        "display_name": "Northwind",
+        "accent_colour": "#1f6f5c",
+        "timezone": "Europe/London",
+        "locale": "en_GB",
+        "staff": [
+            ("Olivia Admin", "admin", "agency_admin"),
+            ("Sam Ledger", "sam", "staff"),
+            ("Priya Payroll", "priya", "staff"),
+            ("Tom Talent", "tom", "staff"),
+        ],
         "clients": [
             ("Acme Bakery", "acme.example", "Europe/London", ["sam", "priya"]),
             ("Bluebird Logistics", "bluebird.example", "Europe/London", ["sam"]),
@@ -41,10 +56,19 @@ AGENCIES = [
         ],
     },
     {
-        "slug": "harbor", "name": "Harbor Outsourcing", "domain": "harbor.example",
-        "display_name": "Harbor", "accent_colour": "#8a3b12", "timezone": "America/New_York", "locale": "en_US",
-        "staff": [("Hana Admin", "admin", "agency_admin"), ("Leo Books", "leo", "staff"),
-                  ("Mia Filings", "mia", "staff"), ("Noah Hiring", "noah", "staff")],
+        "slug": "harbor",
+        "name": "Harbor Outsourcing",
+        "domain": "harbor.example",
+        "display_name": "Harbor",
+        "accent_colour": "#8a3b12",
+        "timezone": "America/New_York",
+        "locale": "en_US",
+        "staff": [
+            ("Hana Admin", "admin", "agency_admin"),
+            ("Leo Books", "leo", "staff"),
+            ("Mia Filings", "mia", "staff"),
+            ("Noah Hiring", "noah", "staff"),
+        ],
         "clients": [
             ("Evergreen Cafe", "evergreen.example", "America/New_York", ["leo"]),
             ("Foxglove Studio", "foxglove.example", "America/Chicago", ["leo", "mia"]),
@@ -109,8 +133,7 @@ def _seed_clients(spec: dict, staff: dict) -> None:
     for client_name, domain, zone, served_by in spec["clients"]:
         client = db.session.scalar(select(Client).where(Client.name == client_name))
         if client is None:
-            client = Client(name=client_name, legal_name=f"{client_name} Ltd", timezone=zone,
-                            contact_email=f"office@{domain}")
+            client = Client(name=client_name, legal_name=f"{client_name} Ltd", timezone=zone, contact_email=f"office@{domain}")
             db.session.add(client)
             db.session.flush()
         first = client_name.split()[0].lower()
@@ -120,8 +143,7 @@ def _seed_clients(spec: dict, staff: dict) -> None:
             if code in lines_by_code and lines_by_code[code].archived_at is None:
                 add_client_service(client, lines_by_code[code].id)
         for local in served_by:
-            exists = db.session.scalar(select(ClientStaff.id).where(
-                ClientStaff.client_id == client.id, ClientStaff.user_id == staff[local].id))
+            exists = db.session.scalar(select(ClientStaff.id).where(ClientStaff.client_id == client.id, ClientStaff.user_id == staff[local].id))
             if not exists:
                 db.session.add(ClientStaff(client_id=client.id, user_id=staff[local].id))
 

@@ -1,4 +1,5 @@
 """Demo SLA settings for one agency: office calendars, a standard and a priority policy, rules and client holidays."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,10 +14,20 @@ from tenants.models import Client
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 OFFICES = {
-    "northwind": {"name": "London office", "timezone": "Europe/London", "country": "GB", "subdivision": "ENG",
-                  "hours": {d: [["09:00", "12:30"], ["13:30", "17:30"]] for d in WEEKDAYS}},
-    "harbor": {"name": "Chicago office", "timezone": "America/Chicago", "country": "US", "subdivision": "IL",
-               "hours": {d: [["08:00", "17:00"]] for d in WEEKDAYS}},
+    "northwind": {
+        "name": "London office",
+        "timezone": "Europe/London",
+        "country": "GB",
+        "subdivision": "ENG",
+        "hours": {d: [["09:00", "12:30"], ["13:30", "17:30"]] for d in WEEKDAYS},
+    },
+    "harbor": {
+        "name": "Chicago office",
+        "timezone": "America/Chicago",
+        "country": "US",
+        "subdivision": "IL",
+        "hours": {d: [["08:00", "17:00"]] for d in WEEKDAYS},
+    },
 }
 PRIORITY_TARGETS = {  # business minutes: tighter promises for the clients who pay for them
     "urgent": {"first_response": 30, "resolution": 4 * 60},
@@ -42,14 +53,25 @@ def seed_sla(slug: str) -> None:
     always = _calendar({"name": "Around the clock", "timezone": "UTC", "hours": "24x7"})
     standard = _named(SlaPolicy, "Standard")
     if standard.current_version == 1:
-        services.update_policy(standard, {"calendar_id": office.id,
-                                          "description": "Response and resolution times for all work, in office hours."})
+        services.update_policy(standard, {"calendar_id": office.id, "description": "Response and resolution times for all work, in office hours."})
     priority = _named(SlaPolicy, "Priority clients") or services.create_policy(
-        {"name": "Priority clients", "description": "Faster answers for clients on the premium plan.", "calendar_id": office.id,
-         "targets": PRIORITY_TARGETS, "at_risk_percent": 70})
+        {
+            "name": "Priority clients",
+            "description": "Faster answers for clients on the premium plan.",
+            "calendar_id": office.id,
+            "targets": PRIORITY_TARGETS,
+            "at_risk_percent": 70,
+        }
+    )
     payroll = _named(SlaPolicy, "Payroll runs") or services.create_policy(
-        {"name": "Payroll runs", "description": "Payroll is processed around the clock so people are paid on time.",
-         "calendar_id": always.id, "targets": PAYROLL_TARGETS, "at_risk_percent": 80})
+        {
+            "name": "Payroll runs",
+            "description": "Payroll is processed around the clock so people are paid on time.",
+            "calendar_id": always.id,
+            "targets": PAYROLL_TARGETS,
+            "at_risk_percent": 80,
+        }
+    )
     clients = list(db.session.scalars(select(Client).where(Client.archived_at.is_(None)).order_by(Client.name)))
     payroll_type = db.session.scalar(select(TaskType).where(TaskType.name == "Payroll run"))
     if clients:

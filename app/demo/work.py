@@ -1,4 +1,5 @@
 """Demo work for one agency: queue members, a few hundred tasks in every state, comments, files, documents, time and schedules."""
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,12 @@ from tenants.models import Client
 
 # Which service lines (by code) each staff member works; admins work every queue.
 SPECIALTIES = {
-    "sam": ("BK", "CP"), "priya": ("PR",), "tom": ("RC", "PR"),
-    "leo": ("BK",), "mia": ("CP", "BK"), "noah": ("RC", "PR"),
+    "sam": ("BK", "CP"),
+    "priya": ("PR",),
+    "tom": ("RC", "PR"),
+    "leo": ("BK",),
+    "mia": ("CP", "BK"),
+    "noah": ("RC", "PR"),
 }
 # How the demo tasks spread over the statuses.
 STATUS_MIX = ["new"] * 4 + ["in_progress"] * 5 + ["waiting_on_client"] * 2 + ["in_review"] * 2 + ["done"] * 6 + ["cancelled"]
@@ -93,8 +98,7 @@ def _tick_required(task: Task, actor: User) -> None:
 
 
 # How long ago tasks in each status were opened (hours, uniform in the range).
-AGE_HOURS = {"new": (0.5, 20), "in_progress": (1, 36), "waiting_on_client": (3, 120), "in_review": (2, 48),
-             "done": (6, 1000), "cancelled": (6, 1000)}
+AGE_HOURS = {"new": (0.5, 20), "in_progress": (1, 36), "waiting_on_client": (3, 120), "in_review": (2, 48), "done": (6, 1000), "cancelled": (6, 1000)}
 
 
 class _History:
@@ -132,12 +136,14 @@ def seed_work(staff: dict, rng: random.Random) -> int:
     now = utcnow()
     made = 0
     for client in db.session.scalars(select(Client).where(Client.archived_at.is_(None)).order_by(Client.name)).all():
-        served = [u for u in people if db.session.scalar(select(ClientStaff.id).where(
-            ClientStaff.client_id == client.id, ClientStaff.user_id == u.id))]
+        served = [
+            u for u in people if db.session.scalar(select(ClientStaff.id).where(ClientStaff.client_id == client.id, ClientStaff.user_id == u.id))
+        ]
         requesters = list(db.session.scalars(select(User).where(User.client_id == client.id).order_by(User.email)))
         line_ids = set(db.session.scalars(select(ClientService.service_line_id).where(ClientService.client_id == client.id)))
-        types = db.session.scalars(select(TaskType).where(TaskType.service_line_id.in_(line_ids), TaskType.archived_at.is_(None))
-                                   .order_by(TaskType.name)).all()
+        types = db.session.scalars(
+            select(TaskType).where(TaskType.service_line_id.in_(line_ids), TaskType.archived_at.is_(None)).order_by(TaskType.name)
+        ).all()
         for task_type in types:
             for n in range(rng.randint(5, 9)):
                 status = rng.choice(STATUS_MIX)
@@ -148,9 +154,13 @@ def seed_work(staff: dict, rng: random.Random) -> int:
                 requester = rng.choice(requesters) if requesters and rng.random() < 0.35 else admin
                 with as_of(opened):
                     task = tasks.create_task(
-                        requester, client_id=client.id, task_type_id=task_type.id,
-                        title=f"{task_type.name} — {client.name} #{n + 1}", priority=rng.choice(PRIORITIES + ("normal", "normal")),
-                        due_at=due, description=f"{task_type.description or task_type.name} for {client.name}.",
+                        requester,
+                        client_id=client.id,
+                        task_type_id=task_type.id,
+                        title=f"{task_type.name} — {client.name} #{n + 1}",
+                        priority=rng.choice(PRIORITIES + ("normal", "normal")),
+                        due_at=due,
+                        description=f"{task_type.description or task_type.name} for {client.name}.",
                         custom_values=_custom_values(task_type.custom_fields or [], rng),
                     )
                 made += 1
@@ -165,14 +175,19 @@ def seed_work(staff: dict, rng: random.Random) -> int:
                 _play(task, status, worker, admin, requester, history, rng)
                 if status in ("in_progress", "in_review", "done") and assignee is not None:
                     for back in range(rng.randint(1, 3)):
-                        time.create_entry(assignee, task, {
-                            "work_date": (now - timedelta(days=back + rng.randint(0, 5))).date(),
-                            "minutes": rng.choice((15, 30, 45, 60, 90, 120)), "billable": rng.random() < 0.85,
-                            "note": "Prepared and checked the working papers."})
+                        time.create_entry(
+                            assignee,
+                            task,
+                            {
+                                "work_date": (now - timedelta(days=back + rng.randint(0, 5))).date(),
+                                "minutes": rng.choice((15, 30, 45, 60, 90, 120)),
+                                "billable": rng.random() < 0.85,
+                                "note": "Prepared and checked the working papers.",
+                            },
+                        )
                 if status == "done" and rng.random() < 0.3:
                     body = f"reference,amount\n{task.reference},{rng.randint(100, 9000)}.00\n".encode()
-                    attachments.upload(task, worker, io.BytesIO(body), f"{task.reference}-summary.csv", "text/csv",
-                                       client_visible=True)
+                    attachments.upload(task, worker, io.BytesIO(body), f"{task.reference}-summary.csv", "text/csv", client_visible=True)
     seed_documents(admin)
     _schedules(admin, rng)
     db.session.flush()
@@ -184,8 +199,7 @@ def _play(task: Task, status: str, worker: User, admin: User, requester: User, h
     """Move the task from new to `status` through the steps a real one takes, each at its own past instant."""
     if requester.is_client_user and status != "cancelled":
         with history.later(0.2, 6):  # the first reply: sometimes quick, sometimes late
-            comments.add_comment(task, worker, rng.choice(CLIENT_NOTES[1:2] + ["Thanks, we have this and will start shortly."]),
-                                 client_visible=True)
+            comments.add_comment(task, worker, rng.choice(CLIENT_NOTES[1:2] + ["Thanks, we have this and will start shortly."]), client_visible=True)
     if status == "cancelled":
         with history.later(1, 48):
             tasks.transition(task, admin, "cancelled")
@@ -200,8 +214,9 @@ def _play(task: Task, status: str, worker: User, admin: User, requester: User, h
         if status == "waiting_on_client":
             return
         with history.later(1, 30):
-            comments.add_comment(task, requester if requester.is_client_user else worker, "Here you go — sent over this morning.",
-                                 client_visible=True)
+            comments.add_comment(
+                task, requester if requester.is_client_user else worker, "Here you go — sent over this morning.", client_visible=True
+            )
             tasks.transition(task, worker, "in_progress")
     if rng.random() < 0.5:
         with history.later(0.2, 4):
@@ -219,9 +234,11 @@ def _play(task: Task, status: str, worker: User, admin: User, requester: User, h
 
 def _schedules(admin: User, rng: random.Random) -> None:
     """A few running schedules per client, then the generator creates what is due now (and catches up)."""
-    names = {"Month-end close": {"frequency": "monthly_last_working_day", "lead_days": 5},
-             "Payroll run": {"frequency": "monthly_day", "day_of_month": 25, "lead_days": 7},
-             "Quarterly VAT return": {"frequency": "quarterly", "day_of_month": 7, "month": 1, "lead_days": 14}}
+    names = {
+        "Month-end close": {"frequency": "monthly_last_working_day", "lead_days": 5},
+        "Payroll run": {"frequency": "monthly_day", "day_of_month": 25, "lead_days": 7},
+        "Quarterly VAT return": {"frequency": "quarterly", "day_of_month": 7, "month": 1, "lead_days": 14},
+    }
     types = {t.name: t for t in db.session.scalars(select(TaskType))}
     start = date.today().replace(day=1) - timedelta(days=40)
     for client in db.session.scalars(select(Client).where(Client.archived_at.is_(None))).all():
@@ -230,8 +247,9 @@ def _schedules(admin: User, rng: random.Random) -> None:
             task_type = types.get(name)
             if task_type is None or task_type.service_line_id not in line_ids:
                 continue
-            recurrence.create_schedule(admin, {"client_id": client.id, "task_type_id": task_type.id, "title": name,
-                                               "starts_on": start, "due_time": "17:00", **rule})
+            recurrence.create_schedule(
+                admin, {"client_id": client.id, "task_type_id": task_type.id, "title": name, "starts_on": start, "due_time": "17:00", **rule}
+            )
     # The generator ran every morning of the made-up past, so each occurrence was created on its day ...
     now, day = utcnow(), start
     while day < now.date():
@@ -241,8 +259,7 @@ def _schedules(admin: User, rng: random.Random) -> None:
         day += timedelta(days=1)
     recurrence.generate_due_tasks(now)
     # ... and the agency kept up: what fell due before now was done in time.
-    for task in db.session.scalars(select(Task).where(Task.recurring_schedule_id.is_not(None), Task.status == "new",
-                                                      Task.due_at < now)).all():
+    for task in db.session.scalars(select(Task).where(Task.recurring_schedule_id.is_not(None), Task.status == "new", Task.due_at < now)).all():
         _worked_in_time(task, admin, now, rng)
 
 

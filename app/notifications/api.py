@@ -1,4 +1,5 @@
 """JSON endpoints for the caller's own notifications and notification preferences."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

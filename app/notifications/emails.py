@@ -1,4 +1,5 @@
 """Notification emails, sent at most once per notification by a job, even when a worker is killed mid-send."""
+
 from __future__ import annotations
 
 import logging
@@ -70,15 +71,22 @@ def _claim(note: Notification) -> int | None:
     now = utcnow()
     claimed = db.session.execute(
         update(Notification)
-        .where(Notification.agency_id == note.agency_id, Notification.id == note.id,
-               Notification.emailed_at.is_(None), Notification.email_handed_at.is_(None),
-               Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
-               or_(Notification.email_claimed_at.is_(None), Notification.email_claimed_at <= now - _lease()))
+        .where(
+            Notification.agency_id == note.agency_id,
+            Notification.id == note.id,
+            Notification.emailed_at.is_(None),
+            Notification.email_handed_at.is_(None),
+            Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
+            or_(Notification.email_claimed_at.is_(None), Notification.email_claimed_at <= now - _lease()),
+        )
         .values(email_claimed_at=now, email_attempts=Notification.email_attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
-    attempt = db.session.scalar(select(Notification.email_attempts).where(
-        Notification.agency_id == note.agency_id, Notification.id == note.id)) if claimed else None
+    attempt = (
+        db.session.scalar(select(Notification.email_attempts).where(Notification.agency_id == note.agency_id, Notification.id == note.id))
+        if claimed
+        else None
+    )
     # Committed before any SMTP traffic: a retry after a crash must see that a send may be under way.
     db.session.commit()
     return attempt
@@ -89,8 +97,9 @@ def _mark(note_key: tuple, attempt: int, **values) -> bool:
     agency_id, note_id = note_key
     changed = db.session.execute(
         update(Notification)
-        .where(Notification.agency_id == agency_id, Notification.id == note_id, Notification.email_attempts == attempt,
-               Notification.emailed_at.is_(None))
+        .where(
+            Notification.agency_id == agency_id, Notification.id == note_id, Notification.email_attempts == attempt, Notification.emailed_at.is_(None)
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -121,9 +130,14 @@ def _recipient(note: Notification) -> User | None:
 def _email_context(note: Notification, user: User) -> dict:
     agency = agency_by_id(note.agency_id)
     return {
-        "note": note, "user": user, "agency": agency, "url": absolute_url(note.url) if note.url else None,
-        "kind_label": KIND_LABELS.get(note.kind, note.kind), "preferences_url": absolute_url(PREFERENCES_PATH),
-        "intro": intro_for(note, user, agency.brand_name), "unsubscribe_url": unsubscribe_url(user, note.kind),
+        "note": note,
+        "user": user,
+        "agency": agency,
+        "url": absolute_url(note.url) if note.url else None,
+        "kind_label": KIND_LABELS.get(note.kind, note.kind),
+        "preferences_url": absolute_url(PREFERENCES_PATH),
+        "intro": intro_for(note, user, agency.brand_name),
+        "unsubscribe_url": unsubscribe_url(user, note.kind),
     }
 
 
@@ -177,10 +191,14 @@ def resume_interrupted_emails() -> int:
     from tenants.context import current_tenant
 
     agency_id = current_tenant().agency_id
-    stale = db.session.scalars(select(Notification.id).where(
-        Notification.emailed_at.is_(None), Notification.email_handed_at.is_(None),
-        Notification.email_claimed_at <= utcnow() - _lease(), Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
-    )).all()
+    stale = db.session.scalars(
+        select(Notification.id).where(
+            Notification.emailed_at.is_(None),
+            Notification.email_handed_at.is_(None),
+            Notification.email_claimed_at <= utcnow() - _lease(),
+            Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
+        )
+    ).all()
     for note_id in stale:
         jobs.enqueue("worker.jobs.notifications.send_notification_email", agency_id=agency_id, notification_id=note_id)
     return len(stale)

@@ -1,4 +1,5 @@
 """Signed one-click unsubscribe links of notification emails (RFC 8058): one user, one kind, no sign-in needed."""
+
 from __future__ import annotations
 
 import uuid

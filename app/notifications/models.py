@@ -1,4 +1,5 @@
 """Notifications a user receives, and which kinds they want in the app and by email."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,8 +11,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import ClientScoped, TenantModel, tenant_fk
 from app.core.types import UTCDateTime, utcnow
 
-KINDS = ("assigned", "mentioned", "client_commented", "status_changed", "agency_commented", "sla_at_risk", "sla_breached",
-         "document_requested", "document_uploaded", "approval_requested", "approval_decided")
+KINDS = (
+    "assigned",
+    "mentioned",
+    "client_commented",
+    "status_changed",
+    "agency_commented",
+    "sla_at_risk",
+    "sla_breached",
+    "document_requested",
+    "document_uploaded",
+    "approval_requested",
+    "approval_decided",
+)
 # Who can receive each kind: agency staff ("staff"), client users ("client") or both. A new kind declares its
 # audience here; notify() never sends a kind to someone outside its audience and the preferences list only theirs.
 STAFF, CLIENT = "staff", "client"
@@ -50,8 +62,9 @@ KIND_HELP = {
     "agency_commented": "The agency writes to your company on one of its requests.",
     "sla_at_risk": "A task assigned to you or in your queue has used most of its SLA time (first response or resolution).",
     "sla_breached": "A task assigned to you or in your queue has missed its SLA target.",
-    "approval_requested": ("The agency asks you to approve something on a request (a payroll register, a shortlist, a filing draft), "
-                           "or no longer needs your approval."),
+    "approval_requested": (
+        "The agency asks you to approve something on a request (a payroll register, a shortlist, a filing draft), or no longer needs your approval."
+    ),
     "approval_decided": "A client approves or rejects something on a task assigned to you or that you watch.",
     "document_requested": "Your agency asks for documents, turns one you sent back (with the reason), or reminds you of a due date.",
     "document_uploaded": "A client uploads a document asked for on a task you are assigned to or watch.",

@@ -1,4 +1,5 @@
 """Notification reads: the signed-in user's list (newest first, keyset) and unread count; whom an unsubscribe link names."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,16 +21,19 @@ SORTS = ("newest", "oldest")
 
 def own_notifications(user):
     """The user's own in-app notifications (email-only ones are never listed)."""
-    return select(Notification).where(
-        Notification.agency_id == user.agency_id, Notification.user_id == user.id, Notification.in_app.is_(True))
+    return select(Notification).where(Notification.agency_id == user.agency_id, Notification.user_id == user.id, Notification.in_app.is_(True))
 
 
 def unread_count(user) -> int:
     """One COUNT over the (agency_id, user_id, read_at, created_at) index: cheap enough for every page's navbar."""
-    return db.session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.agency_id == user.agency_id, Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.agency_id == user.agency_id, Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def _cursor_values(cursor: str) -> tuple[datetime, uuid.UUID]:
@@ -43,8 +47,9 @@ def _cursor_values(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) from None
 
 
-def list_notifications(user, *, unread: bool = False, kind: str | None = None, sort: str = "newest",
-                       limit: int | None = None, cursor: str | None = None) -> Page:
+def list_notifications(
+    user, *, unread: bool = False, kind: str | None = None, sort: str = "newest", limit: int | None = None, cursor: str | None = None
+) -> Page:
     """The user's notifications, newest first (or oldest), keyset-paged on (created_at, id)."""
     limit = min(max(int(limit or DEFAULT_LIMIT), 1), MAX_LIMIT)
     stmt = own_notifications(user)

@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for notifications and notification preferences (unknown fields are refused)."""
+
 from marshmallow import Schema, fields, validate
 
 from app.core.api import computed, partial_output
@@ -62,5 +63,7 @@ partial_output(PreferencesOut)  # only the kinds the user's role can receive are
 def preferences_out(preferences: dict, user) -> dict:
     """{kind: (in_app, email)} as the API shows it, with each kind's label and explanation as the user reads it."""
     help_texts = kind_help_for(user)
-    return {kind: {"label": KIND_LABELS[kind], "description": help_texts[kind], "in_app": in_app, "email": email}
-            for kind, (in_app, email) in preferences.items()}
+    return {
+        kind: {"label": KIND_LABELS[kind], "description": help_texts[kind], "in_app": in_app, "email": email}
+        for kind, (in_app, email) in preferences.items()
+    }

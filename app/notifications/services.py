@@ -1,4 +1,5 @@
 """Creating notifications for the people a task event concerns, honouring their preferences; reading and settings."""
+
 from __future__ import annotations
 
 import uuid
@@ -31,8 +32,9 @@ def _client_name(task) -> str | None:
     return client.name if client is not None else None
 
 
-def notify(kind: str, recipients, *, title: str, body: str | None = None, url: str | None = None,
-           client_url: str | None = None, task=None, actor=None) -> list[Notification]:
+def notify(
+    kind: str, recipients, *, title: str, body: str | None = None, url: str | None = None, client_url: str | None = None, task=None, actor=None
+) -> list[Notification]:
     """Notify each recipient (except the actor and deactivated users) once, in the app and/or by email as they prefer.
 
     `recipients` are users or user ids. Pass ids when the caller acts for a client user: staff rows lie outside a
@@ -53,8 +55,7 @@ def notify(kind: str, recipients, *, title: str, body: str | None = None, url: s
         if ids:
             users += list(db.session.scalars(select(User).where(User.id.in_(ids))))
         actor_id = getattr(actor, "id", None)
-        chosen = {user.id: user for user in users
-                  if user.id != actor_id and user.deactivated_at is None and audience_of(user) in AUDIENCES[kind]}
+        chosen = {user.id: user for user in users if user.id != actor_id and user.deactivated_at is None and audience_of(user) in AUDIENCES[kind]}
         return _create(kind, chosen.values(), title=title, body=body, url=url, client_url=client_url, task=task) if chosen else []
 
 
@@ -68,9 +69,17 @@ def _create(kind: str, users, *, title: str, body: str | None, url: str | None, 
             continue
         # An email-only notification is stored (the email job reads its text) but never listed, and born read.
         note = Notification(
-            user_id=user.id, client_id=user.client_id, kind=kind, task_id=getattr(task, "id", None),
-            task_reference=getattr(task, "reference", None), client_name=client_name,
-            title=title[:200], body=body, url=client_url if user.is_client_user else url, in_app=in_app, read_at=None if in_app else utcnow(),
+            user_id=user.id,
+            client_id=user.client_id,
+            kind=kind,
+            task_id=getattr(task, "id", None),
+            task_reference=getattr(task, "reference", None),
+            client_name=client_name,
+            title=title[:200],
+            body=body,
+            url=client_url if user.is_client_user else url,
+            in_app=in_app,
+            read_at=None if in_app else utcnow(),
         )
         db.session.add(note)
         db.session.flush()
@@ -81,6 +90,7 @@ def _create(kind: str, users, *, title: str, body: str | None, url: str | None, 
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def notification_for(user, notification_id) -> Notification:
     """The user's own notification with this id; 404 for anyone else's (of this agency or another)."""
@@ -115,6 +125,7 @@ def mark_all_read(user) -> int:
 
 # --- preferences -----------------------------------------------------------------------------
 
+
 def preferences_for(user) -> dict:
     """{kind: (in_app, email)} for every kind the user can receive, defaults (both on) filled in."""
     saved = preferences_of([user.id])
@@ -126,10 +137,10 @@ def set_preferences(user, choices: dict) -> dict:
     allowed = kinds_for(user)
     unknown = sorted(set(choices) - set(allowed))
     if unknown:
-        raise ValidationFailed("Unknown notification kind.", fields={
-            kind: [f"You cannot receive this kind. Must be one of: {', '.join(allowed)}."] for kind in unknown})
-    rows = {row.kind: row for row in db.session.scalars(
-        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+        raise ValidationFailed(
+            "Unknown notification kind.", fields={kind: [f"You cannot receive this kind. Must be one of: {', '.join(allowed)}."] for kind in unknown}
+        )
+    rows = {row.kind: row for row in db.session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
     changed = {}
     for kind, (in_app, email) in choices.items():
         in_app, email = bool(in_app), bool(email)

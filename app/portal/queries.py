@@ -1,4 +1,5 @@
 """Reads for the portal, always within the signed-in client user's own company (the tenant scope says so too)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,10 +58,16 @@ def requestable_types(user) -> list[tuple[ServiceLine, list[TaskType]]]:
     """The task types of the services the user's company has, by service line."""
     with as_agency():  # the catalog is the agency's; the company's services say which part of it applies
         line_ids = set(db.session.scalars(select(ClientService.service_line_id).where(ClientService.client_id == user.client_id)))
-        lines = list(db.session.scalars(select(ServiceLine).where(ServiceLine.id.in_(line_ids), ServiceLine.archived_at.is_(None))
-                                        .order_by(ServiceLine.position, ServiceLine.name)))
-        types = list(db.session.scalars(select(TaskType).where(TaskType.service_line_id.in_(line_ids), TaskType.archived_at.is_(None))
-                                        .order_by(TaskType.name)))
+        lines = list(
+            db.session.scalars(
+                select(ServiceLine)
+                .where(ServiceLine.id.in_(line_ids), ServiceLine.archived_at.is_(None))
+                .order_by(ServiceLine.position, ServiceLine.name)
+            )
+        )
+        types = list(
+            db.session.scalars(select(TaskType).where(TaskType.service_line_id.in_(line_ids), TaskType.archived_at.is_(None)).order_by(TaskType.name))
+        )
     return [(line, [t for t in types if t.service_line_id == line.id]) for line in lines if any(t.service_line_id == line.id for t in types)]
 
 
@@ -78,13 +85,15 @@ def type_of(task: Task) -> TaskType | None:
 
 
 def shared_comments(task: Task) -> list[Comment]:
-    return list(db.session.scalars(select(Comment).where(Comment.task_id == task.id, client_visible(Comment))
-                                   .order_by(Comment.created_at, Comment.id)))
+    return list(
+        db.session.scalars(select(Comment).where(Comment.task_id == task.id, client_visible(Comment)).order_by(Comment.created_at, Comment.id))
+    )
 
 
 def shared_files(task: Task) -> list[Attachment]:
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment))
-                                   .order_by(Attachment.created_at)))
+    return list(
+        db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment)).order_by(Attachment.created_at))
+    )
 
 
 def shared_timeline(task: Task) -> list[Activity]:
@@ -133,10 +142,19 @@ def request_view(task: Task, viewer) -> RequestView:
     files = shared_files(task)
     timeline = shared_timeline(task)
     asked = document_requests(task)
-    names = people_names([c.author_id for c in shared] + [f.uploaded_by_id for f in files] + [e.actor_id for e in timeline]
-                         + [task.assignee_id] + [r.requested_by_id for r in asked])
-    said = [SimpleNamespace(id=c.id, author_id=c.author_id, author_name=names.get(c.author_id), mine=c.author_id == viewer.id,
-                            body=c.body, created_at=c.created_at) for c in shared]
+    names = people_names(
+        [c.author_id for c in shared]
+        + [f.uploaded_by_id for f in files]
+        + [e.actor_id for e in timeline]
+        + [task.assignee_id]
+        + [r.requested_by_id for r in asked]
+    )
+    said = [
+        SimpleNamespace(
+            id=c.id, author_id=c.author_id, author_name=names.get(c.author_id), mine=c.author_id == viewer.id, body=c.body, created_at=c.created_at
+        )
+        for c in shared
+    ]
     return RequestView(task, type_of(task), said, files, timeline, asked, approval_queries.task_approvals(task, viewer), names)
 
 
@@ -145,8 +163,7 @@ def latest_questions(tasks) -> dict:
     ids = [task.id for task in tasks]
     if not ids:
         return {}
-    newest = (func.row_number().over(partition_by=Comment.task_id, order_by=(Comment.created_at.desc(), Comment.id.desc()))
-              .label("newest"))
+    newest = func.row_number().over(partition_by=Comment.task_id, order_by=(Comment.created_at.desc(), Comment.id.desc())).label("newest")
     ranked = select(Comment, newest).where(Comment.task_id.in_(ids), client_visible(Comment)).subquery()
     latest = aliased(Comment, ranked)
     return {comment.task_id: comment for comment in db.session.scalars(select(latest).where(ranked.c.newest == 1))}
@@ -164,8 +181,9 @@ def upcoming_work(user, now: datetime | None = None) -> list[Upcoming]:
     """The company's recurring work due in the coming weeks, soonest first."""
     now = now or utcnow()
     out = []
-    for schedule in db.session.scalars(select(RecurringSchedule).where(RecurringSchedule.client_id == user.client_id,
-                                                                        RecurringSchedule.paused_at.is_(None))):
+    for schedule in db.session.scalars(
+        select(RecurringSchedule).where(RecurringSchedule.client_id == user.client_id, RecurringSchedule.paused_at.is_(None))
+    ):
         for item in recurrence.preview(schedule, now, count=3):
             if item["due_at"] <= now + timedelta(days=UPCOMING_DAYS) and item["task"] is None:
                 out.append(Upcoming(schedule.title, item["occurrence_date"], item["due_at"], item["creates_at"]))
@@ -176,14 +194,23 @@ def home(user, now: datetime | None = None) -> dict:
     now = now or utcnow()
     open_requests = requests_of(user, state="open")
     waiting = [t for t in open_requests if t.status == "waiting_on_client"]
-    recent = [t for t in requests_of(user, state="closed", limit=20)
-              if t.status == "done" and t.closed_at and t.closed_at >= now - timedelta(days=RECENT_DAYS)][:8]
+    recent = [
+        t
+        for t in requests_of(user, state="closed", limit=20)
+        if t.status == "done" and t.closed_at and t.closed_at >= now - timedelta(days=RECENT_DAYS)
+    ][:8]
     today = localtime.today(now, tenant_zone())  # the month is the agency's, like the report's days
     month_start = today.replace(day=1)
     with as_agency():  # the report reads the agency's calendar of the company's tasks; the scope is the company
         sla = sla_report(ReportScope(client_id=user.client_id), month_start, today, now=now, breach_limit=5)
     questions = latest_questions(waiting)
-    return {"waiting": [(t, questions.get(t.id)) for t in waiting], "documents": documents_waiting(user, now),
-            "approvals_waiting": approval_queries.pending_for(user),
-            "open": [t for t in open_requests if t.status != "waiting_on_client"],
-            "recent": recent, "upcoming": upcoming_work(user, now), "sla": sla, "month_start": month_start}
+    return {
+        "waiting": [(t, questions.get(t.id)) for t in waiting],
+        "documents": documents_waiting(user, now),
+        "approvals_waiting": approval_queries.pending_for(user),
+        "open": [t for t in open_requests if t.status != "waiting_on_client"],
+        "recent": recent,
+        "upcoming": upcoming_work(user, now),
+        "sla": sla,
+        "month_start": month_start,
+    }

@@ -1,4 +1,5 @@
 """Portal output and input schemas: each lists its fields explicitly, so nothing internal reaches a client user."""
+
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
@@ -38,9 +39,9 @@ class PortalRequestOut(Schema):
     created_at = fields.DateTime()
     expected_completion_at = computed(
         fields.DateTime(allow_none=True, metadata={"description": "The promised time: the SLA resolution time, else the deadline."}),
-        lambda task: task.resolution_due_at or task.due_at)
-    completed_at = computed(fields.DateTime(allow_none=True),
-                            lambda task: task.resolved_at or (task.closed_at if task.status == "done" else None))
+        lambda task: task.resolution_due_at or task.due_at,
+    )
+    completed_at = computed(fields.DateTime(allow_none=True), lambda task: task.resolved_at or (task.closed_at if task.status == "done" else None))
     can_cancel = computed(fields.Boolean(), lambda task: task.status == "new")
 
 
@@ -101,10 +102,10 @@ class PortalCommentIn(Schema):
 
 # --- approvals -------------------------------------------------------------------------------
 
+
 class PortalApproverOut(Schema):
     name = fields.String()
     mine = fields.Boolean(metadata={"description": "Whether this approver is the signed-in user."})
-
 
 
 class PortalApprovalOut(Schema):
@@ -117,8 +118,10 @@ class PortalApprovalOut(Schema):
     status = fields.String(metadata={"description": "pending, approved, rejected or withdrawn."})
     created_at = fields.DateTime()
     requested_by_name = fields.String(allow_none=True)
-    approvers = computed(fields.List(fields.Nested(PortalApproverOut), metadata={"description": "The people named to decide; any one of them may."}),
-                         lambda view: [{"name": p.name, "mine": p.id == view.viewer_id} for p in view.approvers])
+    approvers = computed(
+        fields.List(fields.Nested(PortalApproverOut), metadata={"description": "The people named to decide; any one of them may."}),
+        lambda view: [{"name": p.name, "mine": p.id == view.viewer_id} for p in view.approvers],
+    )
     files = fields.List(fields.Nested(PortalFileOut), metadata={"description": "The request's files to review."})
     can_decide = fields.Boolean(metadata={"description": "Whether the signed-in user may approve or reject it now."})
     decided_by_name = fields.String(allow_none=True)
@@ -140,7 +143,10 @@ class PortalPendingApprovalPageOut(Schema):
 
 class PortalApprovalDecisionIn(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
-    comment = fields.String(allow_none=True, validate=validate.Length(max=10_000),
-                            metadata={"description": "Required when rejecting: say what to put right."})
+    comment = fields.String(
+        allow_none=True, validate=validate.Length(max=10_000), metadata={"description": "Required when rejecting: say what to put right."}
+    )
+
+
 class PortalDocumentUploadFiles(Schema):
     file = Upload(required=True, metadata={"description": "The file for the document."})

@@ -17,6 +17,7 @@ minute is the n-th grid minute [start + k min, start + (k+1) min) whose beginnin
 span of time counts complete grid minutes only. Zone offsets with seconds (local mean time before about
 1900) are taken to the whole minute.
 """
+
 from __future__ import annotations
 
 import operator
@@ -57,7 +58,7 @@ def _parse_time(value: object, *, closing: bool, where: str) -> int:
 
 def _parse_day(day: str, intervals: object) -> tuple[tuple[int, int], ...]:
     if not isinstance(intervals, list | tuple):
-        raise ValueError(f'hours[{day!r}]: expected a list of [open, close] pairs, got {intervals!r}')
+        raise ValueError(f"hours[{day!r}]: expected a list of [open, close] pairs, got {intervals!r}")
     parsed = []
     for number, pair in enumerate(intervals, 1):
         where = f"hours[{day!r}] interval {number}"

@@ -4,6 +4,7 @@ The work services send `app.work.events.task_changed`; `on_task_changed` follows
 the task are right at the end of every unit of work that touches what they depend on (creation, status,
 priority, deadline, the first client-visible message from the agency).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,10 +34,15 @@ _CACHE_SIZE = 256
 
 # --- which policy, which calendar --------------------------------------------------------------
 
+
 def matching_version(client_id, task_type_id) -> SlaPolicyVersion | None:
     """The current version of the first matching rule's policy: client and type, client, type, agency default."""
-    keys = [SlaRule.key_for(client_id, task_type_id), SlaRule.key_for(client_id, None),
-            SlaRule.key_for(None, task_type_id), SlaRule.key_for(None, None)]
+    keys = [
+        SlaRule.key_for(client_id, task_type_id),
+        SlaRule.key_for(client_id, None),
+        SlaRule.key_for(None, task_type_id),
+        SlaRule.key_for(None, None),
+    ]
     rows = db.session.execute(
         select(SlaRule.match_key, SlaPolicyVersion)
         .join(SlaPolicy, SlaPolicy.id == SlaRule.policy_id)
@@ -90,20 +96,23 @@ def preload(tasks) -> None:
     if not has_app_context():
         return
     cache = _unit_cache()
-    version_ids = {t.sla_policy_version_id for t in tasks if t.sla_policy_version_id is not None} - {
-        key[1] for key in cache if key[0] == "version"}
+    version_ids = {t.sla_policy_version_id for t in tasks if t.sla_policy_version_id is not None} - {key[1] for key in cache if key[0] == "version"}
     if version_ids:
         found = {v.id: v for v in db.session.scalars(select(SlaPolicyVersion).where(SlaPolicyVersion.id.in_(version_ids)))}
         cache.update({("version", version_id): found.get(version_id) for version_id in version_ids})
-    pairs = {(version.calendar_id, t.client_id) for t in tasks
-             if t.sla_policy_version_id is not None and (version := cache.get(("version", t.sla_policy_version_id))) is not None}
+    pairs = {
+        (version.calendar_id, t.client_id)
+        for t in tasks
+        if t.sla_policy_version_id is not None and (version := cache.get(("version", t.sla_policy_version_id))) is not None
+    }
     pairs = {pair for pair in pairs if ("calendar", *pair) not in cache}
     if not pairs:
         return
     calendars = {c.id: c for c in db.session.scalars(select(SlaCalendar).where(SlaCalendar.id.in_({p[0] for p in pairs})))}
     days: dict = {}
-    for client_id, day in db.session.execute(select(ClientHoliday.client_id, ClientHoliday.day)
-                                             .where(ClientHoliday.client_id.in_({p[1] for p in pairs})).order_by(ClientHoliday.day)):
+    for client_id, day in db.session.execute(
+        select(ClientHoliday.client_id, ClientHoliday.day).where(ClientHoliday.client_id.in_({p[1] for p in pairs})).order_by(ClientHoliday.day)
+    ):
         days.setdefault(client_id, []).append(day)
     for calendar_id, client_id in pairs:
         if calendar_id in calendars:
@@ -130,6 +139,7 @@ def calendar_of(task: Task) -> BusinessCalendar | None:
 
 
 # --- the arithmetic --------------------------------------------------------------------------
+
 
 def _instant(value: str | datetime) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -231,6 +241,7 @@ def _status_changed(task: Task, actor, now: datetime, old: str, new: str, calend
 
 
 # --- following the task services ---------------------------------------------------------------
+
 
 def on_task_changed(task: Task, *, change: str, actor, now: datetime, **details) -> None:
     """Keep the task's clocks right after a change. Runs for the whole agency: a client user's action (a reply,

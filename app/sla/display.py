@@ -1,4 +1,5 @@
 """How a task's SLA clock looks on a page: its state and the business time left (or over), colour-coded."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,15 @@ from app.sla.models import SlaCalendar, SlaPolicy
 from app.work.models import Task
 from app.work.queries.sla_state import STATE_LABELS, state_of
 
-CSS = {"on_track": "text-bg-success", "at_risk": "text-bg-warning", "breached": "text-bg-danger", "paused": "text-bg-secondary",
-       "met": "text-bg-light border text-success-emphasis", "stopped": "text-bg-light border", "none": "text-bg-light border"}
+CSS = {
+    "on_track": "text-bg-success",
+    "at_risk": "text-bg-warning",
+    "breached": "text-bg-danger",
+    "paused": "text-bg-secondary",
+    "met": "text-bg-light border text-success-emphasis",
+    "stopped": "text-bg-light border",
+    "none": "text-bg-light border",
+}
 
 
 @dataclass(frozen=True)
@@ -67,13 +75,18 @@ def clock_view(task: Task, now: datetime | None = None) -> ClockView:
     pending_response = task.first_responded_at is None and task.first_response_due_at is not None
     if state == "breached":
         response_late = task.first_response_breached_at is not None or (
-            task.first_response_due_at is not None and task.first_response_due_at <= min(task.first_responded_at or now, now))
+            task.first_response_due_at is not None and task.first_response_due_at <= min(task.first_responded_at or now, now)
+        )
         resolution_late = task.resolution_breached_at is not None or (
-            task.resolution_due_at is not None and task.resolution_due_at <= min(task.sla_paused_since or now, now))
+            task.resolution_due_at is not None and task.resolution_due_at <= min(task.sla_paused_since or now, now)
+        )
         metric = "resolution" if resolution_late or not response_late else "first_response"
     else:
-        metric = "first_response" if pending_response and (task.resolution_due_at is None or
-                                                            task.first_response_due_at <= task.resolution_due_at) else "resolution"
+        metric = (
+            "first_response"
+            if pending_response and (task.resolution_due_at is None or task.first_response_due_at <= task.resolution_due_at)
+            else "resolution"
+        )
     due = task.first_response_due_at if metric == "first_response" else task.resolution_due_at
     calendar = _calendar(task)
     if due is None or calendar is None:
@@ -106,14 +119,31 @@ def sla_summary(task: Task) -> dict | None:
     calendar = db.session.scalar(select(SlaCalendar).where(SlaCalendar.id == version.calendar_id))
     metrics = []
     if task.first_response_due_at is not None or task.first_responded_at is not None:
-        metrics.append(MetricView("First response", task.first_response_due_at, task.first_response_at_risk_at,
-                                  task.first_responded_at, task.first_response_minutes, task.first_response_breached_at))
-    metrics.append(MetricView("Resolution", task.resolution_due_at, task.resolution_at_risk_at, task.resolved_at,
-                              task.resolution_minutes, task.resolution_breached_at))
-    return {"policy": policy.name, "version": version.version, "calendar": calendar.name if calendar else None,
-            "deadline_capped": task.due_at is not None and task.resolution_due_at == task.due_at,
-            "metrics": metrics, "paused_since": task.sla_paused_since, "waiting_minutes": task.sla_waiting_minutes or 0,
-            "clock": clock_view(task)}
+        metrics.append(
+            MetricView(
+                "First response",
+                task.first_response_due_at,
+                task.first_response_at_risk_at,
+                task.first_responded_at,
+                task.first_response_minutes,
+                task.first_response_breached_at,
+            )
+        )
+    metrics.append(
+        MetricView(
+            "Resolution", task.resolution_due_at, task.resolution_at_risk_at, task.resolved_at, task.resolution_minutes, task.resolution_breached_at
+        )
+    )
+    return {
+        "policy": policy.name,
+        "version": version.version,
+        "calendar": calendar.name if calendar else None,
+        "deadline_capped": task.due_at is not None and task.resolution_due_at == task.due_at,
+        "metrics": metrics,
+        "paused_since": task.sla_paused_since,
+        "waiting_minutes": task.sla_waiting_minutes or 0,
+        "clock": clock_view(task),
+    }
 
 
 def init_app(app) -> None:

@@ -1,4 +1,5 @@
 """Business calendars, client holidays, versioned SLA policies with their matching rules, and SLA events."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,9 +34,13 @@ class SlaCalendar(TenantModel):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def spec(self, extra_holidays=()) -> dict:
-        return {"timezone": self.timezone, "hours": self.hours,
-                "holidays": sorted({*(self.holidays or []), *(d.isoformat() for d in extra_holidays)}),
-                "country": self.country, "subdivision": self.subdivision}
+        return {
+            "timezone": self.timezone,
+            "hours": self.hours,
+            "holidays": sorted({*(self.holidays or []), *(d.isoformat() for d in extra_holidays)}),
+            "country": self.country,
+            "subdivision": self.subdivision,
+        }
 
 
 class ClientHoliday(TenantModel, ClientScoped):

@@ -1,4 +1,5 @@
 """Writing SLA settings: calendars, client holidays, policies (a new version per change) and their rules."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,6 +32,7 @@ DEFAULT_TARGETS = {
 
 
 # --- calendars -------------------------------------------------------------------------------
+
 
 def _clean_calendar(values: dict, current: SlaCalendar | None = None) -> dict:
     cleaned = {}
@@ -68,8 +70,9 @@ def _unique_name(model, name: str, exclude_id=None) -> None:
 def create_calendar(values: dict) -> SlaCalendar:
     cleaned = _clean_calendar({"hours": DEFAULT_HOURS, "holidays": [], **values})
     if "name" not in cleaned or not cleaned.get("timezone"):
-        raise ValidationFailed("A calendar needs a name and a time zone.",
-                               fields={key: ["Required."] for key in ("name", "timezone") if not cleaned.get(key)})
+        raise ValidationFailed(
+            "A calendar needs a name and a time zone.", fields={key: ["Required."] for key in ("name", "timezone") if not cleaned.get(key)}
+        )
     _unique_name(SlaCalendar, cleaned["name"])
     calendar = SlaCalendar(**cleaned)
     db.session.add(calendar)
@@ -91,9 +94,11 @@ def update_calendar(calendar: SlaCalendar, values: dict) -> SlaCalendar:
 
 def set_calendar_archived(calendar: SlaCalendar, archived: bool) -> SlaCalendar:
     if archived and calendar.archived_at is None:
-        in_use = db.session.scalar(select(SlaPolicy.name).join(SlaPolicyVersion, (SlaPolicyVersion.policy_id == SlaPolicy.id)
-                                                               & (SlaPolicyVersion.version == SlaPolicy.current_version))
-                                   .where(SlaPolicyVersion.calendar_id == calendar.id, SlaPolicy.archived_at.is_(None)))
+        in_use = db.session.scalar(
+            select(SlaPolicy.name)
+            .join(SlaPolicyVersion, (SlaPolicyVersion.policy_id == SlaPolicy.id) & (SlaPolicyVersion.version == SlaPolicy.current_version))
+            .where(SlaPolicyVersion.calendar_id == calendar.id, SlaPolicy.archived_at.is_(None))
+        )
         if in_use:
             raise Conflict(f"The policy “{in_use}” uses this calendar; give it another calendar first.")
         calendar.archived_at = utcnow()
@@ -105,6 +110,7 @@ def set_calendar_archived(calendar: SlaCalendar, archived: bool) -> SlaCalendar:
 
 
 # --- client holidays ---------------------------------------------------------------------------
+
 
 def add_client_holiday(client: Client, day: date, name: str) -> ClientHoliday:
     name = (name or "").strip()
@@ -130,6 +136,7 @@ def remove_client_holiday(holiday: ClientHoliday) -> None:
 
 
 # --- policies ----------------------------------------------------------------------------------
+
 
 def clean_targets(raw) -> dict:
     """{priority: {metric: business minutes or None}} for the known priorities and metrics."""
@@ -175,8 +182,9 @@ def _clean_terms(values: dict, current: SlaPolicyVersion | None) -> dict:
 
 
 def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
-    return db.session.scalar(select(SlaPolicyVersion).where(SlaPolicyVersion.policy_id == policy.id,
-                                                            SlaPolicyVersion.version == policy.current_version))
+    return db.session.scalar(
+        select(SlaPolicyVersion).where(SlaPolicyVersion.policy_id == policy.id, SlaPolicyVersion.version == policy.current_version)
+    )
 
 
 def create_policy(values: dict, actor=None) -> SlaPolicy:
@@ -208,8 +216,7 @@ def update_policy(policy: SlaPolicy, values: dict, actor=None) -> SlaPolicy:
     terms = _clean_terms(values, current)
     if any(terms[key] != getattr(current, key) for key in terms):
         policy.current_version += 1
-        db.session.add(SlaPolicyVersion(policy_id=policy.id, version=policy.current_version,
-                                        created_by_id=getattr(actor, "id", None), **terms))
+        db.session.add(SlaPolicyVersion(policy_id=policy.id, version=policy.current_version, created_by_id=getattr(actor, "id", None), **terms))
         audit.record("sla_policy.versioned", policy, version=policy.current_version)
     db.session.flush()
     return policy
@@ -228,6 +235,7 @@ def set_policy_archived(policy: SlaPolicy, archived: bool) -> SlaPolicy:
 
 # --- rules -------------------------------------------------------------------------------------
 
+
 def set_rule(policy: SlaPolicy, client_id=None, task_type_id=None) -> SlaRule:
     """Apply a policy to a client and task type, a client, a task type, or (neither) as the agency default.
 
@@ -244,8 +252,7 @@ def set_rule(policy: SlaPolicy, client_id=None, task_type_id=None) -> SlaRule:
     key = SlaRule.key_for(getattr(client, "id", None), getattr(task_type, "id", None))
     rule = db.session.scalar(select(SlaRule).where(SlaRule.match_key == key))
     if rule is None:
-        rule = SlaRule(policy_id=policy.id, client_id=getattr(client, "id", None), task_type_id=getattr(task_type, "id", None),
-                       match_key=key)
+        rule = SlaRule(policy_id=policy.id, client_id=getattr(client, "id", None), task_type_id=getattr(task_type, "id", None), match_key=key)
         db.session.add(rule)
     else:
         rule.policy_id = policy.id
@@ -263,10 +270,17 @@ def remove_rule(rule: SlaRule) -> None:
 def seed_default_sla() -> SlaPolicy:
     """A new agency's office-hours calendar and Standard policy, applied to all its work by default."""
     calendar = db.session.scalar(select(SlaCalendar).where(SlaCalendar.name == "Office hours")) or create_calendar(
-        {"name": "Office hours", "timezone": "UTC", "hours": DEFAULT_HOURS})
+        {"name": "Office hours", "timezone": "UTC", "hours": DEFAULT_HOURS}
+    )
     policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.name == "Standard")) or create_policy(
-        {"name": "Standard", "description": "Response and resolution times for all work, in business hours.",
-         "calendar_id": calendar.id, "targets": DEFAULT_TARGETS, "at_risk_percent": 75})
+        {
+            "name": "Standard",
+            "description": "Response and resolution times for all work, in business hours.",
+            "calendar_id": calendar.id,
+            "targets": DEFAULT_TARGETS,
+            "at_risk_percent": 75,
+        }
+    )
     if not db.session.scalar(select(SlaRule.id).where(SlaRule.match_key == SlaRule.key_for(None, None))):
         set_rule(policy)
     return policy

@@ -5,6 +5,7 @@ the pause that stopped the resolution clock) and has no event yet gets one, date
 rerun records nothing twice (the unique key and ON CONFLICT DO NOTHING also settle two overlapping runs), and
 after an hour of downtime the next run records every missed crossing at its true time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -69,8 +70,9 @@ def _crossed(clock: Clock, now: datetime):
     The marker makes this a seek on the clock's partial index; NOT EXISTS stays as the guard of record.
     """
     recorded = exists().where(SlaEvent.task_id == Task.id, SlaEvent.metric == clock.metric, SlaEvent.kind == clock.kind)
-    return and_(clock.marker.is_(None), clock.instant.is_not(None), clock.instant <= now,
-                or_(clock.stop.is_(None), clock.instant < clock.stop), ~recorded)
+    return and_(
+        clock.marker.is_(None), clock.instant.is_not(None), clock.instant <= now, or_(clock.stop.is_(None), clock.instant < clock.stop), ~recorded
+    )
 
 
 def _insert_ignoring_duplicates(rows: list[dict]) -> list:
@@ -78,9 +80,12 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list:
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     inserted = []
     for offset in range(0, len(rows), BATCH):
-        stmt = (dialect.insert(SlaEvent.__table__).values(rows[offset:offset + BATCH])
-                .on_conflict_do_nothing(index_elements=["agency_id", "task_id", "metric", "kind"])
-                .returning(SlaEvent.task_id, SlaEvent.metric, SlaEvent.kind))
+        stmt = (
+            dialect.insert(SlaEvent.__table__)
+            .values(rows[offset : offset + BATCH])
+            .on_conflict_do_nothing(index_elements=["agency_id", "task_id", "metric", "kind"])
+            .returning(SlaEvent.task_id, SlaEvent.metric, SlaEvent.kind)
+        )
         inserted += db.session.execute(stmt).all()
     return inserted
 
@@ -102,8 +107,18 @@ def record_crossings(now: datetime | None = None, task_ids=None) -> dict:
                 # Closed tasks need no sweep: closing one records what it crossed (clocks.on_task_changed).
                 stmt = stmt.where(Task.closed_at.is_(None))
             for task_id, client_id, instant in db.session.execute(stmt):
-                rows.append({"agency_id": agency_id, "id": new_id(), "client_id": client_id, "task_id": task_id,
-                             "metric": clock.metric, "kind": clock.kind, "occurred_at": instant, "recorded_at": now})
+                rows.append(
+                    {
+                        "agency_id": agency_id,
+                        "id": new_id(),
+                        "client_id": client_id,
+                        "task_id": task_id,
+                        "metric": clock.metric,
+                        "kind": clock.kind,
+                        "occurred_at": instant,
+                        "recorded_at": now,
+                    }
+                )
         if not rows:
             return counts
         inserted = _insert_ignoring_duplicates(rows)
@@ -123,9 +138,12 @@ def _mark(clock: Clock, agency_id, ids: list) -> None:
     The tasks' loaded state is expired rather than fetched back: the announcement below reads them afresh.
     """
     for offset in range(0, len(ids), MARK_BATCH):
-        db.session.execute(update(Task).where(Task.agency_id == agency_id, Task.id.in_(ids[offset:offset + MARK_BATCH]),
-                                              clock.marker.is_(None))
-                           .values({clock.marker: clock.instant}).execution_options(synchronize_session=False))
+        db.session.execute(
+            update(Task)
+            .where(Task.agency_id == agency_id, Task.id.in_(ids[offset : offset + MARK_BATCH]), clock.marker.is_(None))
+            .values({clock.marker: clock.instant})
+            .execution_options(synchronize_session=False)
+        )
     if ids:
         wanted = set(ids)
         for task in [obj for obj in db.session.identity_map.values() if isinstance(obj, Task) and obj.id in wanted]:
@@ -135,7 +153,7 @@ def _mark(clock: Clock, agency_id, ids: list) -> None:
 def _timeline(entries: list[dict]) -> None:
     """The timeline entries of a run, inserted many rows per statement (a catch-up can record tens of thousands)."""
     for offset in range(0, len(entries), BATCH):
-        db.session.execute(insert(Activity), entries[offset:offset + BATCH])
+        db.session.execute(insert(Activity), entries[offset : offset + BATCH])
 
 
 def _announce(inserted: list, instants: dict) -> None:
@@ -146,7 +164,7 @@ def _announce(inserted: list, instants: dict) -> None:
     """
     tasks = {}
     for offset in range(0, len(inserted), BATCH):
-        chunk = {row[0] for row in inserted[offset:offset + BATCH]}
+        chunk = {row[0] for row in inserted[offset : offset + BATCH]}
         tasks.update({t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(chunk)))})
     members = {}
     queue_ids = {t.queue_id for t in tasks.values()}
@@ -159,9 +177,19 @@ def _announce(inserted: list, instants: dict) -> None:
     reached = audiences({task: [task.assignee_id, *members.get(task.queue_id, [])] for task in tasks.values() if task.is_open})
     for task_id, metric, kind in inserted:
         task = tasks[task_id]
-        entries.append({"agency_id": task.agency_id, "id": new_id(), "task_id": task.id, "client_id": task.client_id,
-                        "actor_id": None, "kind": f"sla_{kind}", "client_visible": False, "created_at": created_at,
-                        "data": {"metric": metric, "occurred_at": instants[(task_id, metric, kind)].isoformat()}})
+        entries.append(
+            {
+                "agency_id": task.agency_id,
+                "id": new_id(),
+                "task_id": task.id,
+                "client_id": task.client_id,
+                "actor_id": None,
+                "kind": f"sla_{kind}",
+                "client_visible": False,
+                "created_at": created_at,
+                "data": {"metric": metric, "occurred_at": instants[(task_id, metric, kind)].isoformat()},
+            }
+        )
         if not task.is_open or (kind == "at_risk" and (task_id, metric) in breached_now):
             continue
         for user_id in reached[task_id]:
@@ -176,8 +204,14 @@ def _announce(inserted: list, instants: dict) -> None:
             verb = "breached its" if kind == "breached" else "is at risk of missing its"
             with as_recipient(recipients.get(user_id)):  # the deadline as the person told reads it, on their clock
                 due = localtime.format_datetime(task_due(task, metric))
-            notify(f"sla_{kind}", [user_id], title=f"{task.reference} {verb} {LABELS[metric]} target: {task.title}",
-                   body=f"{'Due' if kind == 'at_risk' else 'Was due'} {due}.", url=task_url(task), task=task)
+            notify(
+                f"sla_{kind}",
+                [user_id],
+                title=f"{task.reference} {verb} {LABELS[metric]} target: {task.title}",
+                body=f"{'Due' if kind == 'at_risk' else 'Was due'} {due}.",
+                url=task_url(task),
+                task=task,
+            )
 
 
 def _digest(user_id, crossings: list) -> None:
@@ -185,9 +219,13 @@ def _digest(user_id, crossings: list) -> None:
     warnings = len(crossings) - len(breaches)
     listed = ", ".join(sorted({task.reference for task, _, _ in crossings})[:DIGEST_LISTED])
     more = len({task.id for task, _, _ in crossings}) - DIGEST_LISTED
-    notify("sla_breached" if breaches else "sla_at_risk", [user_id],
-           title=f"SLA: {len(breaches)} breaches and {warnings} warnings recorded on tasks you work",
-           body=f"{listed}{f' and {more} more' if more > 0 else ''}.", url=SLA_REPORT_PATH)
+    notify(
+        "sla_breached" if breaches else "sla_at_risk",
+        [user_id],
+        title=f"SLA: {len(breaches)} breaches and {warnings} warnings recorded on tasks you work",
+        body=f"{listed}{f' and {more} more' if more > 0 else ''}.",
+        url=SLA_REPORT_PATH,
+    )
 
 
 def task_due(task: Task, metric: str) -> datetime:

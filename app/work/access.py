@@ -1,4 +1,5 @@
 """Who may see and work which tasks: admins all; staff their queues' tasks for their clients and tasks assigned to them; client users their own."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, or_, select
@@ -14,6 +15,7 @@ from tenants.unit_cache import remembered
 
 def reach_of(user_id) -> tuple[list, list]:
     """The queues a staff member works and the clients they serve (read once per unit of work)."""
+
     def read():
         queues = list(db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == user_id)))
         return queues, clients_served(user_id)
@@ -56,8 +58,11 @@ def audience(task: Task, user_ids) -> list:
         return []
     with as_agency():  # a client user's action may notify staff, whose rows and reach lie outside the client's scope
         users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
-        return [user_id for user_id in wanted if user_id in users and can_see(users[user_id], task)
-                and (users[user_id].client_id is None or users[user_id].client_id == task.client_id)]
+        return [
+            user_id
+            for user_id in wanted
+            if user_id in users and can_see(users[user_id], task) and (users[user_id].client_id is None or users[user_id].client_id == task.client_id)
+        ]
 
 
 def audiences(candidates: dict) -> dict:
@@ -82,8 +87,11 @@ def audiences(candidates: dict) -> dict:
             clients = clients_served_by(staff)
 
     def sees(user, task) -> bool:
-        if user.role == "staff" and task.assignee_id != user.id and not (
-                task.queue_id in queues.get(user.id, ()) and task.client_id in clients.get(user.id, ())):
+        if (
+            user.role == "staff"
+            and task.assignee_id != user.id
+            and not (task.queue_id in queues.get(user.id, ()) and task.client_id in clients.get(user.id, ()))
+        ):
             return False
         return user.client_id is None or user.client_id == task.client_id
 

@@ -1,4 +1,5 @@
 """The signal task services send after a change, for capabilities that follow tasks (the SLA clocks)."""
+
 from __future__ import annotations
 
 from blinker import Namespace

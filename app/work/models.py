@@ -1,4 +1,5 @@
 """Queues, tasks and their checklist, comments, attachments, activity, watchers and document requests; saved filters."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,9 +17,20 @@ STATUSES = ("new", "in_progress", "waiting_on_client", "in_review", "done", "can
 OPEN_STATUSES = ("new", "in_progress", "waiting_on_client", "in_review")
 CLOSED_STATUSES = ("done", "cancelled")
 # What the workload counts and the SLA strip read of an open task (client_id too: row-level security checks it).
-OPEN_SUMMARY_COLUMNS = ["client_id", "queue_id", "priority", "status", "resolution_due_at", "resolution_at_risk_at",
-                        "resolution_breached_at", "first_response_due_at", "first_response_at_risk_at",
-                        "first_response_breached_at", "first_responded_at", "sla_paused_since"]
+OPEN_SUMMARY_COLUMNS = [
+    "client_id",
+    "queue_id",
+    "priority",
+    "status",
+    "resolution_due_at",
+    "resolution_at_risk_at",
+    "resolution_breached_at",
+    "first_response_due_at",
+    "first_response_at_risk_at",
+    "first_response_breached_at",
+    "first_responded_at",
+    "sla_paused_since",
+]
 
 
 class Queue(TenantModel):
@@ -111,38 +123,101 @@ class Task(TenantModel, ClientScoped, SlaClock):
         Index("ix_tasks_agency_client_open", "agency_id", "client_id", "closed_at"),
         # The work lists: open tasks in urgency order (priority, deadline, age) per assignee, queue and client,
         # the unassigned ones for claim-next, and per-client counts read from the index alone.
-        *(Index(f"ix_tasks_open_{name}_urgency", "agency_id", *lead, "priority_rank", "due_at", "created_at", "id",
-                sqlite_where=text(where), postgresql_where=text(where))
-          for name, lead, where in (("agency", (), "closed_at IS NULL"), ("assignee", ("assignee_id",), "closed_at IS NULL"),
-                                    ("queue", ("queue_id",), "closed_at IS NULL"), ("client", ("client_id",), "closed_at IS NULL"),
-                                    ("unassigned", (), "closed_at IS NULL AND assignee_id IS NULL"))),
-        Index("ix_tasks_open_client_counts", "agency_id", "client_id", "status", "due_at",
-              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        *(
+            Index(
+                f"ix_tasks_open_{name}_urgency",
+                "agency_id",
+                *lead,
+                "priority_rank",
+                "due_at",
+                "created_at",
+                "id",
+                sqlite_where=text(where),
+                postgresql_where=text(where),
+            )
+            for name, lead, where in (
+                ("agency", (), "closed_at IS NULL"),
+                ("assignee", ("assignee_id",), "closed_at IS NULL"),
+                ("queue", ("queue_id",), "closed_at IS NULL"),
+                ("client", ("client_id",), "closed_at IS NULL"),
+                ("unassigned", (), "closed_at IS NULL AND assignee_id IS NULL"),
+            )
+        ),
+        Index(
+            "ix_tasks_open_client_counts",
+            "agency_id",
+            "client_id",
+            "status",
+            "due_at",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         tenant_fk("sla_policy_version_id", "sla_policy_versions"),
         # SLA order (resolution due soonest first) for the whole agency, per queue and per assignee.
-        *(Index(f"ix_tasks_open_{name}_sla", "agency_id", *lead, "resolution_due_at", "priority_rank", "created_at", "id",
-                sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL"))
-          for name, lead in (("agency", ()), ("queue", ("queue_id",)), ("assignee", ("assignee_id",)))),
+        *(
+            Index(
+                f"ix_tasks_open_{name}_sla",
+                "agency_id",
+                *lead,
+                "resolution_due_at",
+                "priority_rank",
+                "created_at",
+                "id",
+                sqlite_where=text("closed_at IS NULL"),
+                postgresql_where=text("closed_at IS NULL"),
+            )
+            for name, lead in (("agency", ()), ("queue", ("queue_id",)), ("assignee", ("assignee_id",)))
+        ),
         # Workload and the home page's SLA strip: open tasks per assignee by priority and SLA state, from the index alone.
-        Index("ix_tasks_open_assignee_summary", "agency_id", "assignee_id", postgresql_include=OPEN_SUMMARY_COLUMNS,
-              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        Index(
+            "ix_tasks_open_assignee_summary",
+            "agency_id",
+            "assignee_id",
+            postgresql_include=OPEN_SUMMARY_COLUMNS,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         # The portal's open requests, newest first.
-        Index("ix_tasks_open_client_created", "agency_id", "client_id", "created_at",
-              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        Index(
+            "ix_tasks_open_client_created",
+            "agency_id",
+            "client_id",
+            "created_at",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         # The sweep's seek, one per clock: open tasks whose crossing is not recorded yet, by the crossing instant.
-        *(Index(f"ix_tasks_sla_unrecorded_{name}", "agency_id", instant,
+        *(
+            Index(
+                f"ix_tasks_sla_unrecorded_{name}",
+                "agency_id",
+                instant,
                 sqlite_where=text(f"closed_at IS NULL AND {marker} IS NULL"),
-                postgresql_where=text(f"closed_at IS NULL AND {marker} IS NULL"))
-          for name, instant, marker in (
-              ("response_risk", "first_response_at_risk_at", "first_response_warned_at"),
-              ("response_due", "first_response_due_at", "first_response_breached_at"),
-              ("resolution_risk", "resolution_at_risk_at", "resolution_warned_at"),
-              ("resolution_due", "resolution_due_at", "resolution_breached_at"))),
+                postgresql_where=text(f"closed_at IS NULL AND {marker} IS NULL"),
+            )
+            for name, instant, marker in (
+                ("response_risk", "first_response_at_risk_at", "first_response_warned_at"),
+                ("response_due", "first_response_due_at", "first_response_breached_at"),
+                ("resolution_risk", "resolution_at_risk_at", "resolution_warned_at"),
+                ("resolution_due", "resolution_due_at", "resolution_breached_at"),
+            )
+        ),
         # SLA reports: tasks with an SLA by each instant a report range counts (due, responded, resolved), closed ones too.
-        *(Index(f"ix_tasks_sla_history_{name}", "agency_id", instant,
-                sqlite_where=text("sla_policy_version_id IS NOT NULL"), postgresql_where=text("sla_policy_version_id IS NOT NULL"))
-          for name, instant in (("resolution_due", "resolution_due_at"), ("response_due", "first_response_due_at"),
-                                ("resolved", "resolved_at"), ("responded", "first_responded_at"))),
+        *(
+            Index(
+                f"ix_tasks_sla_history_{name}",
+                "agency_id",
+                instant,
+                sqlite_where=text("sla_policy_version_id IS NOT NULL"),
+                postgresql_where=text("sla_policy_version_id IS NOT NULL"),
+            )
+            for name, instant in (
+                ("resolution_due", "resolution_due_at"),
+                ("response_due", "first_response_due_at"),
+                ("resolved", "resolved_at"),
+                ("responded", "first_responded_at"),
+            )
+        ),
     )
     id_param = "task_id"
 
@@ -299,11 +374,16 @@ class TimeEntry(_TaskChild):
         Index("ix_time_entries_user_started", "agency_id", "user_id", "started_at"),
         Index("ix_time_entries_task", "agency_id", "task_id"),
         # Workload's minutes this week and in the last 7 days, from the index alone.
-        Index("ix_time_entries_agency_started", "agency_id", "started_at",
-              postgresql_include=["user_id", "minutes", "client_id", "task_id"]),
+        Index("ix_time_entries_agency_started", "agency_id", "started_at", postgresql_include=["user_id", "minutes", "client_id", "task_id"]),
         # One running timer per user.
-        Index("uq_time_entries_running_timer", "agency_id", "user_id", unique=True,
-              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index(
+            "uq_time_entries_running_timer",
+            "agency_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
     id_param = "time_entry_id"
 
@@ -372,8 +452,14 @@ class ApprovalRequest(_TaskChild):
         tenant_fk("decided_by_id", "users"),
         tenant_fk("withdrawn_by_id", "users"),
         Index("ix_approval_requests_task", "agency_id", "task_id", "created_at"),
-        Index("uq_approval_requests_one_pending", "agency_id", "task_id", unique=True,
-              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        Index(
+            "uq_approval_requests_one_pending",
+            "agency_id",
+            "task_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
     id_param = "approval_request_id"
 
@@ -428,6 +514,8 @@ class ApprovalFile(TenantModel, ClientScoped):
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, sort_order=-98)
     approval_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     attachment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
 DOCUMENT_REQUEST_STATUSES = ("open", "closed", "cancelled")
 DOCUMENT_ITEM_STATUSES = ("missing", "uploaded", "accepted", "rejected")
 
@@ -445,8 +533,7 @@ class DocumentRequest(_TaskChild):
         tenant_fk("client_id", "clients"),
         Index("ix_document_requests_task", "agency_id", "task_id", "created_at"),
         # The reminder sweep's seek: open requests by due date.
-        Index("ix_document_requests_open_due", "agency_id", "due_on",
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index("ix_document_requests_open_due", "agency_id", "due_on", sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
     id_param = "document_request_id"
 

@@ -1,4 +1,5 @@
 """Pure date arithmetic of recurring work: which dates a rule yields, and when each occurrence is due and created."""
+
 from __future__ import annotations
 
 import calendar
@@ -42,12 +43,20 @@ class Rule:
 
     @classmethod
     def of(cls, schedule) -> Rule:
-        return cls(frequency=schedule.frequency, starts_on=schedule.starts_on, interval=schedule.interval or 1,
-                   day_of_month=schedule.day_of_month, weekday=schedule.weekday, month=schedule.month,
-                   rrule=schedule.rrule, ends_on=schedule.ends_on)
+        return cls(
+            frequency=schedule.frequency,
+            starts_on=schedule.starts_on,
+            interval=schedule.interval or 1,
+            day_of_month=schedule.day_of_month,
+            weekday=schedule.weekday,
+            month=schedule.month,
+            rrule=schedule.rrule,
+            ends_on=schedule.ends_on,
+        )
 
 
 # --- validation -------------------------------------------------------------------------------
+
 
 def _in_range(value, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
@@ -139,6 +148,7 @@ def _bounded(rule: du_rrule.rrule, until: datetime) -> Iterator[datetime]:
 
 # --- dates --------------------------------------------------------------------------------------
 
+
 def _clamped(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
@@ -213,6 +223,7 @@ def occurrence_dates(rule: Rule, first: date, last: date) -> Iterator[date]:
 
 
 # --- instants -----------------------------------------------------------------------------------
+
 
 def zone(name: str | None) -> ZoneInfo | None:
     """The IANA zone of this name, or None when there is no such zone."""

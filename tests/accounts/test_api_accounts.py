@@ -1,4 +1,5 @@
 """The accounts JSON API: tokens, the caller, users (list, filters, invite, roles, deactivation) and their guards."""
+
 from __future__ import annotations
 
 import uuid
@@ -15,6 +16,7 @@ SIGN_IN_FAILED = services.SIGN_IN_FAILED
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def api_as(app, as_user):
@@ -52,6 +54,7 @@ def all_user_pages(client, **params) -> tuple[list[str], int]:
 
 # --- tokens and the caller ---------------------------------------------------------------------
 
+
 def test_token_request_returns_a_bl_token_that_authenticates_me(world, client):
     response = token_request(client, agency=world.a.slug, email=world.a.staff.email, password=PASSWORD, name="CI")
 
@@ -67,8 +70,13 @@ def test_token_request_returns_a_bl_token_that_authenticates_me(world, client):
     assert data["id"] == str(world.a.staff.id)
     assert data["email"] == world.a.staff.email
     assert data["role"] == "staff"
-    assert data["agency"] == {"id": str(world.a.agency_id), "name": world.a.name, "slug": world.a.slug,
-                              "timezone": "Europe/London", "locale": "en_GB"}
+    assert data["agency"] == {
+        "id": str(world.a.agency_id),
+        "name": world.a.name,
+        "slug": world.a.slug,
+        "timezone": "Europe/London",
+        "locale": "en_GB",
+    }
 
 
 def test_me_works_with_the_session_cookie(world, as_user):
@@ -103,9 +111,7 @@ def test_bad_credentials_answer_one_401_body(world, client, case):
     response = token_request(client, **body)
 
     assert response.status_code == 401
-    assert response.get_json() == {
-        "error": {"code": "invalid_credentials", "message": SIGN_IN_FAILED, "fields": {}}
-    }
+    assert response.get_json() == {"error": {"code": "invalid_credentials", "message": SIGN_IN_FAILED, "fields": {}}}
 
 
 def test_token_request_with_unknown_field_is_422_naming_it(world, client):
@@ -186,6 +192,7 @@ def test_someone_elses_token_cannot_be_deleted(app, world, client):
 
 # --- users: visibility and guards --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["staff", "client_member"])
 def test_staff_and_client_members_get_403_on_users(world, api_as, role):
     client = api_as(getattr(world.a, role))
@@ -202,10 +209,17 @@ def test_users_list_pages_through_everyone_in_email_order(world, api_as):
 
     emails, pages = all_user_pages(client)
 
-    expected = sorted([
-        world.a.agency_admin.email, world.a.staff.email, world.a.idle_staff.email, world.a.client_admin.email,
-        world.a.client_member.email, world.a.other_client_admin.email, world.a.invited.email,
-    ])
+    expected = sorted(
+        [
+            world.a.agency_admin.email,
+            world.a.staff.email,
+            world.a.idle_staff.email,
+            world.a.client_admin.email,
+            world.a.client_member.email,
+            world.a.other_client_admin.email,
+            world.a.invited.email,
+        ]
+    )
     assert emails == expected
     assert len(set(emails)) == len(emails)
     assert pages == 4
@@ -220,14 +234,17 @@ def test_users_list_is_stable_across_repeated_walks(world, api_as):
     assert all_user_pages(client) == all_user_pages(client)
 
 
-@pytest.mark.parametrize("params, keys", [
-    ({"role": "staff"}, ["staff", "idle_staff"]),
-    ({"status": "invited"}, ["invited"]),
-    ({"status": "active", "role": "client_admin"}, ["client_admin", "other_client_admin"]),
-    ({"q": "boss"}, ["client_admin", "other_client_admin"]),
-    ({"q": "CLERK"}, ["client_member"]),
-    ({"client_id": "CLIENT"}, ["client_admin", "client_member"]),
-])
+@pytest.mark.parametrize(
+    "params, keys",
+    [
+        ({"role": "staff"}, ["staff", "idle_staff"]),
+        ({"status": "invited"}, ["invited"]),
+        ({"status": "active", "role": "client_admin"}, ["client_admin", "other_client_admin"]),
+        ({"q": "boss"}, ["client_admin", "other_client_admin"]),
+        ({"q": "CLERK"}, ["client_member"]),
+        ({"client_id": "CLIENT"}, ["client_admin", "client_member"]),
+    ],
+)
 def test_users_list_filters(world, api_as, params, keys):
     params = {k: (str(world.a.client_id) if v == "CLIENT" else v) for k, v in params.items()}
 
@@ -300,6 +317,7 @@ def test_another_agencys_user_is_404_for_an_admin(world, api_as):
 
 # --- users: invite -----------------------------------------------------------------------------
 
+
 def test_admin_invites_a_user_who_is_then_invited(app, world, api_as):
     client = api_as(world.a.agency_admin)
 
@@ -317,39 +335,58 @@ def test_admin_invites_a_user_who_is_then_invited(app, world, api_as):
 
 
 def test_admin_invites_a_client_user_into_a_client(world, api_as):
-    response = api_as(world.a.agency_admin).post("/api/v1/users", json={
-        "email": "ap@a-one.test", "name": "Accounts Payable", "role": "client_member", "client_id": str(world.a.client_id),
-    })
+    response = api_as(world.a.agency_admin).post(
+        "/api/v1/users",
+        json={
+            "email": "ap@a-one.test",
+            "name": "Accounts Payable",
+            "role": "client_member",
+            "client_id": str(world.a.client_id),
+        },
+    )
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["client_id"] == str(world.a.client_id)
 
 
 def test_inviting_an_email_already_in_use_is_409(world, api_as):
-    response = api_as(world.a.agency_admin).post("/api/v1/users", json={
-        "email": world.a.staff.email.upper(), "name": "Twin", "role": "staff",
-    })
+    response = api_as(world.a.agency_admin).post(
+        "/api/v1/users",
+        json={
+            "email": world.a.staff.email.upper(),
+            "name": "Twin",
+            "role": "staff",
+        },
+    )
 
     assert response.status_code == 409
     assert "email" in response.get_json()["error"]["fields"]
 
 
 def test_the_same_email_may_exist_in_another_agency(world, api_as):
-    response = api_as(world.a.agency_admin).post("/api/v1/users", json={
-        "email": world.b.staff.email, "name": "Same address", "role": "staff",
-    })
+    response = api_as(world.a.agency_admin).post(
+        "/api/v1/users",
+        json={
+            "email": world.b.staff.email,
+            "name": "Same address",
+            "role": "staff",
+        },
+    )
 
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"email": "x@a.test", "name": "X", "role": "client_member"}, "client_id"),
-    ({"email": "x@a.test", "name": "X", "role": "owner"}, "role"),
-    ({"email": "not-an-email", "name": "X", "role": "staff"}, "email"),
-    ({"email": "x@a.test", "role": "staff"}, "name"),
-    ({"email": "x@a.test", "name": "X", "role": "staff", "agency_id": "AGENCY_B"}, "agency_id"),
-    ({"email": "x@a.test", "name": "X", "role": "staff", "password": "letmein-letmein"}, "password"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"email": "x@a.test", "name": "X", "role": "client_member"}, "client_id"),
+        ({"email": "x@a.test", "name": "X", "role": "owner"}, "role"),
+        ({"email": "not-an-email", "name": "X", "role": "staff"}, "email"),
+        ({"email": "x@a.test", "role": "staff"}, "name"),
+        ({"email": "x@a.test", "name": "X", "role": "staff", "agency_id": "AGENCY_B"}, "agency_id"),
+        ({"email": "x@a.test", "name": "X", "role": "staff", "password": "letmein-letmein"}, "password"),
+    ],
+)
 def test_invite_with_bad_fields_is_422_naming_the_field(world, api_as, body, field):
     body = {k: (str(world.b.agency_id) if v == "AGENCY_B" else v) for k, v in body.items()}
     client = api_as(world.a.agency_admin)
@@ -363,18 +400,30 @@ def test_invite_with_bad_fields_is_422_naming_the_field(world, api_as, body, fie
 
 
 def test_invite_into_another_agencys_client_is_refused(world, api_as):
-    response = api_as(world.a.agency_admin).post("/api/v1/users", json={
-        "email": "spy@a.test", "name": "Spy", "role": "client_member", "client_id": str(world.b.client_id),
-    })
+    response = api_as(world.a.agency_admin).post(
+        "/api/v1/users",
+        json={
+            "email": "spy@a.test",
+            "name": "Spy",
+            "role": "client_member",
+            "client_id": str(world.b.client_id),
+        },
+    )
 
     assert response.status_code == 422
     assert "client_id" in response.get_json()["error"]["fields"]
 
 
 def test_client_admin_invites_a_member_into_their_own_client(world, api_as):
-    response = api_as(world.a.client_admin).post("/api/v1/users", json={
-        "email": "junior@a-one.test", "name": "Junior", "role": "client_member", "client_id": str(world.a.client_id),
-    })
+    response = api_as(world.a.client_admin).post(
+        "/api/v1/users",
+        json={
+            "email": "junior@a-one.test",
+            "name": "Junior",
+            "role": "client_member",
+            "client_id": str(world.a.client_id),
+        },
+    )
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["client_id"] == str(world.a.client_id)
@@ -393,12 +442,24 @@ def test_client_admin_cannot_invite_agency_roles(world, api_as, role):
 def test_client_admin_cannot_invite_into_another_client(app, world, api_as):
     client = api_as(world.a.client_admin)
 
-    other = client.post("/api/v1/users", json={
-        "email": "mole@a-two.test", "name": "Mole", "role": "client_member", "client_id": str(world.a.other_client_id),
-    })
-    unknown = client.post("/api/v1/users", json={
-        "email": "mole@a-two.test", "name": "Mole", "role": "client_member", "client_id": str(uuid.uuid4()),
-    })
+    other = client.post(
+        "/api/v1/users",
+        json={
+            "email": "mole@a-two.test",
+            "name": "Mole",
+            "role": "client_member",
+            "client_id": str(world.a.other_client_id),
+        },
+    )
+    unknown = client.post(
+        "/api/v1/users",
+        json={
+            "email": "mole@a-two.test",
+            "name": "Mole",
+            "role": "client_member",
+            "client_id": str(uuid.uuid4()),
+        },
+    )
 
     # Refused exactly like a client that does not exist: the answer does not confirm the other client exists.
     assert other.status_code in (403, 422)
@@ -408,6 +469,7 @@ def test_client_admin_cannot_invite_into_another_client(app, world, api_as):
 
 
 # --- users: roles and deactivation -------------------------------------------------------------
+
 
 def test_admin_changes_a_users_role(app, world, api_as, as_user):
     staff_session = as_user(world.a.staff)

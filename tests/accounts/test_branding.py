@@ -1,4 +1,5 @@
 """Agency branding: the admin page and service, the public logo, and the branded navbar, sign-in and portal pages."""
+
 from __future__ import annotations
 
 import io
@@ -20,12 +21,17 @@ from tests.support.web import tenant_db
 
 def png_bytes(width: int = 4, height: int = 2) -> bytes:
     """A real (tiny, grey) PNG, made without an imaging library."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
@@ -68,6 +74,7 @@ def stored(app, key) -> bytes:
 
 # --- the admin page and the service -------------------------------------------------------------
 
+
 def test_admin_sets_and_clears_branding_on_the_page(app, world, as_user):
     admin = as_user(world.a.agency_admin)
     page = admin.get("/admin/branding")
@@ -107,8 +114,7 @@ def test_admin_sets_and_clears_branding_on_the_page(app, world, as_user):
 def test_the_service_validates_changes_and_audits(app, world):
     with tenant_db(app, world.a.agency_id) as session:
         agency = session.scalar(select(Agency).where(Agency.id == world.a.agency_id))
-        changed = branding.update_branding(agency, display_name="Northwind", accent_colour="#ABCDEF",
-                                           logo=branding.LogoUpload(io.BytesIO(JPEG)))
+        changed = branding.update_branding(agency, display_name="Northwind", accent_colour="#ABCDEF", logo=branding.LogoUpload(io.BytesIO(JPEG)))
         assert changed == ["display_name", "accent_colour", "logo"]
         assert (agency.display_name, agency.accent_colour, agency.logo_content_type) == ("Northwind", "#abcdef", "image/jpeg")
         assert branding.update_branding(agency, display_name="Northwind", accent_colour="#abcdef") == []
@@ -118,8 +124,7 @@ def test_the_service_validates_changes_and_audits(app, world):
             assert "display_name" in refused.value.fields
         too_big = png_bytes() + b"\x00" * branding.LOGO_MAX_BYTES
         with pytest.raises(ValidationFailed, match="at most 512 KB"):
-            branding.update_branding(agency, display_name="Other", accent_colour="#000000",
-                                     logo=branding.LogoUpload(io.BytesIO(too_big)))
+            branding.update_branding(agency, display_name="Other", accent_colour="#000000", logo=branding.LogoUpload(io.BytesIO(too_big)))
         assert (agency.display_name, agency.accent_colour) == ("Northwind", "#abcdef")
         assert branding.remove_logo(agency) is True
         assert branding.remove_logo(agency) is False
@@ -141,13 +146,15 @@ def test_an_invalid_colour_is_refused_and_changes_nothing(app, world, as_user, c
     assert branding_events(app, world.a.agency_id) == []
 
 
-@pytest.mark.parametrize("logo, message", [
-    ((png_bytes() + b"\x00" * 2048, "big.png", "image/png"), "at most 2 KB"),  # the limit is lowered below
-    ((b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg", "image/svg+xml"),
-     "PNG or JPEG"),
-    ((b"GIF89a" + b"\x00" * 20, "logo.gif", "image/gif"), "PNG or JPEG"),
-    ((b"just some text", "logo.png", "image/png"), "PNG or JPEG"),
-])
+@pytest.mark.parametrize(
+    "logo, message",
+    [
+        ((png_bytes() + b"\x00" * 2048, "big.png", "image/png"), "at most 2 KB"),  # the limit is lowered below
+        ((b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg", "image/svg+xml"), "PNG or JPEG"),
+        ((b"GIF89a" + b"\x00" * 20, "logo.gif", "image/gif"), "PNG or JPEG"),
+        ((b"just some text", "logo.png", "image/png"), "PNG or JPEG"),
+    ],
+)
 def test_an_oversize_or_non_image_logo_is_refused_and_changes_nothing(app, world, as_user, monkeypatch, logo, message):
     # A small limit keeps the test's upload in memory (the test client spools big bodies to a temporary file).
     monkeypatch.setattr(branding, "LOGO_MAX_BYTES", 2048)
@@ -182,6 +189,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 
 # --- the public logo -----------------------------------------------------------------------------
 
+
 def test_the_logo_route_serves_each_agencys_own_logo(app, world, as_user, client):
     logo = png_bytes(8, 8)
     assert post_branding(as_user(world.a.agency_admin), "Agency A", "", (logo, "a.png", "image/png")).status_code == 302
@@ -208,11 +216,13 @@ def test_a_suspended_agency_has_no_public_logo(app, world, as_user, client):
 
 # --- where the branding shows --------------------------------------------------------------------
 
+
 def brand(app, world_agency, display_name="Northwind", accent_colour="#1f6f5c", logo=None):
     with tenant_db(app, world_agency.agency_id) as session:
         agency = session.scalar(select(Agency).where(Agency.id == world_agency.agency_id))
-        branding.update_branding(agency, display_name=display_name, accent_colour=accent_colour,
-                                 logo=branding.LogoUpload(io.BytesIO(logo)) if logo else None)
+        branding.update_branding(
+            agency, display_name=display_name, accent_colour=accent_colour, logo=branding.LogoUpload(io.BytesIO(logo)) if logo else None
+        )
 
 
 def test_the_sign_in_page_wears_the_known_workspaces_branding(app, world, client):

@@ -1,4 +1,5 @@
 """Emailed links: invitations and password resets work once, expire, and cannot be forged."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,7 +28,7 @@ def tampered(token: str) -> str:
     payload, _, signature = token.rpartition(".")
     middle = len(signature) // 2
     swapped = "A" if signature[middle] != "A" else "B"
-    return f"{payload}.{signature[:middle]}{swapped}{signature[middle + 1:]}"
+    return f"{payload}.{signature[:middle]}{swapped}{signature[middle + 1 :]}"
 
 
 def forged(kind: str, agency_id, row_id) -> str:
@@ -39,7 +40,7 @@ def forged(kind: str, agency_id, row_id) -> str:
 
 def link_path(url: str) -> str:
     assert url.startswith(PUBLIC_URL + "/")
-    return url[len(PUBLIC_URL):]
+    return url[len(PUBLIC_URL) :]
 
 
 def invite(app, world, as_user, email="newcomer@a.test", role="staff") -> tuple[str, object]:
@@ -65,8 +66,7 @@ def open_link(client, path) -> str:
 
 def accept(client, path, password=NEW_PASSWORD, name="Newcomer Person"):
     form = open_link(client, path)
-    return client.post(form, data={"csrf_token": csrf_from(client, form), "name": name,
-                                   "password": password, "confirm": password})
+    return client.post(form, data={"csrf_token": csrf_from(client, form), "name": name, "password": password, "confirm": password})
 
 
 def set_new_password(client, path, password=NEW_PASSWORD):
@@ -75,14 +75,12 @@ def set_new_password(client, path, password=NEW_PASSWORD):
 
 
 def request_reset(client, workspace, email):
-    return client.post("/password/forgot", data={"csrf_token": csrf_from(client, "/password/forgot"),
-                                                  "workspace": workspace, "email": email})
+    return client.post("/password/forgot", data={"csrf_token": csrf_from(client, "/password/forgot"), "workspace": workspace, "email": email})
 
 
 def resets_of(app, ref) -> list[PasswordReset]:
     with tenant_db(app, ref.agency_id) as session:
-        rows = list(session.scalars(select(PasswordReset).where(PasswordReset.user_id == ref.id)
-                                    .order_by(PasswordReset.created_at)))
+        rows = list(session.scalars(select(PasswordReset).where(PasswordReset.user_id == ref.id).order_by(PasswordReset.created_at)))
         session.expunge_all()
     return rows
 
@@ -101,6 +99,7 @@ def new_reset_path(app, client, world, ref) -> str:
 
 
 # --- invitations -------------------------------------------------------------------------------
+
 
 def test_invitation_sets_the_password_and_signs_in(app, world, as_user, client):
     path, user_id = invite(app, world, as_user)
@@ -130,8 +129,10 @@ def test_invitation_works_only_once(app, world, as_user, client):
 
     stranger = app.test_client()
     again = stranger.get(path)
-    replay = stranger.post("/invitations/accept", data={"csrf_token": csrf_from(stranger, "/sign-in"), "name": "Attacker",
-                                                         "password": "attacker password", "confirm": "attacker password"})
+    replay = stranger.post(
+        "/invitations/accept",
+        data={"csrf_token": csrf_from(stranger, "/sign-in"), "name": "Attacker", "password": "attacker password", "confirm": "attacker password"},
+    )
 
     assert again.status_code == 410
     assert "expired or was already used" in again.get_data(as_text=True)
@@ -152,8 +153,9 @@ def test_expired_invitation_answers_410(app, world, as_user, client):
     response = client.get(path)
 
     assert response.status_code == 410
-    posted = client.post("/invitations/accept", data={"csrf_token": csrf_from(client, "/sign-in"), "name": "Late",
-                                                      "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    posted = client.post(
+        "/invitations/accept", data={"csrf_token": csrf_from(client, "/sign-in"), "name": "Late", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert posted.status_code == 410
     with tenant_db(app, world.a.agency_id) as session:
         assert session.scalar(select(User.password_hash).where(User.email == "newcomer@a.test")) is None
@@ -163,8 +165,7 @@ def test_tampered_invitation_token_answers_404(app, world, as_user, client):
     path, _ = invite(app, world, as_user)
     token = path.rsplit("/", 1)[1]
     with tenant_db(app, world.a.agency_id) as session:
-        invitation_id = session.scalar(select(Invitation.id).where(Invitation.accepted_at.is_(None),
-                                                                   Invitation.user_id != world.a.invited.id))
+        invitation_id = session.scalar(select(Invitation.id).where(Invitation.accepted_at.is_(None), Invitation.user_id != world.a.invited.id))
 
     assert client.get(f"/invitations/{tampered(token)}").status_code == 404
     assert client.get(f"/invitations/{forged('invite', world.a.agency_id, invitation_id)}").status_code == 404
@@ -210,6 +211,7 @@ def test_invitation_of_a_suspended_agency_is_not_valid(app, world, as_user, clie
 
 # --- password resets ---------------------------------------------------------------------------
 
+
 def test_forgot_password_answers_the_same_for_known_and_unknown_emails(app, world, client):
     known = request_reset(client, world.a.slug, world.a.staff.email)
     unknown = request_reset(app.test_client(), world.a.slug, "nobody@a.test")
@@ -243,8 +245,7 @@ def test_reset_link_sets_a_new_password_once(app, world, client):
     form = open_link(client, path)
     assert form == "/password/reset"
     assert client.get(form).status_code == 200
-    response = client.post(form, data={"csrf_token": csrf_from(client, form), "password": NEW_PASSWORD,
-                                       "confirm": NEW_PASSWORD})
+    response = client.post(form, data={"csrf_token": csrf_from(client, form), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/sign-in?workspace={world.a.slug}"
@@ -282,8 +283,7 @@ def test_expired_reset_link_answers_410(app, world, client):
             row.expires_at = utcnow() - timedelta(seconds=1)
 
     assert client.get(path).status_code == 410
-    posted = client.post("/password/reset", data={"csrf_token": csrf_from(client, "/sign-in"), "password": NEW_PASSWORD,
-                                                  "confirm": NEW_PASSWORD})
+    posted = client.post("/password/reset", data={"csrf_token": csrf_from(client, "/sign-in"), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert posted.status_code == 410
     assert sign_in(app.test_client(), world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
 
@@ -317,6 +317,7 @@ def test_reset_link_of_a_deactivated_user_is_not_valid(app, world, client):
 
 # --- tokens stay out of addresses --------------------------------------------------------------
 
+
 def test_reset_link_is_exchanged_for_a_token_free_page(app, world, client):
     path = new_reset_path(app, client, world, world.a.staff)
     token = path.rsplit("/", 1)[1]
@@ -332,8 +333,9 @@ def test_reset_link_is_exchanged_for_a_token_free_page(app, world, client):
     assert form.status_code == 200
     assert token not in form.get_data(as_text=True)  # the form posts to the token-free address
     assert 'action="/password/reset"' in form.get_data(as_text=True)
-    done = client.post("/password/reset", data={"csrf_token": csrf_from(client, "/password/reset"),
-                                                "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    done = client.post(
+        "/password/reset", data={"csrf_token": csrf_from(client, "/password/reset"), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert done.status_code == 302
     assert sign_in(app.test_client(), world.a.slug, world.a.staff.email, NEW_PASSWORD).status_code == 302
     # used: neither the link nor the page takes it again, in this browser or another
@@ -378,6 +380,7 @@ def test_invitation_link_is_exchanged_for_a_token_free_page(app, world, as_user,
 
 # --- API tokens and password changes -------------------------------------------------------------
 
+
 def _token_for(app, client, ref) -> str:
     response = client.post("/api/v1/auth/token", json={"agency": ref_slug(ref), "email": ref.email, "password": PASSWORD})
     assert response.status_code == 201, response.get_json()
@@ -410,8 +413,7 @@ def test_a_password_reset_revokes_the_users_api_tokens(app, world, client):
 
 
 def _change_password(client, revoke: bool):
-    data = {"csrf_token": csrf_from(client, "/account"), "current_password": PASSWORD,
-            "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    data = {"csrf_token": csrf_from(client, "/account"), "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     if revoke:
         data["revoke_tokens"] = "y"
     return client.post("/account/password", data=data)

@@ -1,4 +1,5 @@
 """Each person's time zone and locale: inheritance, the account page, the agency's defaults, /api/v1/me, and emails."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ def stored(app, ref) -> tuple:
 
 # --- who inherits what ---------------------------------------------------------------------------
 
+
 def test_staff_inherit_the_agency_and_client_users_their_clients_zone(app, world):
     set_zone(app, world.a.staff, agency=("America/New_York", "en_US"))
     set_zone(app, world.a.client_admin, client_zone="America/Chicago")
@@ -53,6 +55,7 @@ def test_staff_inherit_the_agency_and_client_users_their_clients_zone(app, world
 
 
 # --- the account page ----------------------------------------------------------------------------
+
 
 def test_a_user_chooses_their_zone_and_format_on_the_account_page(app, world, as_user):
     set_zone(app, world.a.staff, agency=("Europe/London", "en_GB"))
@@ -92,6 +95,7 @@ def test_an_unknown_zone_or_locale_is_a_form_error_and_changes_nothing(app, worl
 
 # --- the agency's defaults -------------------------------------------------------------------------
 
+
 def test_the_agency_admin_sets_the_agencys_defaults(app, world, as_user):
     admin = as_user(world.a.agency_admin)
     assert 'id="local-time"' in admin.get("/admin/branding").get_data(as_text=True)
@@ -108,6 +112,7 @@ def test_the_agency_admin_sets_the_agencys_defaults(app, world, as_user):
 
 
 # --- the API ---------------------------------------------------------------------------------------
+
 
 def test_me_shows_and_changes_the_callers_zone_and_locale(app, world, client):
     headers = bearer(app, world.a.client_admin)
@@ -140,6 +145,7 @@ def test_the_api_keeps_instants_in_utc_whatever_the_callers_zone(app, world, cli
 
 
 # --- emails ----------------------------------------------------------------------------------------
+
 
 def test_an_email_shows_instants_on_the_recipients_clock_and_in_their_locale(app, world, smtp):
     set_zone(app, world.a.client_admin, "America/New_York", "en_US")

@@ -1,4 +1,5 @@
 """Production hashes passwords with argon2id's recommended parameters; the test suite's cheap ones never reach it."""
+
 from argon2 import PasswordHasher, extract_parameters, profiles
 
 from app.accounts import passwords
@@ -14,8 +15,14 @@ def test_production_and_development_hash_with_the_recommended_parameters():
     recommended = profiles.RFC_9106_LOW_MEMORY
     for environ in ({"BACKLINE_ENV": "production"}, {}, {"BACKLINE_ENV": "production", passwords.TEST_COST_VARIABLE: "cheap"}):
         hasher = passwords.hasher_for(environ)
-        assert _parameters(hasher) == (recommended.type, recommended.time_cost, recommended.memory_cost,
-                                       recommended.parallelism, recommended.hash_len, recommended.salt_len), environ
+        assert _parameters(hasher) == (
+            recommended.type,
+            recommended.time_cost,
+            recommended.memory_cost,
+            recommended.parallelism,
+            recommended.hash_len,
+            recommended.salt_len,
+        ), environ
     production_hash = passwords.hasher_for({"BACKLINE_ENV": "production", passwords.TEST_COST_VARIABLE: "cheap"}).hash("x" * 10)
     assert production_hash.startswith(PRODUCTION_PREFIX)
     assert extract_parameters(production_hash) == recommended

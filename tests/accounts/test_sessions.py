@@ -1,4 +1,5 @@
 """Server-side session invalidation (sign-out, password change, deactivation) and CSRF on pages and the API."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ def session_cookie(client) -> str:
 
 
 # --- sign-out ----------------------------------------------------------------------------------
+
 
 def test_sign_out_redirects_to_sign_in_and_ends_the_session(world, client):
     assert sign_in(client, world.a.slug, world.a.staff.email, PASSWORD).status_code == 302
@@ -83,12 +85,18 @@ def test_sign_out_needs_post(world, as_user):
 
 # --- password change ---------------------------------------------------------------------------
 
+
 def test_password_change_keeps_this_session_and_ends_the_others(app, world, as_user, client):
     here, elsewhere = as_user(world.a.staff), as_user(world.a.staff)
 
-    response = here.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-    })
+    response = here.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
@@ -103,9 +111,14 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, world, as_u
 def test_password_change_with_wrong_current_password_changes_nothing(app, world, as_user):
     here, elsewhere = as_user(world.a.staff), as_user(world.a.staff)
 
-    response = here.post("/account/password", data={
-        "current_password": "not my password", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-    })
+    response = here.post(
+        "/account/password",
+        data={
+            "current_password": "not my password",
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
 
     assert response.status_code == 422
     assert "Incorrect." in response.get_data(as_text=True)
@@ -118,9 +131,14 @@ def test_password_change_refuses_a_weak_or_mismatched_password(world, as_user):
     client = as_user(world.a.staff)
 
     weak = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "short", "confirm": "short"})
-    mismatch = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "!",
-    })
+    mismatch = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD + "!",
+        },
+    )
 
     assert weak.status_code == 422
     assert "at least 10 characters" in weak.get_data(as_text=True)
@@ -130,6 +148,7 @@ def test_password_change_refuses_a_weak_or_mismatched_password(world, as_user):
 
 
 # --- deactivation ------------------------------------------------------------------------------
+
 
 def test_deactivation_stops_the_users_session_and_api_token(app, world, as_user, client):
     victim_session = as_user(world.a.staff)
@@ -165,13 +184,19 @@ def test_reactivation_does_not_revive_old_sessions_or_tokens(app, world, as_user
 
 # --- CSRF --------------------------------------------------------------------------------------
 
+
 def test_page_post_without_csrf_token_is_400_and_changes_nothing(app, world, as_user):
     client = as_user(world.a.staff)
     app.config["WTF_CSRF_ENABLED"] = True
 
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
 
     assert response.status_code == 400
     assert "The form expired" in response.get_data(as_text=True)
@@ -246,7 +271,6 @@ def test_bearer_token_api_write_needs_no_csrf_token(app, world, client):
 def test_token_request_needs_no_csrf_token(app, world, client):
     app.config["WTF_CSRF_ENABLED"] = True
 
-    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email,
-                                                       "password": PASSWORD})
+    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email, "password": PASSWORD})
 
     assert response.status_code == 201, response.get_json()

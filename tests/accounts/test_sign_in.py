@@ -1,4 +1,5 @@
 """Signing in through the page: success, one refusal for every cause, throttles, audit and suspended agencies."""
+
 from __future__ import annotations
 
 import re
@@ -92,8 +93,7 @@ def _deactivate(app, ref):
         session.scalar(select(User).where(User.id == ref.id)).deactivated_at = utcnow()
 
 
-@pytest.mark.parametrize("case", ["unknown workspace", "unknown email", "wrong password", "deactivated user",
-                                  "invited user", "other agency's user"])
+@pytest.mark.parametrize("case", ["unknown workspace", "unknown email", "wrong password", "deactivated user", "invited user", "other agency's user"])
 def test_every_refusal_gives_the_same_message_and_status(app, world, client, case):
     workspace, email, password = world.a.slug, world.a.staff.email, PASSWORD
     if case == "unknown workspace":
@@ -121,8 +121,9 @@ def test_every_refusal_gives_the_same_message_and_status(app, world, client, cas
 
 
 def test_a_missing_field_re_renders_the_form_with_422(world, client):
-    response = client.post("/sign-in", data={"csrf_token": csrf_from(client), "workspace": world.a.slug,
-                                             "email": world.a.staff.email, "password": ""})
+    response = client.post(
+        "/sign-in", data={"csrf_token": csrf_from(client), "workspace": world.a.slug, "email": world.a.staff.email, "password": ""}
+    )
 
     assert response.status_code == 422
     assert "Enter your password." in response.get_data(as_text=True)
@@ -263,7 +264,8 @@ def test_failures_and_successes_are_audited(app, world, client):
 
     failed = events(app, world.a.agency_id, "auth.sign_in_failed")
     assert [(e.actor_email, e.details["reason"]) for e in failed] == [
-        (world.a.staff.email, "password"), ("nobody@a.test", "unknown"),
+        (world.a.staff.email, "password"),
+        ("nobody@a.test", "unknown"),
     ]
     assert all(e.ip == "127.0.0.1" for e in failed)
     succeeded = events(app, world.a.agency_id, "auth.signed_in")

@@ -1,4 +1,5 @@
 """Two-factor authentication: enabling it, the code step of sign-in and the API, and the agency requirement."""
+
 from __future__ import annotations
 
 import html
@@ -63,6 +64,7 @@ def totp_enabled(app, ref) -> bool:
 
 
 # --- enabling ----------------------------------------------------------------------------------
+
 
 def _session_cookie_payload(client) -> str:
     """The session cookie as anyone holding it can read it (it is signed, not encrypted)."""
@@ -145,6 +147,7 @@ def test_setup_page_redirects_when_two_factor_is_already_on(app, world, as_user)
 
 # --- signing in with a code --------------------------------------------------------------------
 
+
 def test_password_alone_does_not_sign_in_a_two_factor_user(app, world, client):
     enable_2fa(app, world.a.staff)
 
@@ -199,8 +202,7 @@ def test_too_many_wrong_codes_end_the_pending_sign_in(app, world, client):
     secret = enable_2fa(app, world.a.staff)
     password_step(client, world.a.slug, world.a.staff)
     token = csrf_from(client, "/sign-in/verify")
-    statuses = [client.post("/sign-in/verify", data={"csrf_token": token, "code": wrong_code(secret)}).status_code
-                for _ in range(5)]
+    statuses = [client.post("/sign-in/verify", data={"csrf_token": token, "code": wrong_code(secret)}).status_code for _ in range(5)]
 
     assert statuses == [401, 401, 401, 401, 429]
     after = client.post("/sign-in/verify", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
@@ -223,11 +225,11 @@ def test_wrong_codes_are_audited(app, world, client):
 
 # --- the API -----------------------------------------------------------------------------------
 
+
 def test_api_token_without_otp_answers_otp_required(app, world, client):
     enable_2fa(app, world.a.staff)
 
-    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email,
-                                                       "password": PASSWORD})
+    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email, "password": PASSWORD})
 
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "otp_required"
@@ -237,8 +239,9 @@ def test_api_token_without_otp_answers_otp_required(app, world, client):
 def test_api_token_with_a_wrong_otp_is_refused(app, world, client):
     secret = enable_2fa(app, world.a.staff)
 
-    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email,
-                                                       "password": PASSWORD, "otp": wrong_code(secret)})
+    response = client.post(
+        "/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email, "password": PASSWORD, "otp": wrong_code(secret)}
+    )
 
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_otp"
@@ -247,8 +250,9 @@ def test_api_token_with_a_wrong_otp_is_refused(app, world, client):
 def test_api_token_with_a_valid_otp_is_issued(app, world, client):
     secret = enable_2fa(app, world.a.staff)
 
-    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email,
-                                                       "password": PASSWORD, "otp": pyotp.TOTP(secret).now()})
+    response = client.post(
+        "/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email, "password": PASSWORD, "otp": pyotp.TOTP(secret).now()}
+    )
 
     assert response.status_code == 201, response.get_json()
     token = response.get_json()["token"]
@@ -260,14 +264,14 @@ def test_api_token_with_a_valid_otp_is_issued(app, world, client):
 def test_api_token_refused_for_staff_without_2fa_when_the_agency_requires_it(app, world, client):
     require_staff_2fa(app, world.a.agency_id)
 
-    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email,
-                                                       "password": PASSWORD})
+    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email, "password": PASSWORD})
 
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "two_factor_setup_required"
 
 
 # --- the agency requirement --------------------------------------------------------------------
+
 
 def test_required_2fa_redirects_staff_without_it_to_setup(app, world, as_user):
     require_staff_2fa(app, world.a.agency_id)
@@ -342,6 +346,7 @@ def test_turning_off_2fa_needs_the_password(app, world, as_user):
 
 # --- guessing and replay -------------------------------------------------------------------------
 
+
 def test_replaying_the_password_step_cookie_does_not_reset_the_wrong_code_count(app, world, client):
     secret = enable_2fa(app, world.a.staff)
     password_step(client, world.a.slug, world.a.staff)
@@ -367,8 +372,9 @@ def test_replaying_the_password_step_cookie_does_not_reset_the_wrong_code_count(
 
 
 def _token_request(client, ref, otp, address):
-    return client.post("/api/v1/auth/token", environ_base={"REMOTE_ADDR": address},
-                       json={"agency": "agency-a", "email": ref.email, "password": PASSWORD, "otp": otp})
+    return client.post(
+        "/api/v1/auth/token", environ_base={"REMOTE_ADDR": address}, json={"agency": "agency-a", "email": ref.email, "password": PASSWORD, "otp": otp}
+    )
 
 
 def test_api_wrong_codes_are_counted_per_account_then_refused_with_429(app, world, client):
@@ -382,8 +388,8 @@ def test_api_wrong_codes_are_counted_per_account_then_refused_with_429(app, worl
     right = _token_request(client, world.a.staff, pyotp.TOTP(secret).now(), "198.51.100.1")
 
     limit = app.config["TOTP_MAX_FAILURES"]
-    assert statuses[:limit - 1] == [401] * (limit - 1)
-    assert set(statuses[limit - 1:]) == {429}
+    assert statuses[: limit - 1] == [401] * (limit - 1)
+    assert set(statuses[limit - 1 :]) == {429}
     error = assert_error(right, 429, "rate_limited")
     assert "Too many wrong codes" in error["message"]
     assert int(right.headers["Retry-After"]) > 0

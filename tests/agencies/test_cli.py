@@ -1,4 +1,5 @@
 """`flask tenants`: create, list, suspend and resume agencies."""
+
 import re
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """The catalog JSON API: service lines, task types and client services; who may read and write them."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,6 +31,7 @@ def create_type(client, line_id, **body):
 
 # --- service lines ---------------------------------------------------------------------------
 
+
 def test_admin_creates_reads_edits_archives_and_restores_a_service_line(admin):
     line = create_line(admin, code=" pr ", description="Paying people")
     assert (line["name"], line["code"], line["description"], line["archived"]) == ("Payroll", "PR", "Paying people", False)
@@ -58,10 +60,13 @@ def test_service_lines_are_listed_by_position_with_keyset_pages(admin):
     assert second["next_cursor"] is None
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"name": "Bookkeeping 2", "code": "BK"}, "code"),
-    ({"name": "Bookkeeping", "code": "BKX"}, "name"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": "Bookkeeping 2", "code": "BK"}, "code"),
+        ({"name": "Bookkeeping", "code": "BKX"}, "name"),
+    ],
+)
 def test_duplicate_code_or_name_is_409(admin, body, field):
     error = assert_error(admin.post("/api/v1/service-lines", json=body), 409, "conflict")
     assert field in error["fields"]
@@ -91,11 +96,20 @@ def test_the_same_code_is_fine_in_another_agency(world, as_user):
 
 # --- task types ------------------------------------------------------------------------------
 
+
 def test_admin_creates_a_task_type_with_checklist_and_custom_fields(admin, world):
-    body = create_type(admin, str(world.a.service_line_id), name="Bank reconciliation", default_priority="high", expected_minutes=90,
-                       checklist_template=[{"title": " Import statement ", "required": True}, {"title": "Match items"}],
-                       custom_fields=[{"key": "period", "label": "Period", "type": "date", "required": True},
-                                      {"key": "bank", "label": "Bank", "type": "choice", "choices": ["HSBC", "Barclays"]}])
+    body = create_type(
+        admin,
+        str(world.a.service_line_id),
+        name="Bank reconciliation",
+        default_priority="high",
+        expected_minutes=90,
+        checklist_template=[{"title": " Import statement ", "required": True}, {"title": "Match items"}],
+        custom_fields=[
+            {"key": "period", "label": "Period", "type": "date", "required": True},
+            {"key": "bank", "label": "Bank", "type": "choice", "choices": ["HSBC", "Barclays"]},
+        ],
+    )
     assert body["default_priority"] == "high" and body["expected_minutes"] == 90
     assert body["checklist_template"] == [{"title": "Import statement", "required": True}, {"title": "Match items", "required": False}]
     assert [f["key"] for f in body["custom_fields"]] == ["period", "bank"]
@@ -108,8 +122,7 @@ def test_admin_creates_a_task_type_with_checklist_and_custom_fields(admin, world
 def test_task_type_patch_archive_restore_and_filters(admin, world):
     other_line = create_line(admin)
     run = create_type(admin, other_line["id"])
-    patched = admin.patch(f"/api/v1/task-types/{run['id']}", json={"expected_minutes": None, "default_priority": "urgent",
-                                                                     "checklist_template": []})
+    patched = admin.patch(f"/api/v1/task-types/{run['id']}", json={"expected_minutes": None, "default_priority": "urgent", "checklist_template": []})
     assert patched.status_code == 200, patched.get_json()
     assert (patched.get_json()["expected_minutes"], patched.get_json()["default_priority"]) == (None, "urgent")
 
@@ -144,32 +157,43 @@ def test_duplicate_task_type_name_in_a_line_is_409(admin, world):
 def test_another_agencys_line_or_queue_cannot_be_used(admin, world):
     error = assert_error(admin.post("/api/v1/task-types", json={"service_line_id": str(world.b.service_line_id), "name": "X"}), 422)
     assert "service_line_id" in error["fields"]
-    error = assert_error(admin.post("/api/v1/task-types", json={"service_line_id": str(world.a.service_line_id), "name": "X",
-                                                               "default_queue_id": str(world.b.queue_id)}), 422)
+    error = assert_error(
+        admin.post(
+            "/api/v1/task-types", json={"service_line_id": str(world.a.service_line_id), "name": "X", "default_queue_id": str(world.b.queue_id)}
+        ),
+        422,
+    )
     assert "default_queue_id" in error["fields"]
 
 
-@pytest.mark.parametrize("custom_fields, where", [
-    ([{"key": "Period", "label": "Period", "type": "date"}], ("0", "key")),
-    ([{"key": "period", "label": "Period", "type": "colour"}], ("0", "type")),
-    ([{"key": "period", "type": "date"}], ("0", "label")),
-    ([{"key": "ok", "label": "Ok", "type": "text"}, {"key": "ok", "label": "Again", "type": "text"}], ("1", "key")),
-    ([{"key": "kind", "label": "Kind", "type": "choice"}], ("0", "choices")),
-    ([{"key": "x", "label": "X", "type": "text", "secret": True}], ("0", "secret")),
-])
+@pytest.mark.parametrize(
+    "custom_fields, where",
+    [
+        ([{"key": "Period", "label": "Period", "type": "date"}], ("0", "key")),
+        ([{"key": "period", "label": "Period", "type": "colour"}], ("0", "type")),
+        ([{"key": "period", "type": "date"}], ("0", "label")),
+        ([{"key": "ok", "label": "Ok", "type": "text"}, {"key": "ok", "label": "Again", "type": "text"}], ("1", "key")),
+        ([{"key": "kind", "label": "Kind", "type": "choice"}], ("0", "choices")),
+        ([{"key": "x", "label": "X", "type": "text", "secret": True}], ("0", "secret")),
+    ],
+)
 def test_bad_custom_field_definitions_are_422_naming_the_field(admin, world, custom_fields, where):
-    response = admin.post("/api/v1/task-types", json={"service_line_id": str(world.a.service_line_id), "name": "Fields",
-                                                      "custom_fields": custom_fields})
+    response = admin.post(
+        "/api/v1/task-types", json={"service_line_id": str(world.a.service_line_id), "name": "Fields", "custom_fields": custom_fields}
+    )
     error = assert_error(response, 422, "validation_failed")
     index, field = where
     assert field in error["fields"]["custom_fields"][index], error
 
 
-@pytest.mark.parametrize("checklist, field", [
-    ([{"title": ""}], "title"),
-    ([{"title": "Ok", "required": "often"}], "required"),
-    (["just a string"], None),
-])
+@pytest.mark.parametrize(
+    "checklist, field",
+    [
+        ([{"title": ""}], "title"),
+        ([{"title": "Ok", "required": "often"}], "required"),
+        (["just a string"], None),
+    ],
+)
 def test_bad_checklist_templates_are_422(admin, world, checklist, field):
     response = admin.patch(f"/api/v1/task-types/{world.a.task_type_id}", json={"checklist_template": checklist})
     error = assert_error(response, 422)
@@ -179,6 +203,7 @@ def test_bad_checklist_templates_are_422(admin, world, checklist, field):
 
 
 # --- client services -------------------------------------------------------------------------
+
 
 def test_admin_sets_a_clients_services_and_each_change_is_audited(app, admin, world):
     payroll = create_line(admin)
@@ -201,6 +226,7 @@ def test_client_services_refuse_unknown_or_foreign_lines(admin, world):
 
 
 # --- permissions -----------------------------------------------------------------------------
+
 
 def test_staff_read_the_catalog_but_cannot_change_it(app, world, as_user):
     staff = as_user(world.a.staff)
@@ -229,8 +255,13 @@ def test_staff_read_the_catalog_but_cannot_change_it(app, world, as_user):
 @pytest.mark.parametrize("role", ["client_admin", "client_member"])
 def test_client_users_get_403_everywhere(world, as_user, role):
     user = as_user(getattr(world.a, role))
-    for url in ("/api/v1/service-lines", f"/api/v1/service-lines/{world.a.service_line_id}", "/api/v1/task-types",
-                f"/api/v1/task-types/{world.a.task_type_id}", f"/api/v1/clients/{world.a.client_id}/services"):
+    for url in (
+        "/api/v1/service-lines",
+        f"/api/v1/service-lines/{world.a.service_line_id}",
+        "/api/v1/task-types",
+        f"/api/v1/task-types/{world.a.task_type_id}",
+        f"/api/v1/clients/{world.a.client_id}/services",
+    ):
         assert_error(user.get(url), 403)
     assert_error(user.post("/api/v1/service-lines", json={"name": "X", "code": "XX"}), 403)
 

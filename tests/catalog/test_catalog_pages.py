@@ -1,4 +1,5 @@
 """Catalog pages: the overview, service line and task type forms (without JavaScript), and a client's services."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -30,12 +31,27 @@ def _type(app, world, name):
 
 
 def _type_form(world, **overrides):
-    form = {"service_line_id": str(world.a.service_line_id), "name": "Bank reconciliation", "description": "Match the bank",
-            "default_queue_id": "", "default_priority": "high", "expected_minutes": "45",
-            "checklist": "!Import the statement\nMatch transactions\n\n  !Sign off  ", "cf_count": "3",
-            "cf-0-key": "period", "cf-0-label": "Period", "cf-0-type": "date", "cf-0-required": "y",
-            "cf-1-key": "bank", "cf-1-label": "Bank", "cf-1-type": "choice", "cf-1-choices": "HSBC, Barclays ,",
-            "cf-2-key": "", "cf-2-label": "", "cf-2-type": "text"}
+    form = {
+        "service_line_id": str(world.a.service_line_id),
+        "name": "Bank reconciliation",
+        "description": "Match the bank",
+        "default_queue_id": "",
+        "default_priority": "high",
+        "expected_minutes": "45",
+        "checklist": "!Import the statement\nMatch transactions\n\n  !Sign off  ",
+        "cf_count": "3",
+        "cf-0-key": "period",
+        "cf-0-label": "Period",
+        "cf-0-type": "date",
+        "cf-0-required": "y",
+        "cf-1-key": "bank",
+        "cf-1-label": "Bank",
+        "cf-1-type": "choice",
+        "cf-1-choices": "HSBC, Barclays ,",
+        "cf-2-key": "",
+        "cf-2-label": "",
+        "cf-2-type": "text",
+    }
     form.update(overrides)
     return form
 
@@ -107,11 +123,15 @@ def test_task_type_form_creates_checklist_and_custom_fields_without_javascript(a
     response = admin.post("/catalog/task-types/new", data=_type_form(world))
     assert response.status_code == 302, response.get_data(as_text=True)
     created = _type(app, world, "Bank reconciliation")
-    assert created.checklist_template == [{"title": "Import the statement", "required": True},
-                                          {"title": "Match transactions", "required": False},
-                                          {"title": "Sign off", "required": True}]
+    assert created.checklist_template == [
+        {"title": "Import the statement", "required": True},
+        {"title": "Match transactions", "required": False},
+        {"title": "Sign off", "required": True},
+    ]
     assert [(d["key"], d["type"], d["required"], d["choices"]) for d in created.custom_fields] == [
-        ("period", "date", True, []), ("bank", "choice", False, ["HSBC", "Barclays"])]
+        ("period", "date", True, []),
+        ("bank", "choice", False, ["HSBC", "Barclays"]),
+    ]
     assert (created.default_priority, created.expected_minutes, created.default_queue_id) == ("high", 45, world.a.queue_id)
     edit_page = admin.get(f"/catalog/task-types/{created.id}/edit").get_data(as_text=True)
     assert "!Import the statement" in edit_page and 'value="bank"' in edit_page
@@ -167,8 +187,12 @@ def test_client_services_page_sets_services_with_checkboxes(app, admin, world):
 @pytest.mark.parametrize("role", ["staff", "client_admin", "client_member"])
 def test_catalog_pages_are_for_admins_only(world, as_user, role):
     user = as_user(getattr(world.a, role))
-    for url in ("/catalog", "/catalog/service-lines/new", f"/catalog/task-types/{world.a.task_type_id}/edit",
-                f"/clients/{world.a.client_id}/services"):
+    for url in (
+        "/catalog",
+        "/catalog/service-lines/new",
+        f"/catalog/task-types/{world.a.task_type_id}/edit",
+        f"/clients/{world.a.client_id}/services",
+    ):
         assert user.get(url).status_code == 403, url
     assert user.post(f"/catalog/service-lines/{world.a.service_line_id}/archive").status_code == 403
     assert 'href="/catalog"' not in user.get("/").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Custom-field values are checked against the task type's definitions when a task is created."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -37,27 +38,36 @@ def typed(app, world):
 
 
 def _create(world, actor, values):
-    return create_task(actor, client_id=world.a.client_id, task_type_id=world.a.task_type_id, title="Close March",
-                       custom_values=values)
+    return create_task(actor, client_id=world.a.client_id, task_type_id=world.a.task_type_id, title="Close March", custom_values=values)
 
 
 def test_valid_values_are_stored_json_ready(world, typed):
     _, admin = typed
-    task = _create(world, admin, {"period": "2026-03-31", "headcount": 12, "amount": "1250.5", "filing_type": "Standard",
-                                  "signed": True, "note": None})
-    assert task.custom_values == {"period": "2026-03-31", "headcount": 12.0, "amount": "1250.50", "filing_type": "Standard",
-                                  "signed": True, "note": None}
+    task = _create(
+        world, admin, {"period": "2026-03-31", "headcount": 12, "amount": "1250.5", "filing_type": "Standard", "signed": True, "note": None}
+    )
+    assert task.custom_values == {
+        "period": "2026-03-31",
+        "headcount": 12.0,
+        "amount": "1250.50",
+        "filing_type": "Standard",
+        "signed": True,
+        "note": None,
+    }
 
 
-@pytest.mark.parametrize("values, field", [
-    ({}, "period"),                                               # a required value is missing
-    ({"period": "31/03/2026"}, "period"),                          # not a date
-    ({"period": "2026-03-31", "headcount": "many"}, "headcount"),  # not a number
-    ({"period": "2026-03-31", "amount": "12,50 EUR"}, "amount"),   # not money
-    ({"period": "2026-03-31", "signed": "perhaps"}, "signed"),     # not yes/no
-    ({"period": "2026-03-31", "filing_type": "Annual"}, "filing_type"),  # not one of the choices
-    ({"period": "2026-03-31", "colour": "red"}, "colour"),         # an unknown key
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({}, "period"),  # a required value is missing
+        ({"period": "31/03/2026"}, "period"),  # not a date
+        ({"period": "2026-03-31", "headcount": "many"}, "headcount"),  # not a number
+        ({"period": "2026-03-31", "amount": "12,50 EUR"}, "amount"),  # not money
+        ({"period": "2026-03-31", "signed": "perhaps"}, "signed"),  # not yes/no
+        ({"period": "2026-03-31", "filing_type": "Annual"}, "filing_type"),  # not one of the choices
+        ({"period": "2026-03-31", "colour": "red"}, "colour"),  # an unknown key
+    ],
+)
 def test_bad_values_are_refused_naming_the_field(world, typed, values, field):
     _, admin = typed
     with pytest.raises(ValidationFailed) as raised:

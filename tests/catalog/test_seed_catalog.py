@@ -1,4 +1,5 @@
 """The default catalog: seeded for every new agency, idempotent, and used by the demo."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -62,8 +63,9 @@ def test_seed_fills_in_around_an_existing_catalog(app, world):
 
 
 def test_create_agency_command_seeds_the_catalog(app):
-    result = app.test_cli_runner().invoke(args=["tenants", "create-agency", "Lighthouse", "--slug", "lighthouse",
-                                                "--admin-email", "owner@lighthouse.example"])
+    result = app.test_cli_runner().invoke(
+        args=["tenants", "create-agency", "Lighthouse", "--slug", "lighthouse", "--admin-email", "owner@lighthouse.example"]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.slug == "lighthouse"))

@@ -1,4 +1,5 @@
 """The clients JSON API: admin CRUD, filters and pagination, staff assignment, and what staff and client users see."""
+
 from __future__ import annotations
 
 import uuid
@@ -24,11 +25,17 @@ def names(response) -> list[str]:
 
 # --- admin CRUD --------------------------------------------------------------------------------
 
+
 def test_admin_creates_a_client(admin):
-    response = admin.post("/api/v1/clients", json={
-        "name": "  Northwind Ltd ", "legal_name": "Northwind Trading Limited", "contact_email": "Ops@Northwind.test",
-        "timezone": "Europe/Berlin",
-    })
+    response = admin.post(
+        "/api/v1/clients",
+        json={
+            "name": "  Northwind Ltd ",
+            "legal_name": "Northwind Trading Limited",
+            "contact_email": "Ops@Northwind.test",
+            "timezone": "Europe/Berlin",
+        },
+    )
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -57,15 +64,18 @@ def test_the_same_name_is_fine_in_another_agency(world, admin):
     assert create(admin, name=world.b.client_name)["name"] == world.b.client_name
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "name"),
-    ({"name": ""}, "name"),
-    ({"name": "   "}, "name"),
-    ({"name": "Zone Co", "timezone": "Mars/Olympus"}, "timezone"),
-    ({"name": "Mail Co", "contact_email": "not an email"}, "contact_email"),
-    ({"name": "Sneaky Co", "agency_id": "00000000-0000-0000-0000-000000000000"}, "agency_id"),
-    ({"name": "Sneaky Co", "archived_at": "2020-01-01T00:00:00Z"}, "archived_at"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "Zone Co", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"name": "Mail Co", "contact_email": "not an email"}, "contact_email"),
+        ({"name": "Sneaky Co", "agency_id": "00000000-0000-0000-0000-000000000000"}, "agency_id"),
+        ({"name": "Sneaky Co", "archived_at": "2020-01-01T00:00:00Z"}, "archived_at"),
+    ],
+)
 def test_create_with_bad_fields_is_422_naming_the_field(admin, body, field):
     response = admin.post("/api/v1/clients", json=body)
 
@@ -138,6 +148,7 @@ def test_unknown_client_id_is_404(admin):
 
 # --- list: filters and pagination --------------------------------------------------------------
 
+
 def test_list_filters_by_status(world, admin):
     create(admin, name="Gone Co")
     gone = admin.get("/api/v1/clients", query_string={"q": "gone"}).get_json()["items"][0]
@@ -202,6 +213,7 @@ def test_list_never_shows_another_agencys_clients(world, admin):
 
 # --- staff assignment --------------------------------------------------------------------------
 
+
 def test_put_staff_sets_exactly_the_assignments(world, admin):
     url = f"/api/v1/clients/{world.a.client_id}/staff"
 
@@ -265,6 +277,7 @@ def test_only_admins_manage_staff_assignments(world, as_user):
 
 # --- what staff see ----------------------------------------------------------------------------
 
+
 def test_staff_list_shows_only_assigned_clients(world, as_user):
     assert names(as_user(world.a.staff).get("/api/v1/clients")) == [world.a.client_name]
     assert names(as_user(world.a.idle_staff).get("/api/v1/clients")) == []
@@ -299,6 +312,7 @@ def test_non_admins_cannot_create_edit_or_archive(world, as_user, role):
 
 
 # --- what client users see ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["client_admin", "client_member"])
 def test_client_users_see_only_their_own_client(world, as_user, role):

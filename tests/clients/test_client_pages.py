@@ -1,4 +1,5 @@
 """Client company pages: create, edit and archive through the forms, who may use them, and the empty list."""
+
 from __future__ import annotations
 
 import html
@@ -41,8 +42,16 @@ def test_admin_creates_a_client_through_the_form(app, world, admin):
     assert form.status_code == 200
     token = html.unescape(CSRF_INPUT.search(form.get_data(as_text=True)).group(1))
 
-    response = admin.post("/clients/new", data={"csrf_token": token, "name": "Wayne Payroll", "legal_name": "Wayne Payroll LLP",
-                                                "contact_email": "hr@wayne.example.com", "timezone": "America/New_York"})
+    response = admin.post(
+        "/clients/new",
+        data={
+            "csrf_token": token,
+            "name": "Wayne Payroll",
+            "legal_name": "Wayne Payroll LLP",
+            "contact_email": "hr@wayne.example.com",
+            "timezone": "America/New_York",
+        },
+    )
 
     assert response.status_code == 302
     match = DETAIL.match(response.headers["Location"])
@@ -78,8 +87,9 @@ def test_admin_edits_a_client(app, world, admin):
     assert world.a.client_name in text_of(page)
     token = html.unescape(CSRF_INPUT.search(page.get_data(as_text=True)).group(1))
 
-    response = admin.post(path, data={"csrf_token": token, "name": "A Client Renamed", "legal_name": "",
-                                      "contact_email": "", "timezone": "Europe/Paris"})
+    response = admin.post(
+        path, data={"csrf_token": token, "name": "A Client Renamed", "legal_name": "", "contact_email": "", "timezone": "Europe/Paris"}
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/clients/{world.a.client_id}"

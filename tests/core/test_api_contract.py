@@ -1,4 +1,5 @@
 """Requests the OpenAPI document calls invalid are refused, as it says (found by schemathesis)."""
+
 from __future__ import annotations
 
 import io

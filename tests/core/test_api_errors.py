@@ -1,4 +1,5 @@
 """The JSON API's one error shape for unknown routes, wrong methods and bad bodies, and its OpenAPI document."""
+
 from __future__ import annotations
 
 import pytest
@@ -111,13 +112,13 @@ def test_rate_limited_token_requests_answer_429_json(app, world, client, monkeyp
     for _ in range(2):
         client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email, "password": "nope"})
 
-    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email,
-                                                       "password": PASSWORD})
+    response = client.post("/api/v1/auth/token", json={"agency": world.a.slug, "email": world.a.staff.email, "password": PASSWORD})
 
     assert_error(response, 429, "rate_limited")
 
 
 # --- the OpenAPI document ----------------------------------------------------------------------
+
 
 def test_openapi_document_lists_the_endpoints(client):
     response = client.get("/api/v1/openapi.json")
@@ -127,8 +128,15 @@ def test_openapi_document_lists_the_endpoints(client):
     assert spec["openapi"].startswith("3.")
     assert spec["info"]["title"] == "Backline API"
     paths = spec["paths"]
-    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/users", "/api/v1/clients", "/api/v1/clients/{client_id}",
-                 "/api/v1/users/{user_id}", "/api/v1/tokens"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/clients",
+        "/api/v1/clients/{client_id}",
+        "/api/v1/users/{user_id}",
+        "/api/v1/tokens",
+    ):
         assert path in paths, path
     assert "post" in paths["/api/v1/auth/token"]
     assert {"get", "post"} <= set(paths["/api/v1/users"])
@@ -177,6 +185,7 @@ def test_uploaded_files_may_hold_nul_bytes(world, as_user):
     import io
 
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
-    response = as_user(world.a.staff).post(f"/tasks/{world.a.task_id}/attachments", data={
-        "file": (io.BytesIO(png), "scan.png", "image/png")}, content_type="multipart/form-data")
+    response = as_user(world.a.staff).post(
+        f"/tasks/{world.a.task_id}/attachments", data={"file": (io.BytesIO(png), "scan.png", "image/png")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302, response.status_code

@@ -1,4 +1,5 @@
 """Concurrent duplicates on PostgreSQL: one Idempotency-Key replays the first response; one client name gets 201 then 409."""
+
 from __future__ import annotations
 
 import threading

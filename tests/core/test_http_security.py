@@ -1,4 +1,5 @@
 """Security headers on every kind of response, trusted proxies, cookie flags and production settings."""
+
 from __future__ import annotations
 
 import re
@@ -97,6 +98,7 @@ def test_pages_have_no_inline_script_or_style_attributes(app, world, as_user):
 
 # --- behind a proxy -------------------------------------------------------------------------------
 
+
 def _fail_from(client, world, forwarded_for: str, n: int):
     return sign_in_with_headers(client, world, {"X-Forwarded-For": forwarded_for}, f"stranger{n}@a.test")
 
@@ -105,8 +107,9 @@ def sign_in_with_headers(client, world, headers, email):
     from tests.support.web import csrf_from
 
     token = csrf_from(client)
-    return client.post("/sign-in", headers=headers,
-                       data={"csrf_token": token, "workspace": world.a.slug, "email": email, "password": "wrong password!"})
+    return client.post(
+        "/sign-in", headers=headers, data={"csrf_token": token, "workspace": world.a.slug, "email": email, "password": "wrong password!"}
+    )
 
 
 def test_trusted_proxy_lets_per_ip_limits_see_each_client(app, world, monkeypatch):
@@ -152,6 +155,7 @@ def test_only_the_trusted_hop_is_believed(app, world, monkeypatch):
 
 
 # --- cookies and production settings -------------------------------------------------------------
+
 
 def test_remember_cookie_is_httponly_and_samesite_lax(world, client):
     response = sign_in(client, world.a.slug, world.a.staff.email, PASSWORD, remember=True)

@@ -1,4 +1,5 @@
 """Idempotency-Key: a retried creating POST replays the first response and creates nothing twice."""
+
 from sqlalchemy import func, select
 
 from app.extensions import db

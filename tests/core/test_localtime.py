@@ -1,4 +1,5 @@
 """Local time: instants in the viewer's zone with its abbreviation, dates and numbers in the viewer's locale, inputs, money."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

@@ -1,4 +1,5 @@
 """Account emails travel over real SMTP, and their links work."""
+
 import re
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Redis or the database unreachable: requests still answer (or say 503), and no committed job is lost."""
+
 from __future__ import annotations
 
 import json
@@ -26,19 +27,26 @@ def _outbox(app, agency_id) -> list[OutboxJob]:
 
 
 def _sign_in(world, password=PASSWORD, remote_addr="127.0.0.1") -> dict:
-    return {"method": "POST", "path": "/sign-in", "remote_addr": remote_addr,
-            "data": {"workspace": world.a.slug, "email": world.a.agency_admin.email, "password": password}}
+    return {
+        "method": "POST",
+        "path": "/sign-in",
+        "remote_addr": remote_addr,
+        "data": {"workspace": world.a.slug, "email": world.a.agency_admin.email, "password": password},
+    }
 
 
 def test_with_redis_down_sign_in_api_and_writes_answer_and_the_jobs_wait_in_the_outbox(app, world, smtp):
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    responses, log = app_process.run([
-        _sign_in(world),
-        {"path": "/api/v1/me"},
-        {"path": "/api/v1/tasks"},
-        {"method": "POST", "path": f"/tasks/{world.a.task_id}/assign", "data": {"assignee_id": ""}},
-        {"method": "POST", "path": f"/tasks/{world.a.task_id}/assign", "data": {"assignee_id": str(world.a.staff.id)}},
-    ], env={"REDIS_URL": closed})
+    responses, log = app_process.run(
+        [
+            _sign_in(world),
+            {"path": "/api/v1/me"},
+            {"path": "/api/v1/tasks"},
+            {"method": "POST", "path": f"/tasks/{world.a.task_id}/assign", "data": {"assignee_id": ""}},
+            {"method": "POST", "path": f"/tasks/{world.a.task_id}/assign", "data": {"assignee_id": str(world.a.staff.id)}},
+        ],
+        env={"REDIS_URL": closed},
+    )
     assert [r["status"] for r in responses] == [302, 200, 200, 302, 302], [r["body"][:300] for r in responses]
     assert json.loads(responses[1]["body"])["email"] == world.a.agency_admin.email
     assert "the outbox keeps it" in log  # the refused hand-over is logged, not raised
@@ -67,8 +75,7 @@ def test_with_redis_down_sign_in_api_and_writes_answer_and_the_jobs_wait_in_the_
 
 def test_with_redis_down_the_sign_in_limit_still_counts_in_memory(app, world):
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    responses, log = app_process.run([_sign_in(world, "wrong-password")] * 4,
-                                     env={"REDIS_URL": closed, "LOGIN_IP_LIMIT": "3 per 15 minutes"})
+    responses, log = app_process.run([_sign_in(world, "wrong-password")] * 4, env={"REDIS_URL": closed, "LOGIN_IP_LIMIT": "3 per 15 minutes"})
     assert [r["status"] for r in responses][:3] != [500] * 3
     assert responses[-1]["status"] == 429
     assert all(r["status"] != 500 for r in responses)
@@ -110,13 +117,16 @@ def test_a_committed_unit_writes_its_jobs_to_the_outbox_and_the_hand_over_remove
 def test_with_the_database_unreachable_api_and_pages_answer_503_with_retry_after(app, world):
     closed = f"postgresql://backline_app@127.0.0.1:{free_port()}/backline"
     bearer = {"Authorization": f"Bearer bl_{world.a.agency_id.hex}_any-secret"}  # well-formed: its agency is looked up
-    responses, _ = app_process.run([
-        {"path": "/api/v1/tasks", "headers": bearer},
-        {"path": "/api/v1/me", "headers": bearer},
-        {"path": f"/brand/logo/{world.a.slug}"},
-        _sign_in(world),
-        {"path": "/healthz"},
-    ], env={"DATABASE_URL": closed})
+    responses, _ = app_process.run(
+        [
+            {"path": "/api/v1/tasks", "headers": bearer},
+            {"path": "/api/v1/me", "headers": bearer},
+            {"path": f"/brand/logo/{world.a.slug}"},
+            _sign_in(world),
+            {"path": "/healthz"},
+        ],
+        env={"DATABASE_URL": closed},
+    )
     api, me, logo, page, health = responses
     for response in (api, me):
         assert response["status"] == 503, response["body"]

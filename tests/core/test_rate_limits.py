@@ -1,4 +1,5 @@
 """Rate limits: one API budget per caller across every endpoint, and sign-in counters shared by every process."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,9 +12,16 @@ from tests.support import app_process
 from tests.support.factories import PASSWORD
 from tests.support.web import assert_error
 
-API_PATHS = ("/api/v1/me", "/api/v1/tasks", "/api/v1/clients", "/api/v1/queues", "/api/v1/notifications",
-             "/api/v1/tokens", "/api/v1/time-entries", "/api/v1/schedules")
-
+API_PATHS = (
+    "/api/v1/me",
+    "/api/v1/tasks",
+    "/api/v1/clients",
+    "/api/v1/queues",
+    "/api/v1/notifications",
+    "/api/v1/tokens",
+    "/api/v1/time-entries",
+    "/api/v1/schedules",
+)
 
 
 def test_the_api_limit_is_one_budget_per_user_across_endpoints(app, world, as_user, monkeypatch):
@@ -54,13 +62,18 @@ def test_two_processes_share_the_sign_in_counter_of_an_address(app, world):
         pytest.skip("needs Redis at 127.0.0.1:6379 (or TEST_REDIS_URL)")
     # A key prefix and an address of this test's own: nothing else counts against them.
     prefix, address = f"test-{uuid.uuid4().hex}", "203.0.113.7"
-    attempt = {"method": "POST", "path": "/sign-in", "remote_addr": address,
-               "data": {"workspace": world.a.slug, "email": world.a.staff.email, "password": "wrong password!"}}
+    attempt = {
+        "method": "POST",
+        "path": "/sign-in",
+        "remote_addr": address,
+        "data": {"workspace": world.a.slug, "email": world.a.staff.email, "password": "wrong password!"},
+    }
     # The per-account backoff would answer first (after 3 failures): this test is about the address's counter.
     env = {"REDIS_URL": url, "LOGIN_IP_LIMIT": "5 per 15 minutes", "LOGIN_SOURCE_FREE_FAILURES": "100"}
     first, _ = app_process.run([attempt] * 3, env=env, config={"RATELIMIT_KEY_PREFIX": prefix})
-    second, _ = app_process.run([attempt] * 2 + [{**attempt, "data": {**attempt["data"], "password": PASSWORD}}],
-                                env=env, config={"RATELIMIT_KEY_PREFIX": prefix})
+    second, _ = app_process.run(
+        [attempt] * 2 + [{**attempt, "data": {**attempt["data"], "password": PASSWORD}}], env=env, config={"RATELIMIT_KEY_PREFIX": prefix}
+    )
     assert [r["status"] for r in first] == [401, 401, 401]
     # The second process continues the first one's count: attempts 4 and 5 fail, the 6th is refused even with
     # the right password.

@@ -1,4 +1,5 @@
 """The demo's client approvals: pending with Acme's admin, one approved, one rejected with a comment; seeded once."""
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -24,7 +25,8 @@ def test_demo_has_approvals_in_each_state_and_acme_sees_the_pending_one(app):
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     assert _approvals(app, "northwind") == northwind  # seeded once
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"agency": "northwind", "email": "acme.admin@acme.example",
-                                                    "password": "backline-demo"}).get_json()["token"]
+    token = client.post(
+        "/api/v1/auth/token", json={"agency": "northwind", "email": "acme.admin@acme.example", "password": "backline-demo"}
+    ).get_json()["token"]
     pending = client.get("/api/v1/portal/approvals", headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
     assert [item["title"] for item in pending] == ["Payroll register for this month"] and pending[0]["can_decide"]

@@ -1,4 +1,5 @@
 """The demo's document requests show every state: missing, sent for review, rejected with a reason, accepted, complete."""
+
 from sqlalchemy import select
 
 from app.extensions import db

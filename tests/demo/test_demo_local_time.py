@@ -1,4 +1,5 @@
 """The demo's local time: Harbor is a US agency on New York time in US English; Northwind stays on London time."""
+
 import re
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """`flask demo seed` is idempotent and its two agencies cannot see each other."""
+
 from datetime import UTC, datetime
 
 import time_machine
@@ -64,7 +65,8 @@ def test_demo_work_shows_every_sla_state_with_history(app):
             for state in ("on_track", "at_risk", "paused", "breached", "met"):
                 assert states.get(state, 0) >= 2, (agency.slug, states)
             kinds = set(db.session.execute(select(SlaEvent.metric, SlaEvent.kind).distinct()).all())
-            assert kinds == {("first_response", "at_risk"), ("first_response", "breached"),
-                             ("resolution", "at_risk"), ("resolution", "breached")}, agency.slug
+            assert kinds == {("first_response", "at_risk"), ("first_response", "breached"), ("resolution", "at_risk"), ("resolution", "breached")}, (
+                agency.slug
+            )
             # Every event is dated in the past, at the instant its clock crossed.
             assert db.session.scalar(select(func.max(SlaEvent.occurred_at))) <= now

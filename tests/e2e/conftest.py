@@ -4,6 +4,7 @@ Chromium is Debian's (`/usr/bin/chromium`, or BACKLINE_CHROMIUM); nothing is dow
 tests skip on a developer's machine, and fail when CI=1 or BACKLINE_E2E_REQUIRED=1. When a test fails, every open
 page is saved as a full-page screenshot in tests/e2e/artifacts/.
 """
+
 from __future__ import annotations
 
 import glob
@@ -65,8 +66,7 @@ def open_page(browser, live_server):
 
     def make(device: str = "desktop", **options) -> Page:
         # Reduced motion turns Bootstrap's transitions off, so menus are open (and screenshots settled) at once.
-        context = browser.new_context(base_url=live_server, locale="en-GB", reduced_motion="reduce", **DEVICES[device],
-                                     **options)
+        context = browser.new_context(base_url=live_server, locale="en-GB", reduced_motion="reduce", **DEVICES[device], **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
@@ -94,8 +94,7 @@ def pytest_runtest_makereport(item, call):
         for stale in ARTIFACTS.glob(f"{glob.escape(stem)}-[0-9]*.png"):  # an earlier run's failure, not this one's
             stale.unlink()
     if report.failed and report.when in ("setup", "call") and _browser is not None:
-        pages = [page for context in _browser.contexts for page in context.pages
-                 if not page.is_closed() and page.url != "about:blank"]
+        pages = [page for context in _browser.contexts for page in context.pages if not page.is_closed() and page.url != "about:blank"]
         lines = []
         for number, page in enumerate(pages, start=1):
             try:

@@ -4,6 +4,7 @@ axe-core comes from the npm registry (package.json pins it; `npm ci` at the repo
 does) and is injected into each page as it is. Without it the tests skip on a developer's machine, and fail when CI=1
 or BACKLINE_E2E_REQUIRED=1, like the browser itself.
 """
+
 from __future__ import annotations
 
 import re
@@ -102,8 +103,12 @@ def _task_with_documents_and_approval(app, agency_id, *, client_name: str | None
     from tenants.models import Client
 
     with tenant_db(app, agency_id) as session:
-        stmt = (select(Task.id).join(DocumentRequest, DocumentRequest.task_id == Task.id)
-                .order_by(Task.id.in_(select(ApprovalRequest.task_id)).desc(), Task.number).limit(1))
+        stmt = (
+            select(Task.id)
+            .join(DocumentRequest, DocumentRequest.task_id == Task.id)
+            .order_by(Task.id.in_(select(ApprovalRequest.task_id)).desc(), Task.number)
+            .limit(1)
+        )
         if client_name:
             stmt = stmt.join(Client, Client.id == Task.client_id).where(Client.name == client_name)
         return session.scalar(stmt)
@@ -120,9 +125,28 @@ def test_agency_admin_pages(app, demo, audit_page):
     sign_in(audit_page, "admin@northwind.example")
     task_id = _task_with_documents_and_approval(app, demo)
     client_page = _first_link(audit_page, "/clients", "/clients/")
-    audit(audit_page, ["/", "/work", "/work/clients", "/work/workload", "/queues", f"/tasks/{task_id}", "/clients", client_page,
-                         "/sla/reports", "/schedules", "/catalog", "/admin/users", "/admin/sla", "/admin/branding",
-                         "/admin/security", "/account", "/notifications"])
+    audit(
+        audit_page,
+        [
+            "/",
+            "/work",
+            "/work/clients",
+            "/work/workload",
+            "/queues",
+            f"/tasks/{task_id}",
+            "/clients",
+            client_page,
+            "/sla/reports",
+            "/schedules",
+            "/catalog",
+            "/admin/users",
+            "/admin/sla",
+            "/admin/branding",
+            "/admin/security",
+            "/account",
+            "/notifications",
+        ],
+    )
 
 
 def test_staff_pages(demo, audit_page):

@@ -1,4 +1,5 @@
 """Pages render and their scripts run under the Content-Security-Policy, with nothing refused by the browser."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,10 @@ from tests.support.web import tenant_db
 
 def _collect_csp_reports(page: Page) -> list[str]:
     messages: list[str] = []
-    page.on("console", lambda message: messages.append(message.text)
-            if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+    page.on(
+        "console",
+        lambda message: messages.append(message.text) if "Content Security Policy" in message.text or "Refused to" in message.text else None,
+    )
     page.on("pageerror", lambda error: messages.append(f"page error: {error}"))
     return messages
 

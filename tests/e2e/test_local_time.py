@@ -1,4 +1,5 @@
 """In a browser: the same task's deadline, read by someone in New York and by someone in London."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -21,15 +22,16 @@ def _scene(app):
         agency = f.AgencyFactory(name="Atlas Books", slug="atlas-e2e", timezone="Europe/London", locale="en_GB")
         with tenant_scope(TenantContext(agency_id=agency.id)):
             client = f.ClientFactory(agency_id=agency.id, name="Hudson Deli", timezone="America/New_York")
-            f.UserFactory(agency_id=agency.id, role="agency_admin", email="nina@atlas.test", name="Nina York",
-                          timezone="America/New_York", locale="en_US")
+            f.UserFactory(
+                agency_id=agency.id, role="agency_admin", email="nina@atlas.test", name="Nina York", timezone="America/New_York", locale="en_US"
+            )
             f.UserFactory(agency_id=agency.id, role="agency_admin", email="lou@atlas.test", name="Lou Don")  # the agency's
             line = f.ServiceLineFactory(agency_id=agency.id, name="Bookkeeping", code="BK")
             queue = f.QueueFactory(agency_id=agency.id, name="Bookkeeping queue", service_line_id=line.id)
-            task_type = f.TaskTypeFactory(agency_id=agency.id, service_line_id=line.id, name="Month-end close",
-                                          default_queue_id=queue.id)
-            task = f.TaskFactory(agency_id=agency.id, client_id=client.id, task_type_id=task_type.id, queue_id=queue.id,
-                                 title="June close", due_at=DEADLINE)
+            task_type = f.TaskTypeFactory(agency_id=agency.id, service_line_id=line.id, name="Month-end close", default_queue_id=queue.id)
+            task = f.TaskFactory(
+                agency_id=agency.id, client_id=client.id, task_type_id=task_type.id, queue_id=queue.id, title="June close", due_at=DEADLINE
+            )
             task_id = task.id
             db.session.commit()
         return agency.slug, task_id

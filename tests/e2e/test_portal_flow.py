@@ -5,6 +5,7 @@ agency's question, send the documents asked for (one is sent back and sent again
 to approve (staff cannot complete the task before that), see the work completed. The client's pages are screenshotted
 at each step into tests/e2e/artifacts/, the staff member's in the desktop run.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,22 +73,30 @@ def _scene(app) -> Scene:
         with tenant_scope(TenantContext(agency_id=agency.id)):
             client = f.ClientFactory(agency_id=agency.id, name="Acme Bakery")
             staff = f.UserFactory(agency_id=agency.id, role="staff", email="sam@northwind.test", name="Sam Carter")
-            customer = f.UserFactory(agency_id=agency.id, role="client_admin", client_id=client.id,
-                                     email="olivia@acme.test", name="Olivia Baker")
+            customer = f.UserFactory(agency_id=agency.id, role="client_admin", client_id=client.id, email="olivia@acme.test", name="Olivia Baker")
             line = f.ServiceLineFactory(agency_id=agency.id, name="Payroll", code="PR")
             queue = f.QueueFactory(agency_id=agency.id, name="Payroll queue", service_line_id=line.id)
             f.QueueMemberFactory(agency_id=agency.id, queue_id=queue.id, user_id=staff.id)
             f.ClientStaffFactory(agency_id=agency.id, client_id=client.id, user_id=staff.id)
             f.TaskTypeFactory(
-                agency_id=agency.id, service_line_id=line.id, name="Payroll run", default_queue_id=queue.id,
+                agency_id=agency.id,
+                service_line_id=line.id,
+                name="Payroll run",
+                default_queue_id=queue.id,
                 checklist_template=[{"title": "Check hours against timesheets", "required": True}],
                 custom_fields=[
                     {"key": "pay_date", "label": "Pay date", "type": "date", "required": True, "choices": [], "help": None},
-                    {"key": "employees", "label": "Employees paid", "type": "number", "required": True, "choices": [],
-                     "help": None},
-                    {"key": "frequency", "label": "Pay frequency", "type": "choice", "required": False,
-                     "choices": ["Weekly", "Monthly"], "help": None},
-                ])
+                    {"key": "employees", "label": "Employees paid", "type": "number", "required": True, "choices": [], "help": None},
+                    {
+                        "key": "frequency",
+                        "label": "Pay frequency",
+                        "type": "choice",
+                        "required": False,
+                        "choices": ["Weekly", "Monthly"],
+                        "help": None,
+                    },
+                ],
+            )
             f.ClientServiceFactory(agency_id=agency.id, client_id=client.id, service_line_id=line.id)
             scene = Scene(agency.id, agency.slug, customer.email, staff.email)
             db.session.commit()
@@ -96,8 +105,11 @@ def _scene(app) -> Scene:
 
 def _pdf(path: Path) -> Path:
     """A small, valid one-page PDF (with its cross-reference table) written to `path`."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>",
+    ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -144,8 +156,9 @@ def go_to(page: Page, link: str) -> None:
 def document_item(card, name: str):
     """The entry of one requested document in the Documents card (staff) or "Documents we need" (client)."""
     page = card.page
-    return (card.get_by_role("listitem").filter(has=page.get_by_text(name, exact=True))
-            .filter(has_not=page.get_by_role("listitem")))  # the document's own entry, not its request's
+    return (
+        card.get_by_role("listitem").filter(has=page.get_by_text(name, exact=True)).filter(has_not=page.get_by_role("listitem"))
+    )  # the document's own entry, not its request's
 
 
 def detail(page: Page, term: str):
@@ -154,6 +167,7 @@ def detail(page: Page, term: str):
 
 
 # --- the story, one step per function --------------------------------------------------------
+
 
 def client_submits_request(flow: Flow, attachment: Path) -> None:
     page = flow.client
@@ -383,8 +397,7 @@ def client_sees_it_done(flow: Flow, app) -> None:
 def test_a_client_request_from_asking_to_done(app, open_page, tmp_path, device):
     flow = Flow(_scene(app), client=open_page(device), staff=open_page("desktop"), device=device)
     attachment = _pdf(tmp_path / "october-timesheets.pdf")
-    uploads = {DOCUMENT_ITEMS[0]: _pdf(tmp_path / "timesheets-week-40-44.pdf"),
-               DOCUMENT_ITEMS[1]: _pdf(tmp_path / "starter-form-september.pdf")}
+    uploads = {DOCUMENT_ITEMS[0]: _pdf(tmp_path / "timesheets-week-40-44.pdf"), DOCUMENT_ITEMS[1]: _pdf(tmp_path / "starter-form-september.pdf")}
     client_submits_request(flow, attachment)
     staff_asks_question(flow, attachment)
     client_answers(flow, app)

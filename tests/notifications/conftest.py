@@ -1,4 +1,5 @@
 """Fixtures for the notification tests: acting as a user in their tenant context (the SMTP server is the suite's `smtp`)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

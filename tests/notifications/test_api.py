@@ -1,4 +1,5 @@
 """/api/v1/notifications: the caller's own list (unread filter, keyset), marking read, and preferences."""
+
 from __future__ import annotations
 
 from app.core.types import utcnow
@@ -67,10 +68,22 @@ def test_bearer_tokens_work_and_anonymous_callers_get_401(app, world, client):
 def test_preferences_get_and_put(app, world, as_user):
     staff = as_user(world.a.staff)
     prefs = staff.get("/api/v1/notifications/preferences").get_json()
-    assert set(prefs) == {"assigned", "mentioned", "client_commented", "status_changed", "sla_at_risk", "sla_breached",
-                          "document_uploaded", "approval_decided"}
-    assert prefs["status_changed"] == {"label": "Status changes", "description": prefs["status_changed"]["description"],
-                                       "in_app": True, "email": False}
+    assert set(prefs) == {
+        "assigned",
+        "mentioned",
+        "client_commented",
+        "status_changed",
+        "sla_at_risk",
+        "sla_breached",
+        "document_uploaded",
+        "approval_decided",
+    }
+    assert prefs["status_changed"] == {
+        "label": "Status changes",
+        "description": prefs["status_changed"]["description"],
+        "in_app": True,
+        "email": False,
+    }
     assert prefs["assigned"]["in_app"] and prefs["assigned"]["email"]
     response = staff.put("/api/v1/notifications/preferences", json={"mentioned": {"in_app": False, "email": True}})
     assert response.status_code == 200

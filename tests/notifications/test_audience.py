@@ -1,4 +1,5 @@
 """Each notification kind declares its audience: client users see and receive only theirs, with portal links."""
+
 from __future__ import annotations
 
 import re
@@ -39,17 +40,23 @@ def test_a_client_users_form_cannot_set_a_staff_kind(app, world, as_user):
     response = boss.post("/notifications/preferences", data={"assigned-email": "y", "agency_commented-in_app": "y"})
     assert response.status_code == 302
     with in_agency(app, world.a.agency_id) as session:
-        rows = {r.kind: (r.in_app, r.email) for r in session.scalars(
-            select(NotificationPreference).where(NotificationPreference.user_id == world.a.client_admin.id))}
-    assert rows == {"status_changed": (False, False), "agency_commented": (True, False), "document_requested": (False, False),
-                    "approval_requested": (False, False)}
+        rows = {
+            r.kind: (r.in_app, r.email)
+            for r in session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == world.a.client_admin.id))
+        }
+    assert rows == {
+        "status_changed": (False, False),
+        "agency_commented": (True, False),
+        "document_requested": (False, False),
+        "approval_requested": (False, False),
+    }
 
 
 def test_the_portal_account_menu_and_account_page_lead_to_email_preferences(world, as_user):
     boss = as_user(world.a.client_member)
     home = boss.get("/portal").get_data(as_text=True)
-    menu = home[home.index('class="dropdown-menu dropdown-menu-lg-end"'):]
-    assert 'href="/notifications/preferences"' in menu[:menu.index("</ul>")] and "Email preferences" in menu
+    menu = home[home.index('class="dropdown-menu dropdown-menu-lg-end"') :]
+    assert 'href="/notifications/preferences"' in menu[: menu.index("</ul>")] and "Email preferences" in menu
     assert 'href="/notifications/preferences"' in boss.get("/account").get_data(as_text=True)
     kinds_filter = boss.get("/notifications").get_data(as_text=True)
     assert "Replies from the agency" in kinds_filter and "SLA breaches" not in kinds_filter
@@ -61,8 +68,9 @@ def test_notify_skips_people_outside_the_kinds_audience_and_gives_client_users_p
         boss, staff = load(world.a.client_admin), load(world.a.staff)
         assert services.notify("assigned", [boss], title="x", url="/tasks/x", actor=admin) == []
         assert services.notify("agency_commented", [staff], title="x", client_url="/portal/requests/x", actor=admin) == []
-        told = services.notify("status_changed", [boss, staff], title="moved", url=f"/tasks/{task.id}",
-                               client_url=f"/portal/requests/{task.id}", task=task, actor=admin)
+        told = services.notify(
+            "status_changed", [boss, staff], title="moved", url=f"/tasks/{task.id}", client_url=f"/portal/requests/{task.id}", task=task, actor=admin
+        )
         assert {n.user_id: n.url for n in told} == {boss.id: f"/portal/requests/{task.id}", staff.id: f"/tasks/{task.id}"}
         [no_link] = services.notify("status_changed", [boss], title="moved", url=f"/tasks/{task.id}", task=task, actor=admin)
         assert no_link.url is None  # never a staff link for a client user

@@ -4,6 +4,7 @@ SCENARIOS maps each kind in KINDS to a function that makes it happen through the
 email(s) must say. A kind without a scenario fails `test_every_kind_has_an_email_scenario`; adding one is a function
 returning `Expect(...)` and a line in SCENARIOS.
 """
+
 from __future__ import annotations
 
 import io
@@ -55,8 +56,9 @@ class Request:
 def _request(app, world, *, by, assignee=None, title="October payroll") -> Request:
     """A client user's request (the assignment, if any, made by the agency admin); earlier emails are dropped."""
     with acting(app, by) as requester:
-        task = tasks.create_task(requester, client_id=world.a.client_id, task_type_id=world.a.task_type_id, title=title,
-                                 description="Twelve people, one starter.")
+        task = tasks.create_task(
+            requester, client_id=world.a.client_id, task_type_id=world.a.task_type_id, title=title, description="Twelve people, one starter."
+        )
         made = Request(task.id, task.reference, task.title)
     if assignee is not None:
         with acting(app, world.a.agency_admin) as admin:
@@ -79,32 +81,56 @@ def _internal_note(app, world, request: Request) -> None:
 
 # --- scenarios ---------------------------------------------------------------------------------
 
+
 def assigned(app, world) -> list[Expect]:
     request = _request(app, world, by=world.a.client_admin)
     with acting(app, world.a.agency_admin) as admin:
         tasks.assign(_task(request.id), admin, world.a.staff.id)
-    return [Expect(world.a.staff, f"{request.reference} assigned to you: {request.title}", ("You have been given a task.",),
-                   request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.agency_admin,))]
+    return [
+        Expect(
+            world.a.staff,
+            f"{request.reference} assigned to you: {request.title}",
+            ("You have been given a task.",),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}",
+            not_to=(world.a.agency_admin,),
+        )
+    ]
 
 
 def mentioned(app, world) -> list[Expect]:
     request = _request(app, world, by=world.a.client_admin, assignee=world.a.staff)
     with acting(app, world.a.staff) as staff:
         comments.add_comment(_task(request.id), staff, "@admin can you approve the starter's contract?", client_visible=False)
-    return [Expect(world.a.agency_admin, f"A Staff mentioned you on {request.reference}: {request.title}",
-                   ("You were mentioned in a comment.", "can you approve the starter&#39;s contract?"),
-                   request.reference, world.a.client_name, f"/tasks/{request.id}",
-                   not_to=(world.a.staff, world.a.client_admin))]
+    return [
+        Expect(
+            world.a.agency_admin,
+            f"A Staff mentioned you on {request.reference}: {request.title}",
+            ("You were mentioned in a comment.", "can you approve the starter&#39;s contract?"),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}",
+            not_to=(world.a.staff, world.a.client_admin),
+        )
+    ]
 
 
 def client_commented(app, world) -> list[Expect]:
     request = _request(app, world, by=world.a.client_member, assignee=world.a.staff)
     with acting(app, world.a.client_member) as clerk:
         comments.add_comment(_task(request.id), clerk, "The starter begins on the 14th.")
-    return [Expect(world.a.staff, f"A One Clerk commented on {request.reference}: {request.title}",
-                   ("A client commented on a task you follow.", "The starter begins on the 14th."),
-                   request.reference, world.a.client_name, f"/tasks/{request.id}",
-                   not_to=(world.a.client_member, world.a.client_admin))]
+    return [
+        Expect(
+            world.a.staff,
+            f"A One Clerk commented on {request.reference}: {request.title}",
+            ("A client commented on a task you follow.", "The starter begins on the 14th."),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}",
+            not_to=(world.a.client_member, world.a.client_admin),
+        )
+    ]
 
 
 def status_changed(app, world) -> list[Expect]:
@@ -125,12 +151,25 @@ def status_changed(app, world) -> list[Expect]:
     question = "Which pension scheme is the starter in?"
     client_says = ("One of your company&#39;s requests with Agency A changed status.", question)
     return [
-        Expect(world.a.client_member, subject, client_says, request.reference, world.a.client_name,
-               f"/portal/requests/{request.id}", client=True, not_to=(world.a.staff, world.a.other_client_admin)),
-        Expect(world.a.client_admin, subject, client_says, request.reference, world.a.client_name,
-               f"/portal/requests/{request.id}", client=True),
-        Expect(world.a.agency_admin, subject, ("A task you follow changed status.", question), request.reference,
-               world.a.client_name, f"/tasks/{request.id}"),
+        Expect(
+            world.a.client_member,
+            subject,
+            client_says,
+            request.reference,
+            world.a.client_name,
+            f"/portal/requests/{request.id}",
+            client=True,
+            not_to=(world.a.staff, world.a.other_client_admin),
+        ),
+        Expect(world.a.client_admin, subject, client_says, request.reference, world.a.client_name, f"/portal/requests/{request.id}", client=True),
+        Expect(
+            world.a.agency_admin,
+            subject,
+            ("A task you follow changed status.", question),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}",
+        ),
     ]
 
 
@@ -145,10 +184,17 @@ def agency_commented(app, world) -> list[Expect]:
     subject = f"A Staff wrote on {request.reference}: {request.title}"
     says = ("Agency A wrote to you about one of your requests.", "Payslips are ready for your review.")
     return [
-        Expect(world.a.client_admin, subject, says, request.reference, world.a.client_name, f"/portal/requests/{request.id}",
-               client=True, not_to=(world.a.staff, world.a.agency_admin, world.a.other_client_admin)),
-        Expect(world.a.client_member, subject, says, request.reference, world.a.client_name, f"/portal/requests/{request.id}",
-               client=True),
+        Expect(
+            world.a.client_admin,
+            subject,
+            says,
+            request.reference,
+            world.a.client_name,
+            f"/portal/requests/{request.id}",
+            client=True,
+            not_to=(world.a.staff, world.a.agency_admin, world.a.other_client_admin),
+        ),
+        Expect(world.a.client_member, subject, says, request.reference, world.a.client_name, f"/portal/requests/{request.id}", client=True),
     ]
 
 
@@ -157,10 +203,10 @@ def _swept_request(app, world, minutes: int) -> Request:
     `minutes` later, under time-machine, as the periodic job would."""
     with time_machine.travel(MONDAY_9, tick=False) as clock:
         with in_agency(app, world.a.agency_id):
-            calendar = sla_services.create_calendar({"name": "Office", "timezone": "UTC",
-                                                     "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}})
-            policy = sla_services.create_policy({"name": "Office SLA", "calendar_id": calendar.id, "targets": TARGETS,
-                                                 "at_risk_percent": 75})
+            calendar = sla_services.create_calendar(
+                {"name": "Office", "timezone": "UTC", "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+            )
+            policy = sla_services.create_policy({"name": "Office SLA", "calendar_id": calendar.id, "targets": TARGETS, "at_risk_percent": 75})
             sla_services.set_rule(policy)
         request = _request(app, world, by=world.a.client_admin, assignee=world.a.staff)
         clock.move_to(MONDAY_9 + timedelta(minutes=minutes))
@@ -171,48 +217,91 @@ def _swept_request(app, world, minutes: int) -> Request:
 
 def sla_at_risk(app, world) -> list[Expect]:
     request = _swept_request(app, world, minutes=50)
-    return [Expect(world.a.staff, f"{request.reference} is at risk of missing its first response target: {request.title}",
-                   ("A task is close to missing its SLA target.", "Due 23 Nov 2026, 10:00 GMT."),
-                   request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.client_admin,))]
+    return [
+        Expect(
+            world.a.staff,
+            f"{request.reference} is at risk of missing its first response target: {request.title}",
+            ("A task is close to missing its SLA target.", "Due 23 Nov 2026, 10:00 GMT."),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}",
+            not_to=(world.a.client_admin,),
+        )
+    ]
 
 
 def sla_breached(app, world) -> list[Expect]:
     request = _swept_request(app, world, minutes=61)
-    return [Expect(world.a.staff, f"{request.reference} breached its first response target: {request.title}",
-                   ("A task has missed its SLA target.", "Was due 23 Nov 2026, 10:00 GMT."),
-                   request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.client_admin,))]
+    return [
+        Expect(
+            world.a.staff,
+            f"{request.reference} breached its first response target: {request.title}",
+            ("A task has missed its SLA target.", "Was due 23 Nov 2026, 10:00 GMT."),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}",
+            not_to=(world.a.client_admin,),
+        )
+    ]
 
 
 def approval_requested(app, world) -> list[Expect]:
     request = _request(app, world, by=world.a.client_member, assignee=world.a.staff)
     _internal_note(app, world, request)
     with acting(app, world.a.staff) as staff:
-        approvals.request_approval(_task(request.id), staff, title="October payroll register",
-                                   message="Please check the starter's pay.", approver_ids=[world.a.client_admin.id])
-    return [Expect(world.a.client_admin, f"{request.reference}: your approval is needed: October payroll register",
-                   ("Your approval is needed.", "Please check the starter&#39;s pay."), request.reference, world.a.client_name,
-                   f"/portal/requests/{request.id}", client=True, not_to=(world.a.client_member, world.a.staff))]
+        approvals.request_approval(
+            _task(request.id),
+            staff,
+            title="October payroll register",
+            message="Please check the starter's pay.",
+            approver_ids=[world.a.client_admin.id],
+        )
+    return [
+        Expect(
+            world.a.client_admin,
+            f"{request.reference}: your approval is needed: October payroll register",
+            ("Your approval is needed.", "Please check the starter&#39;s pay."),
+            request.reference,
+            world.a.client_name,
+            f"/portal/requests/{request.id}",
+            client=True,
+            not_to=(world.a.client_member, world.a.staff),
+        )
+    ]
 
 
 def approval_decided(app, world) -> list[Expect]:
     request = _request(app, world, by=world.a.client_member, assignee=world.a.staff)
     with acting(app, world.a.agency_admin) as admin:
-        approval = approvals.request_approval(_task(request.id), admin, title="October payroll register",
-                                              approver_ids=[world.a.client_admin.id])
+        approval = approvals.request_approval(_task(request.id), admin, title="October payroll register", approver_ids=[world.a.client_admin.id])
         approval_id = approval.id
     with acting(app, world.a.client_admin) as boss:
         task = _task(request.id)
         approvals.decide(task, approvals.approval_for(task, approval_id), boss, "reject", "The starter's salary is wrong.")
-    return [Expect(world.a.staff, f"{request.reference} rejected by A One Boss: October payroll register",
-                   ("A client approved or rejected something on a task you follow.", "The starter&#39;s salary is wrong."),
-                   request.reference, world.a.client_name, f"/tasks/{request.id}", not_to=(world.a.client_admin,))]
+    return [
+        Expect(
+            world.a.staff,
+            f"{request.reference} rejected by A One Boss: October payroll register",
+            ("A client approved or rejected something on a task you follow.", "The starter&#39;s salary is wrong."),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}",
+            not_to=(world.a.client_admin,),
+        )
+    ]
 
 
 def _documents_asked(app, world, request: Request):
     """The assignee asks the company for two documents due 5 Dec 2030; returns the first item's id."""
     with acting(app, world.a.staff) as staff:
-        asked = documents.create_request(_task(request.id), staff, title="Payroll inputs", due_on=date(2030, 12, 5),
-                                         items=["October timesheets", "New starter form"], message="For the October run.")
+        asked = documents.create_request(
+            _task(request.id),
+            staff,
+            title="Payroll inputs",
+            due_on=date(2030, 12, 5),
+            items=["October timesheets", "New starter form"],
+            message="For the October run.",
+        )
         return documents.items_of(asked)[0].id
 
 
@@ -223,9 +312,19 @@ def document_requested(app, world) -> list[Expect]:
     _documents_asked(app, world, request)
     subject = "Payroll inputs: 2 documents needed by 5 Dec 2030"
     says = ("Agency A needs documents from you.", "For the October run.", "October timesheets", "New starter form")
-    return [Expect(person, subject, says, request.reference, world.a.client_name, f"/portal/requests/{request.id}#documents",
-                   client=True, not_to=(world.a.staff, world.a.other_client_admin))
-            for person in (world.a.client_member, world.a.client_admin)]
+    return [
+        Expect(
+            person,
+            subject,
+            says,
+            request.reference,
+            world.a.client_name,
+            f"/portal/requests/{request.id}#documents",
+            client=True,
+            not_to=(world.a.staff, world.a.other_client_admin),
+        )
+        for person in (world.a.client_member, world.a.client_admin)
+    ]
 
 
 def document_uploaded(app, world) -> list[Expect]:
@@ -236,11 +335,18 @@ def document_uploaded(app, world) -> list[Expect]:
         jobs.discard_pending()
     with acting(app, world.a.client_member) as member:
         task = _task(request.id)
-        documents.upload(task, documents.item_of(task, item_id), member, io.BytesIO(b"name,hours\nJane,160\n"),
-                         "timesheets.csv", "text/csv")
-    return [Expect(world.a.staff, f"{world.a.client_member.name} sent “October timesheets” for {request.reference}: {request.title}",
-                   ("A client uploaded a document you asked for.", "timesheets.csv", "Payroll inputs"), request.reference,
-                   world.a.client_name, f"/tasks/{request.id}#documents", not_to=(world.a.client_member, world.a.client_admin))]
+        documents.upload(task, documents.item_of(task, item_id), member, io.BytesIO(b"name,hours\nJane,160\n"), "timesheets.csv", "text/csv")
+    return [
+        Expect(
+            world.a.staff,
+            f"{world.a.client_member.name} sent “October timesheets” for {request.reference}: {request.title}",
+            ("A client uploaded a document you asked for.", "timesheets.csv", "Payroll inputs"),
+            request.reference,
+            world.a.client_name,
+            f"/tasks/{request.id}#documents",
+            not_to=(world.a.client_member, world.a.client_admin),
+        )
+    ]
 
 
 SCENARIOS = {
@@ -259,6 +365,7 @@ SCENARIOS = {
 
 
 # --- the checks --------------------------------------------------------------------------------
+
 
 def test_every_kind_has_an_email_scenario():
     missing = sorted(set(KINDS) - set(SCENARIOS))

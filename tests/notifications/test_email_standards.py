@@ -1,5 +1,6 @@
 """Every email parses as strict RFC 5322 with Date, Message-ID, Auto-Submitted and a whole HTML document; notification
 emails carry a one-click unsubscribe (RFC 8058) that works signed out, for their kind only."""
+
 from __future__ import annotations
 
 import email
@@ -104,13 +105,13 @@ def _assign_to_staff(app, world):
 def test_invitation_and_password_reset_are_standard_and_offer_no_unsubscribe(app, world, smtp, as_user, sender):
     app.config["WTF_CSRF_ENABLED"] = False
     earliest = _now()
-    assert as_user(world.a.agency_admin).post(
-        "/api/v1/users", json={"email": "new.hire@a.test", "name": "New Hire", "role": "staff"}).status_code == 201
+    assert (
+        as_user(world.a.agency_admin).post("/api/v1/users", json={"email": "new.hire@a.test", "name": "New Hire", "role": "staff"}).status_code == 201
+    )
     app.test_client().post("/password/forgot", data={"workspace": "agency-a", "email": world.a.staff.email})
     drain(app)
     sent_between = (earliest, _now())
-    for address, subject in (("new.hire@a.test", "You're invited to Agency A on Backline"),
-                             (world.a.staff.email, "Reset your Agency A password")):
+    for address, subject in (("new.hire@a.test", "You're invited to Agency A on Backline"), (world.a.staff.email, "Reset your Agency A password")):
         [raw] = _raw_to(smtp, address)
         message = _strict(raw)
         assert message["Subject"] == subject
@@ -140,8 +141,7 @@ def _unsubscribe_url(app, smtp, address: str) -> str:
 
 def _email_pref(app, ref, kind):
     with in_agency(app, ref.agency_id) as session:
-        row = session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == ref.id,
-                                                                  NotificationPreference.kind == kind))
+        row = session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == ref.id, NotificationPreference.kind == kind))
         return None if row is None else (row.in_app, row.email)
 
 
@@ -151,8 +151,7 @@ def test_one_click_unsubscribe_signed_out_stops_that_kind_only(app, world, smtp)
     smtp.inbox.messages.clear(), smtp.inbox.raw.clear()
 
     # What a mail client sends (RFC 8058): a form POST with no cookie and no CSRF token.
-    answer = app.test_client().post(path, data="List-Unsubscribe=One-Click",
-                                    content_type="application/x-www-form-urlencoded")
+    answer = app.test_client().post(path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
     assert answer.status_code == 200
     assert "You are unsubscribed" in answer.get_data(as_text=True)
     assert _email_pref(app, world.a.staff, "assigned") == (True, False)  # email off, the app keeps showing it

@@ -1,4 +1,5 @@
 """Each kind of notification email, triggered through the real task and comment services, arrives over SMTP and reads well."""
+
 from __future__ import annotations
 
 import pytest
@@ -95,8 +96,15 @@ def test_client_commented(app, world, smtp):
     with acting(app, world.a.client_admin) as boss:
         task = _task(world)
         watcher_ids = list(db.session.scalars(select(Watcher.user_id).where(Watcher.task_id == task.id)))
-        notify("client_commented", watcher_ids, title=f"{boss.name} commented on {task.reference}: {task.title}",
-               body="The statements are attached <b>now</b>.", url=task_services.task_url(task), task=task, actor=boss)
+        notify(
+            "client_commented",
+            watcher_ids,
+            title=f"{boss.name} commented on {task.reference}: {task.title}",
+            body="The statements are attached <b>now</b>.",
+            url=task_services.task_url(task),
+            task=task,
+            actor=boss,
+        )
     _client_comment_email(app, world, smtp)
 
 
@@ -129,10 +137,13 @@ def _title(app, world) -> str:
         return _task(world).title
 
 
-@pytest.mark.parametrize("kind, hours_to_due, intro, label, verb", [
-    ("sla_at_risk", 2, "A task is close to missing its SLA target.", "SLA warnings", "is at risk of missing its resolution target"),
-    ("sla_breached", -1, "A task has missed its SLA target.", "SLA breaches", "breached its resolution target"),
-])
+@pytest.mark.parametrize(
+    "kind, hours_to_due, intro, label, verb",
+    [
+        ("sla_at_risk", 2, "A task is close to missing its SLA target.", "SLA warnings", "is at risk of missing its resolution target"),
+        ("sla_breached", -1, "A task has missed its SLA target.", "SLA breaches", "breached its resolution target"),
+    ],
+)
 def test_sla_warning_and_breach_reach_the_assignee_and_the_queue(app, world, smtp, kind, hours_to_due, intro, label, verb):
     from datetime import timedelta
 

@@ -1,4 +1,5 @@
 """notify() honours each recipient's preferences, never tells the actor about their own action, and skips deactivated users."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,9 @@ from tests.worker.test_jobs import drain
 def _notify_staff(app, world, kind="assigned", actor=None):
     with acting(app, actor or world.a.agency_admin) as me:
         staff = load(world.a.staff)
-        return [n.id for n in services.notify(kind, [staff], title="BK-1 assigned to you: Close the books",
-                                              url=f"/tasks/{world.a.task_id}", actor=me)]
+        return [
+            n.id for n in services.notify(kind, [staff], title="BK-1 assigned to you: Close the books", url=f"/tasks/{world.a.task_id}", actor=me)
+        ]
 
 
 def _set(app, ref, kind, in_app, email):
@@ -120,8 +122,7 @@ def test_a_client_users_action_notifies_agency_staff(app, world, smtp):
 def test_set_preferences_stores_only_what_differs_from_the_default(app, world):
     with acting(app, world.a.agency_admin) as admin:
         services.set_preferences(admin, {"assigned": (True, True), "mentioned": (True, False)})
-        rows = {row.kind: (row.in_app, row.email) for row in
-                admin_rows(admin)}
+        rows = {row.kind: (row.in_app, row.email) for row in admin_rows(admin)}
         assert rows == {"mentioned": (True, False)}
         assert services.preferences_for(admin)["assigned"] == (True, True)
         services.set_preferences(admin, {"mentioned": (True, True)})

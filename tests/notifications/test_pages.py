@@ -1,4 +1,5 @@
 """The notifications page, marking read, the navbar badge and the preferences page, for agency and client users."""
+
 from __future__ import annotations
 
 import re
@@ -17,10 +18,18 @@ def _add(app, ref, count=1, **values) -> list:
     ids = []
     with in_agency(app, ref.agency_id) as session:
         for i in range(count):
-            note = Notification(user_id=ref.id, client_id=ref.client_id, kind=values.get("kind", "assigned"),
-                                title=values.get("title", f"Note {i:03d}"), url=values.get("url"), body=values.get("body"),
-                                task_reference=values.get("task_reference"), client_name=values.get("client_name"),
-                                created_at=start + timedelta(minutes=i), read_at=values.get("read_at"))
+            note = Notification(
+                user_id=ref.id,
+                client_id=ref.client_id,
+                kind=values.get("kind", "assigned"),
+                title=values.get("title", f"Note {i:03d}"),
+                url=values.get("url"),
+                body=values.get("body"),
+                task_reference=values.get("task_reference"),
+                client_name=values.get("client_name"),
+                created_at=start + timedelta(minutes=i),
+                read_at=values.get("read_at"),
+            )
             session.add(note)
             session.flush()
             ids.append(note.id)
@@ -34,18 +43,25 @@ def _badge(html: str) -> str | None:
 
 def test_list_shows_newest_first_with_unread_highlighted_and_the_badge(app, world, as_user):
     [old] = _add(app, world.a.staff, title="Older and read", read_at=utcnow())
-    [new] = _add(app, world.a.staff, title="BK-1042 assigned to you: Month-end close", task_reference="BK-1042",
-                 client_name="A Client One", url=f"/tasks/{world.a.task_id}", body="Please start today.")
+    [new] = _add(
+        app,
+        world.a.staff,
+        title="BK-1042 assigned to you: Month-end close",
+        task_reference="BK-1042",
+        client_name="A Client One",
+        url=f"/tasks/{world.a.task_id}",
+        body="Please start today.",
+    )
     page = as_user(world.a.staff).get("/notifications")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert html.index("BK-1042 assigned to you") < html.index("Older and read")
-    item = html[html.index("BK-1042 assigned to you") - 1500:html.index("BK-1042 assigned to you")]
+    item = html[html.index("BK-1042 assigned to you") - 1500 : html.index("BK-1042 assigned to you")]
     assert "notification-unread" in item and "A Client One" in item
     assert html.count("notification-unread") == 2  # the world's own unread notification and the new one
     assert _badge(html) == "2"
-    assert f'/notifications/{new}/read' in html  # the title posts "read" and follows the link to the task
-    assert f'/notifications/{old}/read' not in html  # read, and with no link: nothing to press
+    assert f"/notifications/{new}/read" in html  # the title posts "read" and follows the link to the task
+    assert f"/notifications/{old}/read" not in html  # read, and with no link: nothing to press
 
 
 def test_badge_is_absent_when_everything_is_read_and_for_visitors(app, world, as_user, client):
@@ -136,8 +152,16 @@ def test_empty_state_for_a_user_without_notifications(app, world, as_user):
 def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
     staff = as_user(world.a.staff)
     html = staff.get("/notifications/preferences").get_data(as_text=True)
-    for label in ("Assigned to me", "Mentions", "Client comments", "Status changes", "SLA warnings", "SLA breaches",
-                  "Approval decisions", "Client uploads"):
+    for label in (
+        "Assigned to me",
+        "Mentions",
+        "Client comments",
+        "Status changes",
+        "SLA warnings",
+        "SLA breaches",
+        "Approval decisions",
+        "Client uploads",
+    ):
         assert label in html
     assert "Approvals asked of me" not in html and "Document requests" not in html  # asked of client users only
     # The world saved status_changed as in-app only for this user.
@@ -147,11 +171,19 @@ def test_preferences_page_shows_every_kind_and_saves(app, world, as_user):
     response = staff.post("/notifications/preferences", data=form, follow_redirects=True)
     assert "Notification preferences saved." in response.get_data(as_text=True)
     with in_agency(app, world.a.agency_id) as session:
-        rows = {r.kind: (r.in_app, r.email) for r in session.scalars(
-            select(NotificationPreference).where(NotificationPreference.user_id == world.a.staff.id))}
-    assert rows == {"assigned": (True, False), "mentioned": (False, True), "status_changed": (False, False),
-                    "sla_at_risk": (False, False), "sla_breached": (False, False), "document_uploaded": (False, False),
-                    "approval_decided": (False, False)}
+        rows = {
+            r.kind: (r.in_app, r.email)
+            for r in session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == world.a.staff.id))
+        }
+    assert rows == {
+        "assigned": (True, False),
+        "mentioned": (False, True),
+        "status_changed": (False, False),
+        "sla_at_risk": (False, False),
+        "sla_breached": (False, False),
+        "document_uploaded": (False, False),
+        "approval_decided": (False, False),
+    }
 
 
 def test_client_users_have_their_own_notifications_and_preferences(app, world, as_user):
@@ -162,8 +194,11 @@ def test_client_users_have_their_own_notifications_and_preferences(app, world, a
     assert boss.post(f"/notifications/{mine}/read").status_code == 302
     assert boss.post("/notifications/preferences", data={"status_changed-email": "y"}).status_code == 302
     with in_agency(app, world.a.agency_id) as session:
-        row = session.scalar(select(NotificationPreference).where(
-            NotificationPreference.user_id == world.a.client_admin.id, NotificationPreference.kind == "status_changed"))
+        row = session.scalar(
+            select(NotificationPreference).where(
+                NotificationPreference.user_id == world.a.client_admin.id, NotificationPreference.kind == "status_changed"
+            )
+        )
         assert (row.in_app, row.email, row.client_id) == (False, True, world.a.client_id)
     assert "Notifications" in as_user(world.a.client_member).get("/notifications").get_data(as_text=True)
 

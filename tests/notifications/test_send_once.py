@@ -1,4 +1,5 @@
 """A notification email survives a worker killed mid-send (`kill -9` of a real RQ worker): it arrives once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,6 @@ from tests.support.smtp import Inbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND_JOB = "worker.jobs.notifications.send_notification_email"
-
 
 
 class StallingInbox(Inbox):
@@ -90,14 +90,15 @@ def _kill_worker_mid_send(app, world, redis_url, phase: str):
     note_id = _notification(app, world)
     queue_name = f"send-once-{uuid.uuid4().hex}"
     Queue(queue_name, connection=Redis.from_url(redis_url)).enqueue(
-        SEND_JOB, kwargs={"agency_id": str(world.a.agency_id), "notification_id": str(note_id)})
+        SEND_JOB, kwargs={"agency_id": str(world.a.agency_id), "notification_id": str(note_id)}
+    )
     inbox = StallingInbox(phase)
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    env = {**os.environ, "REDIS_URL": redis_url, "MAIL_URL": f"smtp://127.0.0.1:{controller.port}",
-           "PUBLIC_URL": app.config["PUBLIC_URL"]}
-    worker = subprocess.Popen([sys.executable, "-m", "worker", "run", queue_name], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "REDIS_URL": redis_url, "MAIL_URL": f"smtp://127.0.0.1:{controller.port}", "PUBLIC_URL": app.config["PUBLIC_URL"]}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "worker", "run", queue_name], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         assert inbox.reached.wait(90), "the worker never reached the SMTP server"
         os.kill(worker.pid, signal.SIGKILL)
@@ -117,10 +118,12 @@ def _rerun(app, world, note_id, redis_url, queue_name, inbox_url):
     from worker.jobs.notifications import resume_interrupted_emails, send_notification_email
 
     Queue(queue_name, connection=Redis.from_url(redis_url)).enqueue(
-        SEND_JOB, kwargs={"agency_id": str(world.a.agency_id), "notification_id": str(note_id)})
+        SEND_JOB, kwargs={"agency_id": str(world.a.agency_id), "notification_id": str(note_id)}
+    )
     env = {**os.environ, "REDIS_URL": redis_url, "MAIL_URL": inbox_url, "PUBLIC_URL": app.config["PUBLIC_URL"]}
-    result = subprocess.run([sys.executable, "-m", "worker", "run", queue_name, "--burst"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "worker", "run", queue_name, "--burst"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     # A minute after the crash the sweep finds the interrupted send, if it may be sent again, and the job runs.
     app.config["MAIL_URL"] = inbox_url

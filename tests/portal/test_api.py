@@ -1,4 +1,5 @@
 """The portal API for client users' tokens: portal schemas only, their own company's requests only."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,9 @@ def test_a_client_token_lists_reads_and_creates_requests(app, world, client):
     listed = client.get("/api/v1/portal/requests?state=all", headers=headers)
     assert listed.status_code == 200
     assert [i["id"] for i in listed.get_json()["items"]] == [str(world.a.task_id)]
-    created = client.post("/api/v1/portal/requests", headers=headers, json={
-        "task_type_id": str(world.a.task_type_id), "title": "Payslips for new starters"})
+    created = client.post(
+        "/api/v1/portal/requests", headers=headers, json={"task_type_id": str(world.a.task_type_id), "title": "Payslips for new starters"}
+    )
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["status"] == "new" and body["can_cancel"] and body["comments"] == []

@@ -1,4 +1,5 @@
 """Client approvals in the portal: the approver's panel, read-only for the others, waiting on you, the portal API, isolation."""
+
 from __future__ import annotations
 
 import html
@@ -22,10 +23,17 @@ def _ask(app, world, task_id=None, approvers=None, *, with_file=True):
         task = session.scalar(select(Task).where(Task.id == (task_id or world.a.task_id)))
         files = []
         if with_file:
-            files.append(attachments.upload(task, staff, io.BytesIO(b"name,gross\nAda,3000.00\n"), "payroll-register.csv", "text/csv",
-                                            client_visible=True).id)
-        approval = approvals.request_approval(task, staff, title="October payroll register", message="Please check the totals.",
-                                              approver_ids=[r.id for r in (approvers or [world.a.client_admin])], attachment_ids=files)
+            files.append(
+                attachments.upload(task, staff, io.BytesIO(b"name,gross\nAda,3000.00\n"), "payroll-register.csv", "text/csv", client_visible=True).id
+            )
+        approval = approvals.request_approval(
+            task,
+            staff,
+            title="October payroll register",
+            message="Please check the totals.",
+            approver_ids=[r.id for r in (approvers or [world.a.client_admin])],
+            attachment_ids=files,
+        )
         return approval.id
 
 
@@ -41,6 +49,7 @@ def _decision_url(world, approval_id, task_id=None) -> str:
 
 
 # --- pages -----------------------------------------------------------------------------------
+
 
 def test_the_named_approver_sees_the_panel_and_others_a_read_only_note(app, world, as_user):
     _ask(app, world)
@@ -70,7 +79,7 @@ def test_approving_from_the_page_is_recorded_and_lets_the_task_complete(app, wor
     assert (approval.status, approval.decided_by_id, approval.decision_comment) == ("approved", world.a.client_admin.id, "Looks right.")
     page = html.unescape(boss.get(f"/portal/requests/{world.a.task_id}").get_data(as_text=True))
     assert "A One Boss approved it" in page and "Your approval is needed" not in page
-    history = page[page.index("History"):]
+    history = page[page.index("History") :]
     assert "approved “October payroll register”" in history and "to approve “October payroll register”" in history
     with tenant_db(app, world.a.agency_id) as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "task.approval_approved"))
@@ -128,6 +137,7 @@ def test_the_e2e_flow_a_client_request_approved_by_the_client(app, world, as_use
 
 
 # --- the portal API --------------------------------------------------------------------------
+
 
 def test_portal_api_lists_what_waits_on_me_and_decides(app, world):
     approval_id = _ask(app, world)

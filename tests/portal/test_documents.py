@@ -1,4 +1,5 @@
 """Documents asked of a client, from the client's side: the portal's section and home list, uploads, the API, reminders."""
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,14 @@ def _ask(app, world, *, due_on=None, items=("October bank statements", "Signed o
     with tenant_db(app, world.a.agency_id) as session:
         staff = load_user(session, world.a.agency_admin)
         task = session.scalar(select(Task).where(Task.id == getattr(world.a, task_key)))
-        row = documents.create_request(task, staff, title="October bookkeeping", due_on=due_on or date.today() + timedelta(days=7),
-                                       items=list(items), message="For the October close.")
+        row = documents.create_request(
+            task,
+            staff,
+            title="October bookkeeping",
+            due_on=due_on or date.today() + timedelta(days=7),
+            items=list(items),
+            message="For the October close.",
+        )
         return row.id, [item.id for item in documents.items_of(row)]
 
 
@@ -36,13 +43,20 @@ def _item(app, world, item_id) -> DocumentRequestItem:
 
 
 def _upload_page(user, task_id, item_id, data=PDF, filename="october.pdf", content_type="application/pdf"):
-    return user.post(f"/portal/requests/{task_id}/documents/{item_id}", data={"file": (io.BytesIO(data), filename, content_type)},
-                     content_type="multipart/form-data")
+    return user.post(
+        f"/portal/requests/{task_id}/documents/{item_id}",
+        data={"file": (io.BytesIO(data), filename, content_type)},
+        content_type="multipart/form-data",
+    )
 
 
 def _upload_api(client, headers, task_id, item_id, data=PDF, filename="october.pdf", content_type="application/pdf"):
-    return client.post(f"/api/v1/portal/requests/{task_id}/documents/{item_id}", headers=headers,
-                       data={"file": (io.BytesIO(data), filename, content_type)}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/portal/requests/{task_id}/documents/{item_id}",
+        headers=headers,
+        data={"file": (io.BytesIO(data), filename, content_type)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_the_request_page_lists_the_documents_and_takes_a_file_per_item(app, world, as_user):
@@ -68,8 +82,9 @@ def test_the_request_page_lists_the_documents_and_takes_a_file_per_item(app, wor
     with tenant_db(app, world.a.agency_id) as session:
         staff = load_user(session, world.a.staff)
         task = session.scalar(select(Task).where(Task.id == world.a.task_id))
-        documents.reject(task, session.scalar(select(DocumentRequestItem).where(DocumentRequestItem.id == statements)), staff,
-                         "These are September's statements.")
+        documents.reject(
+            task, session.scalar(select(DocumentRequestItem).where(DocumentRequestItem.id == statements)), staff, "These are September's statements."
+        )
     page = boss.get(f"/portal/requests/{world.a.task_id}").get_data(as_text=True)
     assert "Sent back" in page and "These are September&#39;s statements." in page and "Send a new file" in page
     assert _upload_page(boss, world.a.task_id, statements, filename="october-2.pdf").status_code == 302
@@ -90,8 +105,13 @@ def test_another_clients_or_agencys_documents_are_not_found_and_nothing_changes(
     _, (mine, _) = _ask(app, world)
     boss = as_user(world.a.client_admin)
     headers = bearer(app, world.a.client_admin)
-    for task_id, item_id in ((world.a.other_task_id, world.a.other_document_item_id), (world.a.task_id, world.a.other_document_item_id),
-                             (world.a.other_task_id, mine), (world.b.task_id, world.b.document_item_id), (world.a.task_id, world.b.document_item_id)):
+    for task_id, item_id in (
+        (world.a.other_task_id, world.a.other_document_item_id),
+        (world.a.task_id, world.a.other_document_item_id),
+        (world.a.other_task_id, mine),
+        (world.b.task_id, world.b.document_item_id),
+        (world.a.task_id, world.b.document_item_id),
+    ):
         assert _upload_page(boss, task_id, item_id).status_code == 404
         assert_error(_upload_api(client, headers, task_id, item_id), 404)
     assert_error(client.get(f"/api/v1/portal/requests/{world.a.other_task_id}/documents", headers=headers), 404)
@@ -111,8 +131,16 @@ def test_the_api_shows_documents_without_staff_only_fields_and_takes_uploads(app
     assert [i["status"] for i in asked["items"]] == ["missing", "missing"] and asked["items"][0]["can_upload"] is True
     listed = client.get(f"/api/v1/portal/requests/{world.a.task_id}/documents", headers=headers).get_json()
     text = json.dumps(detail) + json.dumps(listed)
-    for internal in ("reviewed_by_id", "uploaded_by_id", "requested_by_id", "attachment_id", "last_reminded_at", "sha256",
-                     "INTERNAL-NOTE", "storage_key"):
+    for internal in (
+        "reviewed_by_id",
+        "uploaded_by_id",
+        "requested_by_id",
+        "attachment_id",
+        "last_reminded_at",
+        "sha256",
+        "INTERNAL-NOTE",
+        "storage_key",
+    ):
         assert internal not in text, internal
     sent = _upload_api(client, headers, world.a.task_id, statements)
     assert sent.status_code == 201, sent.get_json()
@@ -120,12 +148,15 @@ def test_the_api_shows_documents_without_staff_only_fields_and_takes_uploads(app
     assert body["status"] == "uploaded" and body["file"]["filename"] == "october.pdf" and "uploaded_by_id" not in body
 
 
-@pytest.mark.parametrize(("data", "filename", "content_type", "message"), [
-    (b"MZ\x90\x00", "invoice.exe", "application/octet-stream", "cannot be attached"),
-    (PNG, "statement.pdf", "application/pdf", "not a valid .pdf file"),
-    (PDF, "statement.pdf", "image/png", "does not match"),
-    (b"", "empty.pdf", "application/pdf", "not a valid .pdf"),
-])
+@pytest.mark.parametrize(
+    ("data", "filename", "content_type", "message"),
+    [
+        (b"MZ\x90\x00", "invoice.exe", "application/octet-stream", "cannot be attached"),
+        (PNG, "statement.pdf", "application/pdf", "not a valid .pdf file"),
+        (PDF, "statement.pdf", "image/png", "does not match"),
+        (b"", "empty.pdf", "application/pdf", "not a valid .pdf"),
+    ],
+)
 def test_bad_files_are_refused_with_422_beside_the_item(app, world, as_user, client, data, filename, content_type, message):
     _, (statements, _) = _ask(app, world)
     boss = as_user(world.a.client_admin)
@@ -133,8 +164,12 @@ def test_bad_files_are_refused_with_422_beside_the_item(app, world, as_user, cli
     assert page.status_code == 422 and message in page.get_data(as_text=True)
     error = assert_error(_upload_api(client, bearer(app, world.a.client_admin), world.a.task_id, statements, data, filename, content_type), 422)
     assert "file" in error["fields"]
-    no_file = client.post(f"/api/v1/portal/requests/{world.a.task_id}/documents/{statements}",
-                          headers=bearer(app, world.a.client_admin), data={}, content_type="multipart/form-data")
+    no_file = client.post(
+        f"/api/v1/portal/requests/{world.a.task_id}/documents/{statements}",
+        headers=bearer(app, world.a.client_admin),
+        data={},
+        content_type="multipart/form-data",
+    )
     assert_error(no_file, 422)
     row = _item(app, world, statements)
     assert (row.status, row.attachment_id) == ("missing", None)

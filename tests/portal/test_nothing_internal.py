@@ -4,6 +4,7 @@ Routes come from the URL map and ids from the world (its own company's rows), so
 without editing this file. The world keeps an internal note (INTERNAL-NOTE) and a time entry (INTERNAL-TIME) on each
 task; neither, nor a staff-only field of the portal API, may reach a client user.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,20 @@ from tests.support.web import bearer
 
 MARKERS = ("INTERNAL-NOTE", "INTERNAL-TIME")
 # Keys of the staff API that the portal's schemas leave out.
-STAFF_ONLY_KEYS = {"assignee_id", "queue_id", "minutes", "billable", "time_entries", "client_visible", "storage_key",
-                   "uploaded_by_id", "reviewed_by_id", "requested_by_id", "last_reminded_at", "sha256"}
+STAFF_ONLY_KEYS = {
+    "assignee_id",
+    "queue_id",
+    "minutes",
+    "billable",
+    "time_entries",
+    "client_visible",
+    "storage_key",
+    "uploaded_by_id",
+    "reviewed_by_id",
+    "requested_by_id",
+    "last_reminded_at",
+    "sha256",
+}
 PORTAL = ("/portal", "/api/v1/portal")
 
 

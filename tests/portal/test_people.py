@@ -1,4 +1,5 @@
 """The portal's People page: a client admin invites and manages their company's users; guard rails, isolation, audit."""
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,13 @@ def test_client_admins_find_people_in_the_portal_navigation_and_see_their_compan
     me, clerk = _person_block(html, world.a.client_admin.id), _person_block(html, world.a.client_member.id)
     assert world.a.client_admin.name in me and "You" in me and "Client admin" in me and "Active" in me
     assert world.a.client_member.email in clerk and "Member" in clerk and "Last signed in" in clerk
-    for foreign in (world.a.other_client_admin.email, world.a.invited.email, world.a.staff.email, world.a.agency_admin.email,
-                    world.b.client_admin.email):
+    for foreign in (
+        world.a.other_client_admin.email,
+        world.a.invited.email,
+        world.a.staff.email,
+        world.a.agency_admin.email,
+        world.b.client_admin.email,
+    ):
         assert foreign not in html
     assert 'id="invite"' in html and 'name="client_admin"' in html  # the invitation form is on the page
     assert boss.get("/admin/users").headers["Location"].endswith(PEOPLE)  # the old address leads here
@@ -87,11 +93,14 @@ def test_inviting_resending_and_the_invitation_email(app, world, as_user, smtp):
     assert _by_email(app, world, "max@one.test").role == "client_member"
 
 
-@pytest.mark.parametrize("form, field, message", [
-    ({"name": "", "email": "x@one.test"}, "name", "Enter the person&#39;s name."),
-    ({"name": "X", "email": "not-an-address"}, "email", "The email address is not valid."),
-    ({"name": "X", "email": "clerk@a-one.test"}, "email", "Someone in this workspace already uses that email."),
-])
+@pytest.mark.parametrize(
+    "form, field, message",
+    [
+        ({"name": "", "email": "x@one.test"}, "name", "Enter the person&#39;s name."),
+        ({"name": "X", "email": "not-an-address"}, "email", "The email address is not valid."),
+        ({"name": "X", "email": "clerk@a-one.test"}, "email", "Someone in this workspace already uses that email."),
+    ],
+)
 def test_bad_invitations_show_the_error_beside_the_field_and_change_nothing(app, world, as_user, form, field, message):
     boss = as_user(world.a.client_admin)
     response = boss.post(f"{PEOPLE}/invite", data=form)
@@ -156,8 +165,14 @@ def test_a_client_admin_may_leave_while_another_admin_remains(app, world, as_use
 
 def test_another_clients_or_agencys_users_are_not_found_and_nothing_changes(app, world, as_user):
     boss = as_user(world.a.client_admin)
-    foreign = [world.a.other_client_admin.id, world.a.invited.id, world.a.staff.id, world.a.agency_admin.id,
-               world.b.client_admin.id, world.b.client_member.id]
+    foreign = [
+        world.a.other_client_admin.id,
+        world.a.invited.id,
+        world.a.staff.id,
+        world.a.agency_admin.id,
+        world.b.client_admin.id,
+        world.b.client_member.id,
+    ]
     for user_id in foreign:
         for path, data in (("deactivate", {}), ("reactivate", {}), ("resend", {}), ("role", {"role": "client_admin"})):
             assert boss.post(f"{PEOPLE}/{user_id}/{path}", data=data).status_code == 404, (user_id, path)
@@ -168,8 +183,14 @@ def test_another_clients_or_agencys_users_are_not_found_and_nothing_changes(app,
         theirs = session.scalar(select(User).where(User.id == world.b.client_admin.id))
         assert theirs.deactivated_at is None and theirs.role == "client_admin"
     with tenant_db(app, world.a.agency_id) as session:
-        assert session.scalar(select(AuditEvent).where(AuditEvent.action.in_(
-            ("user.deactivated", "user.reactivated", "user.role_changed", "user.invitation_resent")))) is None
+        assert (
+            session.scalar(
+                select(AuditEvent).where(
+                    AuditEvent.action.in_(("user.deactivated", "user.reactivated", "user.role_changed", "user.invitation_resent"))
+                )
+            )
+            is None
+        )
 
 
 @pytest.mark.parametrize("role", ["client_member", "staff", "agency_admin"])
@@ -202,11 +223,13 @@ def test_an_email_used_anywhere_in_the_agency_gets_the_same_answer_whoever_holds
     page = boss.post(f"{PEOPLE}/invite", data={"name": "Someone", "email": email.upper()})
     assert page.status_code == 409, page.get_data(as_text=True)[-3000:]
     assert "Someone in this workspace already uses that email." in page.get_data(as_text=True)
-    api = boss.post("/api/v1/users", json={"name": "Someone", "email": email, "role": "client_member",
-                                                "client_id": str(world.a.client_id)})
+    api = boss.post("/api/v1/users", json={"name": "Someone", "email": email, "role": "client_member", "client_id": str(world.a.client_id)})
     assert api.status_code == 409, api.get_json()
-    assert api.get_json()["error"] == {"code": "conflict", "message": "Someone in this workspace already uses that email.",
-                                       "fields": {"email": ["Already in use."]}}
+    assert api.get_json()["error"] == {
+        "code": "conflict",
+        "message": "Someone in this workspace already uses that email.",
+        "fields": {"email": ["Already in use."]},
+    }
     admin = as_user(world.a.agency_admin)
     staff_invite = admin.post("/api/v1/users", json={"name": "Someone", "email": email, "role": "staff"})
     assert staff_invite.status_code == 409 and staff_invite.get_json() == api.get_json()

@@ -1,4 +1,5 @@
 """The portal for client users: asking for work, following it, answering questions, cancelling; nothing internal shown."""
+
 from __future__ import annotations
 
 import io
@@ -24,9 +25,16 @@ def test_a_client_user_asks_for_work_with_a_file(app, world, as_user):
     boss = as_user(world.a.client_admin)
     page = boss.get("/portal/requests/new").get_data(as_text=True)
     assert "Month-end close" in page  # the types of the services the company has
-    response = boss.post("/portal/requests/new", data={
-        "task_type_id": str(world.a.task_type_id), "title": "Close October", "description": "Usual pack.",
-        "files": (io.BytesIO(b"date,amount\n2026-10-01,12.00\n"), "october.csv")}, content_type="multipart/form-data")
+    response = boss.post(
+        "/portal/requests/new",
+        data={
+            "task_type_id": str(world.a.task_type_id),
+            "title": "Close October",
+            "description": "Usual pack.",
+            "files": (io.BytesIO(b"date,amount\n2026-10-01,12.00\n"), "october.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     task_id = uuid.UUID(re.search(r"/portal/requests/([0-9a-f-]{36})", response.headers["Location"]).group(1))
     task = _task(app, world, task_id)

@@ -1,4 +1,5 @@
 """SLA fixtures: an office-hours policy applied to agency A's work, and a clock to travel with."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -24,8 +25,9 @@ TARGETS = {
 def office(app, world):
     """Agency A: a UTC calendar open Mon-Fri 09:00-17:00 and a policy (targets above, at risk at 75%) as its default."""
     with tenant_db(app, world.a.agency_id):
-        calendar = services.create_calendar({"name": "Office", "timezone": "UTC",
-                                             "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}})
+        calendar = services.create_calendar(
+            {"name": "Office", "timezone": "UTC", "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+        )
         policy = services.create_policy({"name": "Office SLA", "calendar_id": calendar.id, "targets": TARGETS, "at_risk_percent": 75})
         services.set_rule(policy)
         return SimpleNamespace(calendar_id=calendar.id, policy_id=policy.id)

@@ -1,4 +1,5 @@
 """Far ranges: summing dates arithmetically gives the laid-out timeline's answers, in time that does not grow with distance."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Property tests: the interval arithmetic of app.sla.calendar agrees with itself and with a minute-by-minute count."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -123,9 +124,7 @@ def test_due_at_skips_paused_business_minutes(case, data):
     calendar = BusinessCalendar.from_spec(spec)
     pauses = data.draw(pauses_after(start))
     flags = _brute_flags(spec, start)
-    counted = [
-        k for k, flag in enumerate(flags) if flag and not any(a <= start + k * MINUTE < b for a, b in pauses)
-    ]
+    counted = [k for k, flag in enumerate(flags) if flag and not any(a <= start + k * MINUTE < b for a, b in pauses)]
     if not counted:
         return
     n = data.draw(st.integers(1, len(counted)))

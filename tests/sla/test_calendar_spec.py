@@ -1,4 +1,5 @@
 """Calendar specs are validated with clear messages; naive instants are refused; public holidays come from `holidays`."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -30,7 +31,7 @@ LONDON = {"timezone": "Europe/London", "hours": {"mon": [["09:00", "17:00"]], "f
     ],
 )
 def test_bad_specs_are_refused(change, message):
-    with pytest.raises(ValueError, match=message.replace('"', '.').replace("(", r"\(")):
+    with pytest.raises(ValueError, match=message.replace('"', ".").replace("(", r"\(")):
         BusinessCalendar.from_spec({**LONDON, **change})
 
 

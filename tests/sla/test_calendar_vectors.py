@@ -1,4 +1,5 @@
 """Every worked case of tests/data/sla-vectors.json (DESIGN section 7) through app.sla.calendar."""
+
 from __future__ import annotations
 
 import json

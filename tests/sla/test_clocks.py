@@ -1,4 +1,5 @@
 """SLA clocks on tasks: targets from the matching policy version, pauses, priority changes, deadlines, reopening."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -23,8 +24,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def new_task(app, world, by="client_admin", **values):
     with tenant_db(app, world.a.agency_id) as session:
         actor = load_user(session, getattr(world.a, by))
-        task = tasks.create_task(actor, client_id=world.a.client_id, task_type_id=world.a.task_type_id,
-                                 title="Payroll question", **values)
+        task = tasks.create_task(actor, client_id=world.a.client_id, task_type_id=world.a.task_type_id, title="Payroll question", **values)
         return task.id
 
 

@@ -1,4 +1,5 @@
 """Dates outside 1900..2199 are refused with a field message on the API, the pages and the list filters (never a 500)."""
+
 from __future__ import annotations
 
 import time
@@ -14,8 +15,10 @@ def test_api_refuses_a_deadline_in_year_9999(world, as_user, office, clock):
     url = f"/api/v1/tasks/{world.a.task_id}"
     error = assert_error(staff.patch(url, json={"due_at": "9999-12-31T23:59:59Z"}), 422)
     assert error["fields"]["due_at"] == [dates.MESSAGE]
-    created = staff.post("/api/v1/tasks", json={"client_id": str(world.a.client_id), "task_type_id": str(world.a.task_type_id),
-                                                "title": "Far", "due_at": "1899-12-31T23:00:00Z"})
+    created = staff.post(
+        "/api/v1/tasks",
+        json={"client_id": str(world.a.client_id), "task_type_id": str(world.a.task_type_id), "title": "Far", "due_at": "1899-12-31T23:00:00Z"},
+    )
     assert assert_error(created, 422)["fields"]["due_at"] == [dates.MESSAGE]
 
 

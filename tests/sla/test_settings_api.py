@@ -1,4 +1,5 @@
 """The SLA settings JSON API: calendars, versioned policies, rules and client holidays; who may read and write them."""
+
 from __future__ import annotations
 
 import uuid
@@ -38,6 +39,7 @@ def create_policy(client, calendar_id, **body):
 
 # --- calendars ---------------------------------------------------------------------------------
 
+
 def test_admin_creates_reads_edits_archives_and_restores_a_calendar(admin):
     calendar = create_calendar(admin, hours=LUNCH, holidays=["2026-12-31", "2026-12-24"], country="gb", subdivision="ENG")
     assert (calendar["hours"], calendar["holidays"]) == (LUNCH, ["2026-12-24", "2026-12-31"])
@@ -64,20 +66,23 @@ def test_calendars_are_listed_by_name_with_keyset_pages(admin):
     assert [item["name"] for item in second["items"]] == ["C calendar", "D calendar"] and second["next_cursor"] is None
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"timezone": "America"}, "timezone"),
-    ({"hours": {"tue": [["17:00", "09:00"]]}}, "hours"),
-    ({"hours": {"funday": [["09:00", "17:00"]]}}, "hours"),
-    ({"hours": "always"}, "hours"),
-    ({"hours": 42}, "hours"),
-    ({"hours": {}}, "hours"),
-    ({"holidays": ["Christmas"]}, "holidays"),
-    ({"country": "ZZ"}, "country"),
-    ({"subdivision": "ENG"}, "subdivision"),
-    ({"country": "GB", "subdivision": "XYZ"}, "subdivision"),
-    ({"colour": "blue"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": "America"}, "timezone"),
+        ({"hours": {"tue": [["17:00", "09:00"]]}}, "hours"),
+        ({"hours": {"funday": [["09:00", "17:00"]]}}, "hours"),
+        ({"hours": "always"}, "hours"),
+        ({"hours": 42}, "hours"),
+        ({"hours": {}}, "hours"),
+        ({"holidays": ["Christmas"]}, "holidays"),
+        ({"country": "ZZ"}, "country"),
+        ({"subdivision": "ENG"}, "subdivision"),
+        ({"country": "GB", "subdivision": "XYZ"}, "subdivision"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
 def test_a_bad_calendar_gets_422_naming_the_field_and_nothing_is_written(app, admin, world, body, field):
     error = assert_error(admin.post("/api/v1/sla/calendars", json={"name": "Bad", "timezone": "UTC", **body}), 422)
     assert field in error["fields"], error
@@ -101,6 +106,7 @@ def test_a_calendar_in_use_cannot_be_archived(admin, world):
 
 
 # --- policies ----------------------------------------------------------------------------------
+
 
 def test_admin_creates_a_policy_and_edits_make_versions(app, admin, world):
     policy = create_policy(admin, world.a.calendar_id, description="Fast lane", at_risk_percent=80)
@@ -127,17 +133,20 @@ def test_admin_creates_a_policy_and_edits_make_versions(app, admin, world):
     assert admin.post(f"/api/v1/sla/policies/{policy['id']}/restore").get_json()["archived"] is False
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"targets": {}}, "targets"),
-    ({"targets": {"someday": {"resolution": 60}}}, "targets"),
-    ({"targets": {"high": {"resolution": 0}}}, "targets"),
-    ({"targets": {"high": {"resolution": 1.5}}}, "targets"),
-    ({"targets": {"high": {"eventually": 60}}}, "targets"),
-    ({"at_risk_percent": 100}, "at_risk_percent"),
-    ({"calendar_id": "00000000-0000-7000-8000-000000000000"}, "calendar_id"),
-    ({"name": "a standard"}, "name"),
-    ({"version": 3}, "version"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"targets": {}}, "targets"),
+        ({"targets": {"someday": {"resolution": 60}}}, "targets"),
+        ({"targets": {"high": {"resolution": 0}}}, "targets"),
+        ({"targets": {"high": {"resolution": 1.5}}}, "targets"),
+        ({"targets": {"high": {"eventually": 60}}}, "targets"),
+        ({"at_risk_percent": 100}, "at_risk_percent"),
+        ({"calendar_id": "00000000-0000-7000-8000-000000000000"}, "calendar_id"),
+        ({"name": "a standard"}, "name"),
+        ({"version": 3}, "version"),
+    ],
+)
 def test_a_bad_policy_is_refused_and_nothing_written(app, admin, world, body, field):
     response = admin.post("/api/v1/sla/policies", json={"name": "Premium", "calendar_id": str(world.a.calendar_id), "targets": TARGETS, **body})
     error = assert_error(response, 409 if field == "name" else 422)
@@ -162,12 +171,18 @@ def test_tasks_keep_the_version_they_started_with(app, admin, world):
     version_one, version_two = changed.get_json()["versions"][1], changed.get_json()["versions"][0]
     second = admin.post("/api/v1/tasks", json={**task_body, "title": "Close again"})
     with tenant_db(app, world.a.agency_id) as session:
-        versions = dict(session.execute(select(Task.id, Task.sla_policy_version_id).where(
-            Task.id.in_([uuid.UUID(first.get_json()["id"]), uuid.UUID(second.get_json()["id"])]))).all())
+        versions = dict(
+            session.execute(
+                select(Task.id, Task.sla_policy_version_id).where(
+                    Task.id.in_([uuid.UUID(first.get_json()["id"]), uuid.UUID(second.get_json()["id"])])
+                )
+            ).all()
+        )
     assert [str(versions[uuid.UUID(t.get_json()["id"])]) for t in (first, second)] == [version_one["id"], version_two["id"]]
 
 
 # --- rules -------------------------------------------------------------------------------------
+
 
 def test_rules_are_listed_set_moved_and_deleted(app, admin, world):
     premium = create_policy(admin, world.a.calendar_id)
@@ -211,6 +226,7 @@ def test_an_archived_policy_cannot_be_applied(admin, world):
 
 # --- client holidays ---------------------------------------------------------------------------
 
+
 def test_client_holidays_are_listed_added_refused_twice_and_deleted(app, admin, world):
     url = f"/api/v1/sla/clients/{world.a.client_id}/holidays"
     listed = admin.get(url).get_json()
@@ -242,6 +258,7 @@ def test_a_holiday_of_another_client_or_agency_is_not_found(app, admin, world):
 
 # --- who may -----------------------------------------------------------------------------------
 
+
 def test_staff_read_settings_but_cannot_change_them(app, world, as_user):
     staff = as_user(world.a.staff)
     assert staff.get("/api/v1/sla/calendars").status_code == 200
@@ -260,8 +277,13 @@ def test_staff_read_settings_but_cannot_change_them(app, world, as_user):
 @pytest.mark.parametrize("role", ["client_admin", "client_member"])
 def test_client_users_get_nothing(world, as_user, role):
     client = as_user(getattr(world.a, role))
-    for url in ("/api/v1/sla/calendars", "/api/v1/sla/policies", f"/api/v1/sla/policies/{world.a.policy_id}", "/api/v1/sla/rules",
-                f"/api/v1/sla/clients/{world.a.client_id}/holidays"):
+    for url in (
+        "/api/v1/sla/calendars",
+        "/api/v1/sla/policies",
+        f"/api/v1/sla/policies/{world.a.policy_id}",
+        "/api/v1/sla/rules",
+        f"/api/v1/sla/clients/{world.a.client_id}/holidays",
+    ):
         assert_error(client.get(url), 403)
     assert_error(client.post(f"/api/v1/sla/policies/{world.a.policy_id}/archive"), 403)
 

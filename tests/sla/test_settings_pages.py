@@ -1,4 +1,5 @@
 """SLA settings pages: calendars (no-JavaScript hours grid), policies (targets in hours, versions), rules, client holidays."""
+
 from __future__ import annotations
 
 import re
@@ -42,26 +43,41 @@ def input_value(html: str, name: str) -> str | None:
 
 
 def calendar_form(**overrides) -> dict:
-    form = {"name": "London office", "timezone": "Europe/London", "holidays": "2026-12-24\n2026-12-31, 2027-01-04",
-            "country": "gb", "subdivision": "eng", "hours_slots": "2"}
+    form = {
+        "name": "London office",
+        "timezone": "Europe/London",
+        "holidays": "2026-12-24\n2026-12-31, 2027-01-04",
+        "country": "gb",
+        "subdivision": "eng",
+        "hours_slots": "2",
+    }
     for day in WEEKDAYS[:5]:
-        form.update({f"hours-{day}-0-open": "9:00", f"hours-{day}-0-close": "12:30",
-                     f"hours-{day}-1-open": "13:30", f"hours-{day}-1-close": "17:30"})
+        form.update({f"hours-{day}-0-open": "9:00", f"hours-{day}-0-close": "12:30", f"hours-{day}-1-open": "13:30", f"hours-{day}-1-close": "17:30"})
     form.update(overrides)
     return form
 
 
 def policy_form(world, **overrides) -> dict:
-    form = {"name": "Premium", "description": "Fast lane", "calendar_id": str(world.a.calendar_id), "at_risk_percent": "80",
-            "target-urgent-first_response": "0.5", "target-urgent-resolution": "4",
-            "target-high-first_response": "1.5", "target-high-resolution": "8,25",
-            "target-normal-first_response": "", "target-normal-resolution": "16",
-            "target-low-first_response": "", "target-low-resolution": ""}
+    form = {
+        "name": "Premium",
+        "description": "Fast lane",
+        "calendar_id": str(world.a.calendar_id),
+        "at_risk_percent": "80",
+        "target-urgent-first_response": "0.5",
+        "target-urgent-resolution": "4",
+        "target-high-first_response": "1.5",
+        "target-high-resolution": "8,25",
+        "target-normal-first_response": "",
+        "target-normal-resolution": "16",
+        "target-low-first_response": "",
+        "target-low-resolution": "",
+    }
     form.update(overrides)
     return form
 
 
 # --- overview ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def before_the_world_holiday():
@@ -77,7 +93,7 @@ def test_overview_lists_policies_rules_calendars_and_client_holidays(before_the_
     assert 'href="/admin/sla"' in html and "SLA policies" in html
     assert "A standard" in html and "A office" in html and "Europe/London" in html and "Mon–Fri 09:00–17:00" in html
     assert "A Client Two · Month-end close" in html  # the world's rule, shown where it applies
-    assert f'/clients/{world.a.other_client_id}/holidays' in html
+    assert f"/clients/{world.a.other_client_id}/holidays" in html
     assert "Agency B" not in html and "B standard" not in html
 
 
@@ -106,6 +122,7 @@ def test_holiday_picker_goes_to_the_clients_page(admin, world):
 
 # --- calendars ---------------------------------------------------------------------------------
 
+
 def test_admin_creates_a_calendar_with_a_lunch_break_holidays_and_public_holidays(app, admin, world):
     assert admin.get("/admin/sla/calendars/new").status_code == 200
     response = admin.post("/admin/sla/calendars/new", data=calendar_form())
@@ -118,23 +135,26 @@ def test_admin_creates_a_calendar_with_a_lunch_break_holidays_and_public_holiday
     assert "Mon–Fri 09:00–12:30, 13:30–17:30" in admin.get("/admin/sla").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("overrides", "expected"), [
-    ({"timezone": "Mars/Olympus"}, "Unknown time zone"),
-    ({"timezone": "America"}, "Unknown time zone"),
-    ({"hours-tue-0-open": "17:00", "hours-tue-0-close": "09:00"}, "Tuesday: Interval 1: opening time 17:00 must be before closing time 09:00"),
-    ({"hours-wed-1-open": "12:00"}, "Wednesday: Intervals overlap around 12:00"),
-    ({"hours-thu-1-close": ""}, "Thursday: Interval 2: give both an opening and a closing time."),
-    ({"hours-fri-0-close": "25:00"}, "Friday: Interval 1: time &#39;25:00&#39; is out of range"),
-    ({"holidays": "2026-12-24\nChristmas"}, "Not dates (use YYYY-MM-DD): Christmas."),
-    ({"country": "ZZ"}, "No public holidays are known for “ZZ”"),
-    ({"subdivision": "XYZ"}, "GB has no subdivision “XYZ”"),
-    ({"name": ""}, "A calendar needs a name."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"timezone": "Mars/Olympus"}, "Unknown time zone"),
+        ({"timezone": "America"}, "Unknown time zone"),
+        ({"hours-tue-0-open": "17:00", "hours-tue-0-close": "09:00"}, "Tuesday: Interval 1: opening time 17:00 must be before closing time 09:00"),
+        ({"hours-wed-1-open": "12:00"}, "Wednesday: Intervals overlap around 12:00"),
+        ({"hours-thu-1-close": ""}, "Thursday: Interval 2: give both an opening and a closing time."),
+        ({"hours-fri-0-close": "25:00"}, "Friday: Interval 1: time &#39;25:00&#39; is out of range"),
+        ({"holidays": "2026-12-24\nChristmas"}, "Not dates (use YYYY-MM-DD): Christmas."),
+        ({"country": "ZZ"}, "No public holidays are known for “ZZ”"),
+        ({"subdivision": "XYZ"}, "GB has no subdivision “XYZ”"),
+        ({"name": ""}, "A calendar needs a name."),
+    ],
+)
 def test_a_bad_calendar_is_refused_with_the_field_error_and_nothing_written(app, admin, world, overrides, expected):
     response = admin.post("/admin/sla/calendars/new", data=calendar_form(**overrides))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert expected in html, html[html.find("alert"):][:2000]
+    assert expected in html, html[html.find("alert") :][:2000]
     assert _count(app, world, SlaCalendar) == 1
 
 
@@ -193,6 +213,7 @@ def test_a_calendar_in_use_cannot_be_archived_but_a_free_one_can(app, admin, wor
 
 # --- policies ----------------------------------------------------------------------------------
 
+
 def test_policy_targets_are_entered_in_hours_and_stored_in_minutes(app, admin, world):
     page = admin.get("/admin/sla/policies/new").get_data(as_text=True)
     assert input_value(page, "target-urgent-first_response") == "1"  # the defaults, in hours
@@ -200,24 +221,30 @@ def test_policy_targets_are_entered_in_hours_and_stored_in_minutes(app, admin, w
     assert response.status_code == 302, response.get_data(as_text=True)
     policy = _one(app, world, SlaPolicy, SlaPolicy.name == "Premium")
     version = _one(app, world, SlaPolicyVersion, SlaPolicyVersion.policy_id == policy.id)
-    assert version.targets == {"urgent": {"first_response": 30, "resolution": 240}, "high": {"first_response": 90, "resolution": 495},
-                               "normal": {"resolution": 960}}
+    assert version.targets == {
+        "urgent": {"first_response": 30, "resolution": 240},
+        "high": {"first_response": 90, "resolution": 495},
+        "normal": {"resolution": 960},
+    }
     assert (version.version, version.at_risk_percent, version.calendar_id) == (1, 80, world.a.calendar_id)
     assert version.created_by_id == world.a.agency_admin.id
     edit = admin.get(f"/admin/sla/policies/{policy.id}/edit").get_data(as_text=True)
     assert input_value(edit, "target-high-resolution") == "8.25" and input_value(edit, "target-low-resolution") == ""
 
 
-@pytest.mark.parametrize(("overrides", "expected"), [
-    ({"target-high-first_response": "soon"}, "A number of hours, such as 4 or 1.5."),
-    ({"target-high-first_response": "0.001"}, "From 1 minute"),
-    ({"target-high-first_response": "1e9"}, "From 1 minute"),
-    ({"target-high-first_response": "NaN"}, "From 1 minute"),
-    ({f"target-{p}-{m}": "" for p in ("urgent", "high", "normal", "low") for m in ("first_response", "resolution")}, "Set at least one target."),
-    ({"at_risk_percent": "100"}, "A percentage from 1 to 99."),
-    ({"calendar_id": "not-a-calendar"}, "Not a valid choice"),
-    ({"name": "a standard"}, "Already in use."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"target-high-first_response": "soon"}, "A number of hours, such as 4 or 1.5."),
+        ({"target-high-first_response": "0.001"}, "From 1 minute"),
+        ({"target-high-first_response": "1e9"}, "From 1 minute"),
+        ({"target-high-first_response": "NaN"}, "From 1 minute"),
+        ({f"target-{p}-{m}": "" for p in ("urgent", "high", "normal", "low") for m in ("first_response", "resolution")}, "Set at least one target."),
+        ({"at_risk_percent": "100"}, "A percentage from 1 to 99."),
+        ({"calendar_id": "not-a-calendar"}, "Not a valid choice"),
+        ({"name": "a standard"}, "Already in use."),
+    ],
+)
 def test_a_bad_policy_is_refused_and_nothing_written(app, admin, world, overrides, expected):
     response = admin.post("/admin/sla/policies/new", data=policy_form(world, **overrides))
     assert response.status_code in (409, 422)
@@ -275,6 +302,7 @@ def test_archiving_a_policy_and_restoring_it(app, admin, world):
 
 # --- rules -------------------------------------------------------------------------------------
 
+
 def test_rules_are_set_moved_and_removed(app, admin, world):
     admin.post("/admin/sla/policies/new", data=policy_form(world))
     premium = _one(app, world, SlaPolicy, SlaPolicy.name == "Premium")
@@ -309,6 +337,7 @@ def test_a_rule_for_another_agencys_client_is_refused(app, admin, world):
 
 # --- client holidays ---------------------------------------------------------------------------
 
+
 def test_client_holidays_are_added_listed_refused_twice_and_removed(app, admin, world):
     url = f"/clients/{world.a.client_id}/holidays"
     page = admin.get(url).get_data(as_text=True)
@@ -337,15 +366,18 @@ def test_another_clients_holiday_cannot_be_removed_through_this_client(app, admi
 
 # --- who may -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["staff", "client_admin", "client_member"])
 def test_only_agency_admins_reach_the_settings_pages(app, world, as_user, role):
     client = as_user(getattr(world.a, role))
     assert "SLA policies" not in client.get("/").get_data(as_text=True)
     for url in ("/admin/sla", "/admin/sla/calendars/new", f"/admin/sla/policies/{world.a.policy_id}", f"/clients/{world.a.client_id}/holidays"):
         assert client.get(url).status_code == 403, url
-    for url, data in ((f"/admin/sla/calendars/{world.a.calendar_id}/edit", calendar_form()),
-                      (f"/admin/sla/policies/{world.a.policy_id}/rules", {"client_id": "", "task_type_id": ""}),
-                      (f"/clients/{world.a.client_id}/holidays", {"day": "2030-01-02", "name": "x"})):
+    for url, data in (
+        (f"/admin/sla/calendars/{world.a.calendar_id}/edit", calendar_form()),
+        (f"/admin/sla/policies/{world.a.policy_id}/rules", {"client_id": "", "task_type_id": ""}),
+        (f"/clients/{world.a.client_id}/holidays", {"day": "2030-01-02", "name": "x"}),
+    ):
         assert client.post(url, data=data).status_code == 403, url
     assert _count(app, world, SlaRule) == 1 and _count(app, world, ClientHoliday) == 2
 
@@ -358,8 +390,12 @@ def b_rule_id(app, world):
 
 def test_another_agencys_settings_are_not_found(app, admin, world):
     rule_id = b_rule_id(app, world)
-    for url in (f"/admin/sla/calendars/{world.b.calendar_id}/edit", f"/admin/sla/policies/{world.b.policy_id}",
-                f"/admin/sla/policies/{world.b.policy_id}/edit", f"/clients/{world.b.client_id}/holidays"):
+    for url in (
+        f"/admin/sla/calendars/{world.b.calendar_id}/edit",
+        f"/admin/sla/policies/{world.b.policy_id}",
+        f"/admin/sla/policies/{world.b.policy_id}/edit",
+        f"/clients/{world.b.client_id}/holidays",
+    ):
         assert admin.get(url).status_code == 404, url
     assert admin.post(f"/admin/sla/rules/{rule_id}/remove").status_code == 404
     assert admin.post(f"/admin/sla/calendars/{world.b.calendar_id}/edit", data=calendar_form()).status_code == 404

@@ -1,4 +1,5 @@
 """SLA states: the list filter (SQL) and the badge (Python) agree on every kind of clock; the lists show them."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,33 +19,75 @@ CLOCKS = {  # title: (status, clock columns)
     "No SLA": ("in_progress", {}),
     "On track": ("in_progress", {"resolution_due_at": NOW + 5 * H, "resolution_at_risk_at": NOW + 2 * H}),
     "At risk": ("in_progress", {"resolution_due_at": NOW + 2 * H, "resolution_at_risk_at": NOW - H}),
-    "Response at risk": ("new", {"resolution_due_at": NOW + 9 * H, "resolution_at_risk_at": NOW + 6 * H,
-                                 "first_response_due_at": NOW + H, "first_response_at_risk_at": NOW - H}),
-    "Responded": ("in_progress", {"resolution_due_at": NOW + 9 * H, "resolution_at_risk_at": NOW + 6 * H,
-                                  "first_response_due_at": NOW - H, "first_response_at_risk_at": NOW - 2 * H,
-                                  "first_responded_at": NOW - 3 * H}),
+    "Response at risk": (
+        "new",
+        {
+            "resolution_due_at": NOW + 9 * H,
+            "resolution_at_risk_at": NOW + 6 * H,
+            "first_response_due_at": NOW + H,
+            "first_response_at_risk_at": NOW - H,
+        },
+    ),
+    "Responded": (
+        "in_progress",
+        {
+            "resolution_due_at": NOW + 9 * H,
+            "resolution_at_risk_at": NOW + 6 * H,
+            "first_response_due_at": NOW - H,
+            "first_response_at_risk_at": NOW - 2 * H,
+            "first_responded_at": NOW - 3 * H,
+        },
+    ),
     "Overdue, not yet swept": ("in_progress", {"resolution_due_at": NOW - H, "resolution_at_risk_at": NOW - 2 * H}),
     "Response overdue": ("new", {"resolution_due_at": NOW + 9 * H, "first_response_due_at": NOW - H}),
     "Breach recorded, due moved out": ("in_progress", {"resolution_due_at": NOW + 9 * H, "resolution_breached_at": NOW - H}),
     "Paused": ("waiting_on_client", {"resolution_due_at": NOW + H, "resolution_at_risk_at": NOW - H, "sla_paused_since": NOW - 2 * H}),
     "Paused after its due": ("waiting_on_client", {"resolution_due_at": NOW - 3 * H, "sla_paused_since": NOW - 2 * H}),
     "Met": ("done", {"resolution_due_at": NOW - H, "resolved_at": NOW - 2 * H, "sla_paused_since": NOW - 2 * H, "closed_at": NOW - 2 * H}),
-    "Done late": ("done", {"resolution_due_at": NOW - 3 * H, "resolution_breached_at": NOW - 3 * H, "resolved_at": NOW - H,
-                           "sla_paused_since": NOW - H, "closed_at": NOW - H}),
+    "Done late": (
+        "done",
+        {
+            "resolution_due_at": NOW - 3 * H,
+            "resolution_breached_at": NOW - 3 * H,
+            "resolved_at": NOW - H,
+            "sla_paused_since": NOW - H,
+            "closed_at": NOW - H,
+        },
+    ),
     "Cancelled": ("cancelled", {"resolution_due_at": NOW + H, "sla_paused_since": NOW - H, "closed_at": NOW - H}),
 }
-EXPECTED = {"No SLA": "none", "On track": "on_track", "At risk": "at_risk", "Response at risk": "at_risk", "Responded": "on_track",
-            "Overdue, not yet swept": "breached", "Response overdue": "breached", "Breach recorded, due moved out": "breached",
-            "Paused": "paused", "Paused after its due": "breached", "Met": "met", "Done late": "breached", "Cancelled": "stopped"}
+EXPECTED = {
+    "No SLA": "none",
+    "On track": "on_track",
+    "At risk": "at_risk",
+    "Response at risk": "at_risk",
+    "Responded": "on_track",
+    "Overdue, not yet swept": "breached",
+    "Response overdue": "breached",
+    "Breach recorded, due moved out": "breached",
+    "Paused": "paused",
+    "Paused after its due": "breached",
+    "Met": "met",
+    "Done late": "breached",
+    "Cancelled": "stopped",
+}
 
 
 @pytest.fixture
 def clocked(app, world):
     with tenant_db(app, world.a.agency_id):
         for title, (status, columns) in CLOCKS.items():
-            f.TaskFactory(agency_id=world.a.agency_id, client_id=world.a.client_id, task_type_id=world.a.task_type_id,
-                          queue_id=world.a.queue_id, title=title, status=status, priority="normal",
-                          priority_rank=PRIORITY_RANK["normal"], **columns)
+            f.TaskFactory(
+                agency_id=world.a.agency_id,
+                client_id=world.a.client_id,
+                task_type_id=world.a.task_type_id,
+                queue_id=world.a.queue_id,
+                title=title,
+                status=status,
+                priority="normal",
+                priority_rank=PRIORITY_RANK["normal"],
+                **columns,
+            )
 
 
 def test_python_states(app, world, clocked):

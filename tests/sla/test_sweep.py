@@ -1,4 +1,5 @@
 """The SLA sweep: every crossing recorded once, at its true time, across reruns, overlap and downtime."""
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,9 @@ EXPECTED = {  # a client's normal-priority request made Monday 09:00, never answ
 def request_assigned_to_staff(app, world) -> object:
     with tenant_db(app, world.a.agency_id) as session:
         actor = load_user(session, world.a.client_admin)
-        task = tasks.create_task(actor, client_id=world.a.client_id, task_type_id=world.a.task_type_id, title="Payslip is wrong",
-                                 assignee_id=world.a.staff.id)
+        task = tasks.create_task(
+            actor, client_id=world.a.client_id, task_type_id=world.a.task_type_id, title="Payslip is wrong", assignee_id=world.a.staff.id
+        )
         jobs.discard_pending()  # the assignment email is not what these tests are about
         return task.id
 
@@ -46,8 +48,10 @@ def recorded(app, world, task_id) -> set:
 
 def sla_notes(app, world) -> list:
     with tenant_db(app, world.a.agency_id) as session:
-        return sorted((n.user_id == world.a.staff.id, n.kind, n.title) for n in session.scalars(
-            select(Notification).where(Notification.kind.in_(("sla_at_risk", "sla_breached")))))
+        return sorted(
+            (n.user_id == world.a.staff.id, n.kind, n.title)
+            for n in session.scalars(select(Notification).where(Notification.kind.in_(("sla_at_risk", "sla_breached"))))
+        )
 
 
 def sweep(app, world) -> dict:
@@ -60,8 +64,7 @@ def sweep(app, world) -> dict:
 def test_after_downtime_every_crossing_is_recorded_once_at_its_true_time(app, clock, world, office):
     task_id = request_assigned_to_staff(app, world)
     clock.move_to(MONDAY_9 + timedelta(hours=5))  # the scheduler was down since 09:00
-    assert sweep(app, world) == {"first_response.at_risk": 1, "first_response.breached": 1, "resolution.at_risk": 1,
-                                 "resolution.breached": 1}
+    assert sweep(app, world) == {"first_response.at_risk": 1, "first_response.breached": 1, "resolution.at_risk": 1, "resolution.breached": 1}
     assert recorded(app, world, task_id) == EXPECTED
     for _ in range(3):
         assert sweep(app, world) == {}
@@ -82,8 +85,7 @@ def test_a_running_sweep_warns_then_breaches_as_time_passes(app, clock, world, o
     clock.move_to(MONDAY_9 + timedelta(minutes=44))
     assert sweep(app, world) == {}
     clock.move_to(MONDAY_9 + timedelta(minutes=45))
-    assert sweep(app, world) == {"first_response.at_risk": 1, "first_response.breached": 0, "resolution.at_risk": 0,
-                                 "resolution.breached": 0}
+    assert sweep(app, world) == {"first_response.at_risk": 1, "first_response.breached": 0, "resolution.at_risk": 0, "resolution.breached": 0}
     assert [kind for _, kind, _ in sla_notes(app, world)] == ["sla_at_risk"]
     clock.move_to(MONDAY_9 + timedelta(minutes=61))
     assert sweep(app, world)["first_response.breached"] == 1

@@ -1,5 +1,6 @@
 """Waiting on the client whatever the form: documents and approvals asked with "wait on the client" pause the task's
 SLA clock until nothing asked is outstanding (app/work/services/waiting.py), through the real pages, API and services."""
+
 from __future__ import annotations
 
 import io
@@ -27,25 +28,36 @@ def _started(app, world):
 
 def _ask_documents_api(staff, task_id, **extra):
     """Staff ask for two documents through the API (signed-in session)."""
-    return staff.post(f"/api/v1/tasks/{task_id}/document-requests", json={
-        "title": "October bookkeeping", "due_on": DUE.isoformat(),
-        "items": [{"name": "Bank statements"}, {"name": "Payroll summary"}], **extra})
+    return staff.post(
+        f"/api/v1/tasks/{task_id}/document-requests",
+        json={
+            "title": "October bookkeeping",
+            "due_on": DUE.isoformat(),
+            "items": [{"name": "Bank statements"}, {"name": "Payroll summary"}],
+            **extra,
+        },
+    )
 
 
 def _items(app, world, task_id) -> list:
     with tenant_db(app, world.a.agency_id) as session:
-        return list(session.scalars(select(DocumentRequestItem.id).where(DocumentRequestItem.task_id == task_id)
-                                    .order_by(DocumentRequestItem.position)))
+        return list(
+            session.scalars(select(DocumentRequestItem.id).where(DocumentRequestItem.task_id == task_id).order_by(DocumentRequestItem.position))
+        )
 
 
 def _upload_page(boss, task_id, item_id):
-    return boss.post(f"/portal/requests/{task_id}/documents/{item_id}", data={"file": (io.BytesIO(PDF), "october.pdf", "application/pdf")},
-                     content_type="multipart/form-data")
+    return boss.post(
+        f"/portal/requests/{task_id}/documents/{item_id}",
+        data={"file": (io.BytesIO(PDF), "october.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
 
 
 def _ask_approval_page(admin, task_id, world, **extra):
-    return admin.post(f"/tasks/{task_id}/approvals", data={"title": "October payroll register",
-                                                          "approver_ids": [str(world.a.client_admin.id)], **extra})
+    return admin.post(
+        f"/tasks/{task_id}/approvals", data={"title": "October payroll register", "approver_ids": [str(world.a.client_admin.id)], **extra}
+    )
 
 
 def _approval_id(app, world, task_id):
@@ -70,8 +82,12 @@ def test_documents_asked_through_the_api_pause_the_clock_until_the_last_upload(a
     assert task.status == "waiting_on_client" and task.sla_paused_since == at(0, 10)  # one document still missing
 
     clock.move_to(at(0, 13))
-    upload = app.test_client().post(f"/api/v1/portal/requests/{task_id}/documents/{second}", headers=bearer(app, world.a.client_admin),
-                                    data={"file": (io.BytesIO(PDF), "payroll.pdf", "application/pdf")}, content_type="multipart/form-data")
+    upload = app.test_client().post(
+        f"/api/v1/portal/requests/{task_id}/documents/{second}",
+        headers=bearer(app, world.a.client_admin),
+        data={"file": (io.BytesIO(PDF), "payroll.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 201, upload.get_json()
     task = read(app, world, task_id)
     assert task.status == "in_progress" and task.sla_paused_since is None
@@ -107,8 +123,9 @@ def test_an_approval_asked_on_the_task_page_pauses_the_clock_until_decided(app, 
 
     clock.move_to(at(0, 12))
     boss = as_user(world.a.client_admin)
-    decided = boss.post(f"/portal/requests/{task_id}/approvals/{_approval_id(app, world, task_id)}/decision",
-                        data={"decision": decision, "comment": comment})
+    decided = boss.post(
+        f"/portal/requests/{task_id}/approvals/{_approval_id(app, world, task_id)}/decision", data={"decision": decision, "comment": comment}
+    )
     assert decided.status_code == 302
     task = read(app, world, task_id)
     assert task.status == "in_progress" and task.sla_paused_since is None and task.sla_waiting_minutes == 120
@@ -143,14 +160,17 @@ def test_the_task_waits_until_no_ask_is_outstanding(app, clock, world, office, a
     act(app, world, task_id, lambda t, a: comments.add_comment(t, a, "October."), by="client_admin")
     assert read(app, world, task_id).status == "waiting_on_client"  # documents and a decision still outstanding
     assert "They still need what else they asked you for." in boss.post(
-        f"/portal/requests/{task_id}/comments", data={"body": "Sending the files now."}, follow_redirects=True).get_data(as_text=True)
+        f"/portal/requests/{task_id}/comments", data={"body": "Sending the files now."}, follow_redirects=True
+    ).get_data(as_text=True)
     for item_id in _items(app, world, task_id):
         assert _upload_page(boss, task_id, item_id).status_code == 302
     assert read(app, world, task_id).status == "waiting_on_client"  # the approval is still outstanding
 
     clock.move_to(at(0, 14))
-    assert boss.post(f"/portal/requests/{task_id}/approvals/{_approval_id(app, world, task_id)}/decision",
-                     data={"decision": "approve"}).status_code == 302
+    assert (
+        boss.post(f"/portal/requests/{task_id}/approvals/{_approval_id(app, world, task_id)}/decision", data={"decision": "approve"}).status_code
+        == 302
+    )
     task = read(app, world, task_id)
     assert task.status == "in_progress" and task.sla_waiting_minutes == 240  # one pause, 10:00 to 14:00
 
@@ -196,8 +216,10 @@ def test_a_task_in_review_cannot_wait_and_nothing_is_asked(app, clock, world, of
     assert refused.status_code == 409
     assert refused.get_json()["error"]["fields"] == {"wait_on_client": ["Not possible while the task is in review."]}
     assert _items(app, world, task_id) == []
-    assert admin.post(f"/api/v1/tasks/{task_id}/approvals", json={
-        "title": "Register", "approver_ids": [str(world.a.client_admin.id)]}).status_code == 409
+    assert (
+        admin.post(f"/api/v1/tasks/{task_id}/approvals", json={"title": "Register", "approver_ids": [str(world.a.client_admin.id)]}).status_code
+        == 409
+    )
     assert _approval_id(app, world, task_id) is None
     assert _ask_documents_api(admin, task_id, wait_on_client=False).status_code == 201
     assert read(app, world, task_id).status == "in_review"

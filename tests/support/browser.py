@@ -1,4 +1,5 @@
 """Helpers for the browser tests: where their screenshots go and how they are taken."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """factory_boy factories for tenant rows; each takes the agency (and client) it belongs to."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -105,6 +106,7 @@ class ApiTokenFactory(Base):
 
 # --- catalog and work ------------------------------------------------------------------------
 
+
 class ServiceLineFactory(Base):
     class Meta:
         model = ServiceLine
@@ -131,10 +133,12 @@ class TaskTypeFactory(Base):
 
     name = factory.Sequence(lambda n: f"Task type {n}")
     default_priority = "normal"
-    checklist_template = factory.LazyFunction(lambda: [{"title": "Check the numbers", "required": True},
-                                                       {"title": "Send the summary", "required": False}])
-    custom_fields = factory.LazyFunction(lambda: [{"key": "period", "label": "Period", "type": "date", "required": False,
-                                                   "choices": [], "help": None}])
+    checklist_template = factory.LazyFunction(
+        lambda: [{"title": "Check the numbers", "required": True}, {"title": "Send the summary", "required": False}]
+    )
+    custom_fields = factory.LazyFunction(
+        lambda: [{"key": "period", "label": "Period", "type": "date", "required": False, "choices": [], "help": None}]
+    )
 
 
 class ClientServiceFactory(Base):

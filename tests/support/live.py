@@ -1,4 +1,5 @@
 """The app on a real threaded WSGI server on 127.0.0.1 and a free port, as a third party reaches it."""
+
 from __future__ import annotations
 
 import threading

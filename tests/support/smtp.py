@@ -1,4 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps the messages it receives."""
+
 from __future__ import annotations
 
 import email

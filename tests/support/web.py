@@ -1,4 +1,5 @@
 """Helpers for driving pages and the API in tests: tenant sessions, CSRF tokens, sign-in, tokens, error shape."""
+
 from __future__ import annotations
 
 import html

@@ -1,4 +1,5 @@
 """Every operation of the OpenAPI document, called with bearer tokens and other tenants' ids: no 2xx."""
+
 import io
 import re
 

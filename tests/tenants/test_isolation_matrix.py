@@ -3,6 +3,7 @@
 Routes are read from the URL map and ids from each model's `id_param`, so a new route is covered
 without editing this file (a route whose id parameter names no model fails here until it does).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -171,8 +172,15 @@ def test_routes_without_ids_never_show_another_tenant(app, world, as_user, owner
     me = getattr(world.a, role)
     client = as_user(me)
     before_b = _snapshot_of_agency(owner_engine, world.b.agency_id)
-    markers = [world.b.name, world.b.client_name, world.b.other_client_name, world.b.agency_admin.email, world.b.staff.email,
-               str(world.b.client_id), str(world.b.agency_admin.id)]
+    markers = [
+        world.b.name,
+        world.b.client_name,
+        world.b.other_client_name,
+        world.b.agency_admin.email,
+        world.b.staff.email,
+        str(world.b.client_id),
+        str(world.b.agency_admin.id),
+    ]
     if me.client_id is not None:
         markers += [world.a.other_client_name, world.a.other_client_admin.email, str(world.a.other_client_id)]
     for rule, method, params in _routes(app):

@@ -1,4 +1,5 @@
 """Every tenant table is keyed by agency: primary keys, foreign keys and unique constraints."""
+
 from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint
 
 from app.core.models import TenantModel

@@ -1,4 +1,5 @@
 """PostgreSQL row-level security, checked with raw SQL as the application role."""
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
@@ -26,19 +27,26 @@ def test_application_role_is_not_owner_superuser_or_bypassrls(app_engine):
     with app_engine.connect() as conn:
         role = conn.execute(text("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
         assert role.rolsuper is False and role.rolbypassrls is False
-        owners = dict(conn.execute(text(
-            "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind = 'r'")).all())
+        owners = dict(
+            conn.execute(
+                text(
+                    "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relkind = 'r'"
+                )
+            ).all()
+        )
         assert owners and role.rolname not in owners.values()
 
 
 def test_every_tenant_table_has_forced_rls_and_a_policy(app_engine):
     with app_engine.connect() as conn:
-        rows = {r.relname: r for r in conn.execute(text(
-            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(:names)"),
-            {"names": _tenant_tables()})}
-        policies = {r.tablename: r for r in conn.execute(text(
-            "SELECT tablename, qual, with_check FROM pg_policies WHERE schemaname = 'public'"))}
+        rows = {
+            r.relname: r
+            for r in conn.execute(
+                text("SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(:names)"), {"names": _tenant_tables()}
+            )
+        }
+        policies = {r.tablename: r for r in conn.execute(text("SELECT tablename, qual, with_check FROM pg_policies WHERE schemaname = 'public'"))}
     for name in _tenant_tables():
         assert rows[name].relrowsecurity and rows[name].relforcerowsecurity, name
         assert "app.agency_id" in policies[name].qual and "app.agency_id" in policies[name].with_check, name
@@ -64,8 +72,10 @@ def test_agency_setting_sees_and_changes_only_its_own_rows(app_engine, owner_eng
         with pytest.raises(DBAPIError, match="row-level security"):
             with conn.begin():
                 conn.execute(text(SET), {"a": a, "c": ""})
-                conn.execute(text("INSERT INTO clients (agency_id, id, name, timezone, created_at) "
-                                  "VALUES (:b, gen_random_uuid(), 'Smuggled', 'UTC', now())"), {"b": b})
+                conn.execute(
+                    text("INSERT INTO clients (agency_id, id, name, timezone, created_at) VALUES (:b, gen_random_uuid(), 'Smuggled', 'UTC', now())"),
+                    {"b": b},
+                )
         with pytest.raises(DBAPIError, match="row-level security"):
             with conn.begin():
                 conn.execute(text(SET), {"a": a, "c": ""})

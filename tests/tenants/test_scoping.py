@@ -1,4 +1,5 @@
 """The ORM adds tenant criteria to every query and stamps tenant keys on new rows."""
+
 import pytest
 from sqlalchemy import func, select
 

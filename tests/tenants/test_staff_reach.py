@@ -4,6 +4,7 @@ A staff member reaches the tasks of queues they work for clients they serve, and
 staff member serves client one and works the Bookkeeping queue; here client one also has a task in a queue he does
 not work (created by client one's schedule), and client two's task is in his queue: neither may show anywhere.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,9 +24,16 @@ OUT_TITLE = "OUT-OF-REACH payroll run"
 def out_of_reach(app, world):
     with tenant_db(app, world.a.agency_id):
         queue = f.QueueFactory(agency_id=world.a.agency_id, name="Payroll queue", service_line_id=world.a.service_line_id)
-        task = f.TaskFactory(agency_id=world.a.agency_id, client_id=world.a.client_id, task_type_id=world.a.task_type_id,
-                             queue_id=queue.id, title=OUT_TITLE, reference="BK-7001", number=7001,
-                             recurring_schedule_id=world.a.schedule_id)
+        task = f.TaskFactory(
+            agency_id=world.a.agency_id,
+            client_id=world.a.client_id,
+            task_type_id=world.a.task_type_id,
+            queue_id=queue.id,
+            title=OUT_TITLE,
+            reference="BK-7001",
+            number=7001,
+            recurring_schedule_id=world.a.schedule_id,
+        )
         other = db.session.scalar(select(Task).where(Task.id == world.a.other_task_id))
         return {task.reference: task.title, other.reference: other.title}, task.id
 

@@ -1,4 +1,5 @@
 """Client approvals, staff side: asking (who may approve, which files), withdrawing, the completion guard everywhere, audit and email."""
+
 from __future__ import annotations
 
 import html
@@ -33,8 +34,14 @@ def ready_to_complete(app, world, task_id=None):
 def shared_file(app, world, task_id=None, *, client_visible=True, name="register.csv"):
     with tenant_db(app, world.a.agency_id) as session:
         staff = load_user(session, world.a.staff)
-        row = attachments.upload(_task(session, task_id or world.a.task_id), staff, io.BytesIO(b"name,gross\nAda,3000.00\n"), name,
-                                 "text/csv", client_visible=client_visible)
+        row = attachments.upload(
+            _task(session, task_id or world.a.task_id),
+            staff,
+            io.BytesIO(b"name,gross\nAda,3000.00\n"),
+            name,
+            "text/csv",
+            client_visible=client_visible,
+        )
         return row.id
 
 
@@ -43,8 +50,13 @@ def ask(app, world, *, approver_refs=None, files=(), title="October payroll regi
     with tenant_db(app, world.a.agency_id) as session:
         staff = load_user(session, world.a.staff)
         approval = approvals.request_approval(
-            _task(session, world.a.task_id), staff, title=title, message=message,
-            approver_ids=[r.id for r in (approver_refs or [world.a.client_admin])], attachment_ids=list(files))
+            _task(session, world.a.task_id),
+            staff,
+            title=title,
+            message=message,
+            approver_ids=[r.id for r in (approver_refs or [world.a.client_admin])],
+            attachment_ids=list(files),
+        )
         return approval.id
 
 
@@ -61,13 +73,18 @@ def _counts(session) -> tuple:
 
 # --- asking ----------------------------------------------------------------------------------
 
+
 def test_staff_ask_named_client_users_with_files_to_review(app, world):
     file_id = shared_file(app, world)
     approval_id = ask(app, world, approver_refs=[world.a.client_admin, world.a.client_member], files=[file_id])
     with tenant_db(app, world.a.agency_id) as session:
         approval = session.scalar(select(ApprovalRequest).where(ApprovalRequest.id == approval_id))
         assert (approval.status, approval.title, approval.requested_by_id, approval.client_id) == (
-            "pending", "October payroll register", world.a.staff.id, world.a.client_id)
+            "pending",
+            "October payroll register",
+            world.a.staff.id,
+            world.a.client_id,
+        )
         named = set(session.scalars(select(ApprovalApprover.user_id).where(ApprovalApprover.approval_id == approval_id)))
         assert named == {world.a.client_admin.id, world.a.client_member.id}
         assert list(session.scalars(select(ApprovalFile.attachment_id).where(ApprovalFile.approval_id == approval_id))) == [file_id]
@@ -85,8 +102,7 @@ def test_approvers_must_be_active_users_of_the_tasks_client(app, world, who):
     with tenant_db(app, world.a.agency_id) as session:
         before = _counts(session)
         with pytest.raises(ValidationFailed) as raised:
-            approvals.request_approval(_task(session, world.a.task_id), load_user(session, world.a.staff), title="Register",
-                                       approver_ids=ids)
+            approvals.request_approval(_task(session, world.a.task_id), load_user(session, world.a.staff), title="Register", approver_ids=ids)
         assert "approver_ids" in raised.value.fields
         assert _counts(session) == before
 
@@ -98,8 +114,13 @@ def test_files_to_review_must_be_client_visible_files_of_the_task(app, world):
         with tenant_db(app, world.a.agency_id) as session:
             before = _counts(session)
             with pytest.raises(ValidationFailed) as raised:
-                approvals.request_approval(_task(session, world.a.task_id), load_user(session, world.a.staff), title="Register",
-                                           approver_ids=[world.a.client_admin.id], attachment_ids=[file_id])
+                approvals.request_approval(
+                    _task(session, world.a.task_id),
+                    load_user(session, world.a.staff),
+                    title="Register",
+                    approver_ids=[world.a.client_admin.id],
+                    attachment_ids=[file_id],
+                )
             assert "attachment_ids" in raised.value.fields and _counts(session) == before
 
 
@@ -124,6 +145,7 @@ def test_a_closed_task_is_reopened_before_asking(app, world):
 
 # --- deciding and withdrawing ----------------------------------------------------------------
 
+
 def test_only_a_named_approver_decides_and_only_while_pending(app, world):
     approval_id = ask(app, world)
     with tenant_db(app, world.a.agency_id) as session:
@@ -142,8 +164,11 @@ def test_only_a_named_approver_decides_and_only_while_pending(app, world):
     with tenant_db(app, world.a.agency_id) as session:
         task = _task(session, world.a.task_id)
         approval = approvals.approval_for(task, approval_id)
-        assert (approval.status, approval.decided_by_id, approval.decision_comment) == ("rejected", world.a.client_admin.id,
-                                                                                      "Ada's overtime is missing.")
+        assert (approval.status, approval.decided_by_id, approval.decision_comment) == (
+            "rejected",
+            world.a.client_admin.id,
+            "Ada's overtime is missing.",
+        )
         assert approval.decided_at is not None
         with pytest.raises(Conflict):
             approvals.decide(task, approval, load_user(session, world.a.client_admin), "approve")
@@ -165,14 +190,18 @@ def test_withdrawing_is_recorded(app, world):
         assert (approval.status, approval.withdrawn_by_id) == ("withdrawn", world.a.agency_admin.id)
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "task.approval_withdrawn"))
         assert event.actor_id == world.a.agency_admin.id
-        told = session.scalars(select(Notification).where(Notification.kind == "approval_requested",
-                                                          Notification.user_id == world.a.client_admin.id)).all()
-        assert sorted(n.title.split(": ", 1)[1] for n in told) == ["your approval is needed: October payroll register",
-                                                                    "your approval is no longer needed: October payroll register"]
+        told = session.scalars(
+            select(Notification).where(Notification.kind == "approval_requested", Notification.user_id == world.a.client_admin.id)
+        ).all()
+        assert sorted(n.title.split(": ", 1)[1] for n in told) == [
+            "your approval is needed: October payroll register",
+            "your approval is no longer needed: October payroll register",
+        ]
         assert all(n.url == f"/portal/requests/{world.a.task_id}" for n in told)
 
 
 # --- the completion guard --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("outcome, blocked", [("pending", True), ("rejected", True), ("approved", False), ("withdrawn", False)])
 def test_completion_waits_for_the_latest_approval(app, world, outcome, blocked):
@@ -236,14 +265,22 @@ def test_the_api_and_bulk_changes_obey_the_guard(app, world, as_user):
 
 # --- the task page ---------------------------------------------------------------------------
 
+
 def test_the_task_page_asks_shows_the_state_and_withdraws(app, world, as_user):
     file_id = shared_file(app, world)
     staff = as_user(world.a.staff)
     page = staff.get(f"/tasks/{world.a.task_id}").get_data(as_text=True)
     assert "Client approval" in page and "A One Boss" in page and "A One Clerk" in page and "register.csv" in page
     assert "A Two Boss" not in page  # another client's users are never offered
-    response = staff.post(f"/tasks/{world.a.task_id}/approvals", data={
-        "title": "Shortlist of three", "message": "Pick any.", "approver_ids": [str(world.a.client_member.id)], "attachment_ids": [str(file_id)]})
+    response = staff.post(
+        f"/tasks/{world.a.task_id}/approvals",
+        data={
+            "title": "Shortlist of three",
+            "message": "Pick any.",
+            "approver_ids": [str(world.a.client_member.id)],
+            "attachment_ids": [str(file_id)],
+        },
+    )
     assert response.status_code == 302
     page = staff.get(f"/tasks/{world.a.task_id}").get_data(as_text=True)
     assert "Waiting for A One Clerk's approval" in html.unescape(page) and "Withdraw request" in page
@@ -269,6 +306,7 @@ def test_the_task_page_shows_field_errors_and_writes_nothing(app, world, as_user
 
 
 # --- the staff API ---------------------------------------------------------------------------
+
 
 def test_staff_api_lists_asks_reads_and_withdraws(app, world, as_user):
     file_id = shared_file(app, world)
@@ -303,6 +341,7 @@ def test_staff_api_refuses_bad_input_and_other_people(app, world, as_user):
 
 # --- notifications by email ------------------------------------------------------------------
 
+
 def test_approvers_and_then_the_assignee_are_emailed(app, world, smtp):
     from tests.worker.test_jobs import drain
 
@@ -323,7 +362,6 @@ def test_approvers_and_then_the_assignee_are_emailed(app, world, smtp):
     assert "Approval decisions" in text
 
 
-
 def test_a_file_under_approval_stays_until_the_request_is_withdrawn(app, world):
     file_id = shared_file(app, world)
     approval_id = ask(app, world, files=[file_id])
@@ -337,8 +375,9 @@ def test_a_file_under_approval_stays_until_the_request_is_withdrawn(app, world):
         approvals.withdraw(task, approvals.approval_for(task, approval_id), load_user(session, world.a.agency_admin))
     with tenant_db(app, world.a.agency_id) as session:
         task = _task(session, world.a.task_id)
-        attachments.delete_attachment(task, session.scalar(select(Attachment).where(Attachment.id == file_id)),
-                                      load_user(session, world.a.agency_admin))
+        attachments.delete_attachment(
+            task, session.scalar(select(Attachment).where(Attachment.id == file_id)), load_user(session, world.a.agency_admin)
+        )
     with tenant_db(app, world.a.agency_id) as session:
         assert session.scalar(select(Attachment).where(Attachment.id == file_id)) is None
         assert session.scalars(select(ApprovalFile).where(ApprovalFile.attachment_id == file_id)).all() == []

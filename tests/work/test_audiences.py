@@ -1,4 +1,5 @@
 """audiences() (many tasks at once, as the SLA sweep tells people) agrees with audience() for every task and person."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,8 +16,14 @@ def test_many_tasks_at_once_match_one_by_one(app, world):
     with tenant_db(app, a.agency_id):
         # the idle staff member works the queue but serves no client; a task of the other client is assigned to them
         f.QueueMemberFactory(agency_id=a.agency_id, queue_id=a.queue_id, user_id=a.idle_staff.id)
-        f.TaskFactory(agency_id=a.agency_id, client_id=a.other_client_id, task_type_id=a.task_type_id, queue_id=a.queue_id,
-                      assignee_id=a.idle_staff.id, title="Assigned to the idle one")
+        f.TaskFactory(
+            agency_id=a.agency_id,
+            client_id=a.other_client_id,
+            task_type_id=a.task_type_id,
+            queue_id=a.queue_id,
+            assignee_id=a.idle_staff.id,
+            title="Assigned to the idle one",
+        )
         db.session.commit()
         people = [a.staff.id, a.idle_staff.id, a.agency_admin.id, a.client_admin.id, a.other_client_admin.id, None]
         tasks = list(db.session.scalars(select(Task)))

@@ -1,4 +1,5 @@
 """Claim next and bulk changes: the most urgent claimable task in reach, never twice; bulk changes with mixed results."""
+
 from __future__ import annotations
 
 import threading
@@ -22,13 +23,17 @@ NOW = utcnow()
 
 
 def test_claim_next_gives_the_most_urgent_unassigned_task_in_reach(app, world, as_user):
-    ids = make_tasks(app, world, [
-        ("Low", "low", None, {}),
-        ("Urgent later", "urgent", 50, {}),
-        ("Urgent soon", "urgent", 2, {}),
-        ("Urgent waiting", "urgent", 1, {"status": "waiting_on_client"}),
-        ("Urgent taken", "urgent", 1, {"assignee_id": world.a.agency_admin.id}),
-    ])
+    ids = make_tasks(
+        app,
+        world,
+        [
+            ("Low", "low", None, {}),
+            ("Urgent later", "urgent", 50, {}),
+            ("Urgent soon", "urgent", 2, {}),
+            ("Urgent waiting", "urgent", 1, {"status": "waiting_on_client"}),
+            ("Urgent taken", "urgent", 1, {"assignee_id": world.a.agency_admin.id}),
+        ],
+    )
     staff = as_user(world.a.staff)
     claimed = [staff.post("/api/v1/tasks/claim-next", json={}).get_json()["task"] for _ in range(3)]
     assert [t["title"] for t in claimed] == ["Urgent soon", "Urgent later", "Low"]
@@ -109,12 +114,14 @@ def test_claim_next_under_concurrency_never_gives_a_task_twice(app, world):
 
 
 def test_bulk_change_reports_each_task(app, world, as_user):
-    ids = make_tasks(app, world, [("One", "normal", None, {}), ("Two", "low", None, {}),
-                                  ("Closed", "normal", None, {"status": "done", "closed_at": NOW})])
+    ids = make_tasks(
+        app, world, [("One", "normal", None, {}), ("Two", "low", None, {}), ("Closed", "normal", None, {"status": "done", "closed_at": NOW})]
+    )
     staff = as_user(world.a.staff)
     foreign, out_of_reach = str(world.b.task_id), str(world.a.other_task_id)
-    body = staff.post("/api/v1/tasks/bulk", json={"task_ids": [str(ids[0]), foreign, str(ids[1]), str(ids[2]), out_of_reach],
-                                                  "action": "assign", "value": "me"}).get_json()
+    body = staff.post(
+        "/api/v1/tasks/bulk", json={"task_ids": [str(ids[0]), foreign, str(ids[1]), str(ids[2]), out_of_reach], "action": "assign", "value": "me"}
+    ).get_json()
     assert (body["succeeded"], body["failed"]) == (2, 3)
     assert [r["ok"] for r in body["results"]] == [True, False, True, False, False]
     assert body["results"][3]["error"].startswith("Reopen") and body["results"][3]["reference"]
@@ -126,8 +133,7 @@ def test_bulk_change_reports_each_task(app, world, as_user):
     body = staff.post("/api/v1/tasks/bulk", json={"task_ids": [str(ids[0]), str(ids[1])], "action": "status", "value": "done"}).get_json()
     assert [r["ok"] for r in body["results"]] == [True, False]  # a new task cannot jump to done
     with tenant_db(app, world.a.agency_id) as session:
-        rows = {t.id: (t.assignee_id, t.priority, t.priority_rank, t.status)
-                for t in session.scalars(select(Task).where(Task.id.in_(ids)))}
+        rows = {t.id: (t.assignee_id, t.priority, t.priority_rank, t.status) for t in session.scalars(select(Task).where(Task.id.in_(ids)))}
         kinds = list(session.scalars(select(Activity.kind).where(Activity.task_id == ids[0])))
     assert rows[ids[0]] == (world.a.staff.id, "urgent", 0, "done")
     assert rows[ids[1]][3] == "new" and rows[ids[2]][0] is None and rows[ids[2]][3] == "in_progress"
@@ -140,8 +146,11 @@ def test_bulk_change_reports_each_task(app, world, as_user):
 def test_bulk_page_flashes_failures(app, world, as_user):
     ids = make_tasks(app, world, [("One", "normal", None, {})])
     admin = as_user(world.a.agency_admin)
-    response = admin.post("/work/bulk", data={"task_ids": [str(ids[0]), str(world.b.task_id)], "action": "assign",
-                                              "value_assign": str(world.a.staff.id), "next": "/work"}, follow_redirects=True)
+    response = admin.post(
+        "/work/bulk",
+        data={"task_ids": [str(ids[0]), str(world.b.task_id)], "action": "assign", "value_assign": str(world.a.staff.id), "next": "/work"},
+        follow_redirects=True,
+    )
     text = response.get_data(as_text=True)
     assert "1 task changed." in text and "1 not changed" in text
     response = admin.post("/work/bulk", data={"task_ids": [str(ids[0])], "action": "explode", "next": "/work"}, follow_redirects=True)

@@ -1,4 +1,5 @@
 """Document requests from the agency's side: asking, reviewing, closing, cancelling, through the services, pages and API."""
+
 from __future__ import annotations
 
 import html
@@ -49,22 +50,34 @@ def _request(app, world, request_id) -> DocumentRequest:
 
 def _notes(app, world, user_ref, kind) -> list[Notification]:
     with tenant_db(app, world.a.agency_id) as session:
-        rows = list(session.scalars(select(Notification).where(Notification.user_id == user_ref.id, Notification.kind == kind)
-                                    .order_by(Notification.created_at)))
+        rows = list(
+            session.scalars(
+                select(Notification).where(Notification.user_id == user_ref.id, Notification.kind == kind).order_by(Notification.created_at)
+            )
+        )
         session.expunge_all()
         return rows
 
 
 def test_staff_ask_and_the_clients_people_are_told(app, world, client):
     headers = bearer(app, world.a.staff)
-    response = client.post(f"/api/v1/tasks/{world.a.task_id}/document-requests", headers=headers, json={
-        "title": "October bookkeeping", "due_on": _soon(), "message": "For the October close.",
-        "items": [{"name": "October bank statements", "note": "Main current account"}, {"name": "Signed offer letter"}]})
+    response = client.post(
+        f"/api/v1/tasks/{world.a.task_id}/document-requests",
+        headers=headers,
+        json={
+            "title": "October bookkeeping",
+            "due_on": _soon(),
+            "message": "For the October close.",
+            "items": [{"name": "October bank statements", "note": "Main current account"}, {"name": "Signed offer letter"}],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["status"] == "open" and body["missing"] == 2 and body["overdue"] is False
     assert [(i["name"], i["status"], i["position"]) for i in body["items"]] == [
-        ("October bank statements", "missing", 0), ("Signed offer letter", "missing", 1)]
+        ("October bank statements", "missing", 0),
+        ("Signed offer letter", "missing", 1),
+    ]
     assert body["items"][0]["note"] == "Main current account"
     for person in (world.a.client_admin, world.a.client_member):
         [note] = _notes(app, world, person, "document_requested")
@@ -93,27 +106,43 @@ def test_bad_requests_answer_422_and_change_nothing(app, world, client):
 
 def test_client_users_cannot_ask_or_review_and_other_tenants_are_not_found(app, world, client):
     member = bearer(app, world.a.client_admin)
-    response = client.post(f"/api/v1/tasks/{world.a.task_id}/document-requests", headers=member,
-                           json={"title": "X", "due_on": _soon(), "items": [{"name": "A"}]})
+    response = client.post(
+        f"/api/v1/tasks/{world.a.task_id}/document-requests", headers=member, json={"title": "X", "due_on": _soon(), "items": [{"name": "A"}]}
+    )
     assert_error(response, 403)
     assert_error(client.post(f"/api/v1/tasks/{world.a.task_id}/document-items/{world.a.document_item_id}/accept", headers=member), 403)
     staff = bearer(app, world.a.staff)
-    assert_error(client.post(f"/api/v1/tasks/{world.b.task_id}/document-requests", headers=staff,
-                             json={"title": "X", "due_on": _soon(), "items": [{"name": "A"}]}), 404)
+    assert_error(
+        client.post(
+            f"/api/v1/tasks/{world.b.task_id}/document-requests", headers=staff, json={"title": "X", "due_on": _soon(), "items": [{"name": "A"}]}
+        ),
+        404,
+    )
     # An item of another task (of the same agency) through this task's URL.
-    assert_error(client.post(f"/api/v1/tasks/{world.a.task_id}/document-items/{world.a.other_document_item_id}/accept",
-                             headers=bearer(app, world.a.agency_admin)), 404)
+    assert_error(
+        client.post(
+            f"/api/v1/tasks/{world.a.task_id}/document-items/{world.a.other_document_item_id}/accept", headers=bearer(app, world.a.agency_admin)
+        ),
+        404,
+    )
     assert _item(app, world, world.a.other_document_item_id).status == "uploaded"
 
 
 def test_upload_reject_upload_accept_closes_the_request(app, world, client):
     staff = bearer(app, world.a.staff)
-    body = client.post(f"/api/v1/tasks/{world.a.task_id}/document-requests", headers=staff, json={
-        "title": "October bookkeeping", "due_on": _soon(), "items": [{"name": "October bank statements"}]}).get_json()
+    body = client.post(
+        f"/api/v1/tasks/{world.a.task_id}/document-requests",
+        headers=staff,
+        json={"title": "October bookkeeping", "due_on": _soon(), "items": [{"name": "October bank statements"}]},
+    ).get_json()
     item_id = body["items"][0]["id"]
     boss = bearer(app, world.a.client_admin)
-    sent = client.post(f"/api/v1/portal/requests/{world.a.task_id}/documents/{item_id}", headers=boss,
-                       data={"file": (io.BytesIO(PDF), "october.pdf", "application/pdf")}, content_type="multipart/form-data")
+    sent = client.post(
+        f"/api/v1/portal/requests/{world.a.task_id}/documents/{item_id}",
+        headers=boss,
+        data={"file": (io.BytesIO(PDF), "october.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
     assert sent.status_code == 201, sent.get_json()
     assert sent.get_json()["status"] == "uploaded" and sent.get_json()["file"]["filename"] == "october.pdf"
     # The assignee (a watcher too) hears of it once.
@@ -132,8 +161,12 @@ def test_upload_reject_upload_accept_closes_the_request(app, world, client):
     assert "October bank statements" in notes[-1].title and "This is September's statement." in notes[-1].body
     # A second review of the same file is refused: there is nothing new to review.
     assert_error(client.post(f"/api/v1/tasks/{world.a.task_id}/document-items/{item_id}/accept", headers=staff), 409)
-    again = client.post(f"/api/v1/portal/requests/{world.a.task_id}/documents/{item_id}", headers=boss,
-                        data={"file": (io.BytesIO(PDF), "october-main.pdf", "application/pdf")}, content_type="multipart/form-data")
+    again = client.post(
+        f"/api/v1/portal/requests/{world.a.task_id}/documents/{item_id}",
+        headers=boss,
+        data={"file": (io.BytesIO(PDF), "october-main.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
     assert again.status_code == 201 and again.get_json()["reject_reason"] is None
     accepted = client.post(f"/api/v1/tasks/{world.a.task_id}/document-items/{item_id}/accept", headers=staff)
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
@@ -141,12 +174,22 @@ def test_upload_reject_upload_accept_closes_the_request(app, world, client):
     assert row.status == "closed" and row.closed_at is not None
     # The rejected file stays among the task's files (history), and the timeline tells the story.
     assert _count(app, world, Attachment, id=first_file) == 1
-    kinds = [k for k in ("document_uploaded", "document_rejected", "document_accepted", "document_request_completed")
-             if _count(app, world, Activity, task_id=world.a.task_id, kind=k)]
+    kinds = [
+        k
+        for k in ("document_uploaded", "document_rejected", "document_accepted", "document_request_completed")
+        if _count(app, world, Activity, task_id=world.a.task_id, kind=k)
+    ]
     assert len(kinds) == 4
     # Nothing more can be sent for a closed request.
-    assert_error(client.post(f"/api/v1/portal/requests/{world.a.task_id}/documents/{item_id}", headers=boss,
-                             data={"file": (io.BytesIO(PDF), "x.pdf", "application/pdf")}, content_type="multipart/form-data"), 409)
+    assert_error(
+        client.post(
+            f"/api/v1/portal/requests/{world.a.task_id}/documents/{item_id}",
+            headers=boss,
+            data={"file": (io.BytesIO(PDF), "x.pdf", "application/pdf")},
+            content_type="multipart/form-data",
+        ),
+        409,
+    )
 
 
 def test_open_documents_do_not_block_completion(app, world):
@@ -197,8 +240,10 @@ def test_the_task_page_shows_what_is_still_missing_and_reviews_by_form(app, worl
     staff = as_user(world.a.staff)
     page = staff.get(f"/tasks/{world.a.task_id}").get_data(as_text=True)
     assert "Documents" in page and "October bank statement" in page and "1 to review" in page
-    created = staff.post(f"/tasks/{world.a.task_id}/documents", data={
-        "title": "Hiring pack", "due_on": _soon(3), "items": "Passport copy\n\nSigned offer letter\nP45\n", "message": ""})
+    created = staff.post(
+        f"/tasks/{world.a.task_id}/documents",
+        data={"title": "Hiring pack", "due_on": _soon(3), "items": "Passport copy\n\nSigned offer letter\nP45\n", "message": ""},
+    )
     assert created.status_code == 302
     page = staff.get(f"/tasks/{world.a.task_id}").get_data(as_text=True)
     assert "3 of 4 documents still missing" in page and "Hiring pack" in page
@@ -229,15 +274,17 @@ def test_the_task_page_says_everything_is_received_once_the_last_document_is_acc
     page = staff.get(f"/tasks/{world.a.task_id}").get_data(as_text=True)
     assert "received every document" in page  # the request completed with its last document
     start = page.index('id="documents-heading"')
-    header = page[start:page.index("</div>", start)]  # the Documents card's heading and its summary badge
+    header = page[start : page.index("</div>", start)]  # the Documents card's heading and its summary badge
     assert "Everything received" in header and "still missing" not in header and "to review" not in header
 
 
 def test_a_form_upload_with_a_bad_file_is_refused_beside_the_item(app, world, as_user):
     staff = as_user(world.a.staff)
-    response = staff.post(f"/tasks/{world.a.task_id}/documents/items/{world.a.document_item_id}", data={
-        "action": "upload", "file": (io.BytesIO(b"MZ\x90\x00"), "tool.exe", "application/octet-stream")},
-        content_type="multipart/form-data")
+    response = staff.post(
+        f"/tasks/{world.a.task_id}/documents/items/{world.a.document_item_id}",
+        data={"action": "upload", "file": (io.BytesIO(b"MZ\x90\x00"), "tool.exe", "application/octet-stream")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "cannot be attached" in response.get_data(as_text=True)
     assert _item(app, world, world.a.document_item_id).attachment_id == world.a.attachment_id
 

@@ -58,6 +58,7 @@ def test_a_large_export_runs_as_a_job_and_its_file_matches_the_immediate_one(app
     assert download.headers["Content-Disposition"].startswith("attachment") and "client.csv" in at_once.headers["Content-Disposition"]
     assert "client.csv" in download.headers["Content-Disposition"]
     immediate = at_once.get_data(as_text=True)
+
     # The SLA state column is as of when the rows were written: on Redis the worker process runs on the real clock.
     def without_state(text):
         return [row[:10] + row[11:] for row in csv.reader(io.StringIO(text))]

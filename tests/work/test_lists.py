@@ -1,4 +1,5 @@
 """Work lists: filters, sorts, search, keyset pages, staff reach, CSV export and the pages, through real requests."""
+
 from __future__ import annotations
 
 import csv
@@ -30,9 +31,17 @@ def make_tasks(app, world, specs) -> list:
     ids = []
     with tenant_db(app, world.a.agency_id):
         for title, priority, due_hours, extra in specs:
-            task = f.TaskFactory(agency_id=world.a.agency_id, client_id=world.a.client_id, task_type_id=world.a.task_type_id,
-                                 queue_id=world.a.queue_id, title=title, priority=priority, priority_rank=PRIORITY_RANK[priority],
-                                 due_at=NOW + timedelta(hours=due_hours) if due_hours is not None else None, **extra)
+            task = f.TaskFactory(
+                agency_id=world.a.agency_id,
+                client_id=world.a.client_id,
+                task_type_id=world.a.task_type_id,
+                queue_id=world.a.queue_id,
+                title=title,
+                priority=priority,
+                priority_rank=PRIORITY_RANK[priority],
+                due_at=NOW + timedelta(hours=due_hours) if due_hours is not None else None,
+                **extra,
+            )
             ids.append(task.id)
     return ids
 
@@ -107,16 +116,19 @@ def test_status_all_includes_closed_tasks_in_pages(app, world, as_user):
     assert [i["id"] for i in items] == _expected(app, world, "urgency", status_open=False)
 
 
-@pytest.mark.parametrize("query, titles", [
-    ("priority=urgent", {"Urgent tomorrow", "Urgent no deadline", "Urgent today"}),
-    ("due=overdue", {"Normal late"}),
-    ("due=today&priority=urgent", {"Urgent today"}),
-    ("due=none&priority=normal", {"Normal no deadline A", "Normal no deadline B", "A A Client One close"}),
-    ("status=done", {"Done one"}),
-    ("status=closed", {"Done one"}),
-    ("q=no+deadline+b", {"Normal no deadline B"}),
-    ("q=NEXT", {"High next week"}),
-])
+@pytest.mark.parametrize(
+    "query, titles",
+    [
+        ("priority=urgent", {"Urgent tomorrow", "Urgent no deadline", "Urgent today"}),
+        ("due=overdue", {"Normal late"}),
+        ("due=today&priority=urgent", {"Urgent today"}),
+        ("due=none&priority=normal", {"Normal no deadline A", "Normal no deadline B", "A A Client One close"}),
+        ("status=done", {"Done one"}),
+        ("status=closed", {"Done one"}),
+        ("q=no+deadline+b", {"Normal no deadline B"}),
+        ("q=NEXT", {"High next week"}),
+    ],
+)
 def test_filters(app, world, as_user, query, titles):
     make_tasks(app, world, SPECS)
     items = _walk(as_user(world.a.agency_admin), query + f"&client_id={world.a.client_id}", 50)
@@ -188,19 +200,40 @@ def test_pages_render_lists_with_filters(app, world, as_user):
 
 
 def test_csv_export_has_the_same_filters_and_only_list_fields(app, world, as_user):
-    make_tasks(app, world, SPECS + [("=HYPERLINK(\"x\")", "urgent", 3, {"description": "SECRET-DESCRIPTION"})])
+    make_tasks(app, world, SPECS + [('=HYPERLINK("x")', "urgent", 3, {"description": "SECRET-DESCRIPTION"})])
     admin = as_user(world.a.agency_admin)
     response = admin.get(f"/queues/{world.a.queue_id}/tasks.csv?priority=urgent")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["reference", "client", "service", "type", "title", "status", "priority", "assignee", "due", "created",
-                       "sla_state", "first_response_due", "resolution_due"]
+    assert rows[0] == [
+        "reference",
+        "client",
+        "service",
+        "type",
+        "title",
+        "status",
+        "priority",
+        "assignee",
+        "due",
+        "created",
+        "sla_state",
+        "first_response_due",
+        "resolution_due",
+    ]
     titles = [r[4] for r in rows[1:]]
-    assert titles == ["Urgent today", "'=HYPERLINK(\"x\")", "Urgent tomorrow", "Urgent no deadline"]
+    assert titles == ["Urgent today", '\'=HYPERLINK("x")', "Urgent tomorrow", "Urgent no deadline"]
     assert {r[6] for r in rows[1:]} == {"urgent"}
-    assert rows[1][10] == "on_track" and rows[1][12] == (  # "Urgent today"'s clock, on the viewer's wall clock with its offset
-        NOW + timedelta(hours=1)).astimezone(ZoneInfo("Europe/London")).replace(microsecond=0).isoformat()
+    assert (
+        rows[1][10] == "on_track"
+        and rows[1][12]
+        == (  # "Urgent today"'s clock, on the viewer's wall clock with its offset
+            NOW + timedelta(hours=1)
+        )
+        .astimezone(ZoneInfo("Europe/London"))
+        .replace(microsecond=0)
+        .isoformat()
+    )
     assert rows[1][1] == world.a.client_name and rows[1][2] == "Bookkeeping" and rows[1][3] == "Month-end close"
     assert "SECRET-DESCRIPTION" not in text and "INTERNAL" not in text
     mine = list(csv.reader(io.StringIO(as_user(world.a.staff).get("/work.csv").get_data(as_text=True))))
@@ -223,8 +256,9 @@ def test_all_clients_counts(app, world, as_user):
     body = admin.get("/api/v1/work/clients").get_json()
     counts = {i["name"]: i for i in body["items"]}
     one = counts[world.a.client_name]
-    due_today = sum(1 for _, _, hours, extra in SPECS
-                    if hours is not None and "status" not in extra and (NOW + timedelta(hours=hours)).date() == NOW.date())
+    due_today = sum(
+        1 for _, _, hours, extra in SPECS if hours is not None and "status" not in extra and (NOW + timedelta(hours=hours)).date() == NOW.date()
+    )
     assert (one["open"], one["waiting"], one["overdue"], one["due_today"]) == (12, 1, 1, due_today)
     assert counts[world.a.other_client_name]["open"] == 1
     assert world.b.client_name not in counts

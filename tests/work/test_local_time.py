@@ -1,5 +1,6 @@
 """Local time in the work pages: deadlines typed and shown on the viewer's clock, due-date filters on the viewer's days,
 time entries and timesheets on the agency's days, and machine-readable instants without microseconds."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,14 @@ from tests.support.web import bearer, tenant_db
 
 def make_task(app, world, title, due_at) -> object:
     with tenant_db(app, world.a.agency_id):
-        return f.TaskFactory(agency_id=world.a.agency_id, client_id=world.a.client_id, task_type_id=world.a.task_type_id,
-                             queue_id=world.a.queue_id, title=title, due_at=due_at).id
+        return f.TaskFactory(
+            agency_id=world.a.agency_id,
+            client_id=world.a.client_id,
+            task_type_id=world.a.task_type_id,
+            queue_id=world.a.queue_id,
+            title=title,
+            due_at=due_at,
+        ).id
 
 
 def stored_due(app, world, title) -> datetime:
@@ -32,8 +39,16 @@ def test_a_deadline_is_typed_and_prefilled_on_the_viewers_clock(app, world, as_u
     staff = as_user(world.a.staff)
     form = staff.get(f"/tasks/new?client_id={world.a.client_id}&task_type_id={world.a.task_type_id}").get_data(as_text=True)
     assert "your time, America/New York" in form
-    response = staff.post("/tasks/new", data={"client_id": world.a.client_id, "task_type_id": world.a.task_type_id,
-                                               "title": "New York close", "due_at": "2030-01-31T17:00", "cf_period": "2030-01-31"})
+    response = staff.post(
+        "/tasks/new",
+        data={
+            "client_id": world.a.client_id,
+            "task_type_id": world.a.task_type_id,
+            "title": "New York close",
+            "due_at": "2030-01-31T17:00",
+            "cf_period": "2030-01-31",
+        },
+    )
     assert response.status_code == 302
     assert stored_due(app, world, "New York close") == datetime(2030, 1, 31, 22, 0, tzinfo=UTC)
     page = staff.get(response.headers["Location"]).get_data(as_text=True)
@@ -45,16 +60,26 @@ def test_a_deadline_is_typed_and_prefilled_on_the_viewers_clock(app, world, as_u
     assert 'value="2030-01-31T22:00"' in london and "31 Jan 2030, 22:00 GMT" in london
 
     # A summer deadline typed in London is an hour before UTC.
-    edited = as_user(world.a.agency_admin).post(response.headers["Location"] + "/edit", data={
-        "title": "New York close", "priority": "normal", "due_at": "2030-07-01T09:00", "queue_id": str(world.a.queue_id)})
+    edited = as_user(world.a.agency_admin).post(
+        response.headers["Location"] + "/edit",
+        data={"title": "New York close", "priority": "normal", "due_at": "2030-07-01T09:00", "queue_id": str(world.a.queue_id)},
+    )
     assert edited.status_code in (200, 302), edited.get_data(as_text=True)[:500]
     assert stored_due(app, world, "New York close") == datetime(2030, 7, 1, 8, 0, tzinfo=UTC)
 
 
 def test_an_unreadable_deadline_is_a_field_error(app, world, as_user):
     staff = as_user(world.a.staff)
-    response = staff.post("/tasks/new", data={"client_id": world.a.client_id, "task_type_id": world.a.task_type_id,
-                                               "title": "Bad deadline", "due_at": "next Tuesday", "cf_period": "2030-01-31"})
+    response = staff.post(
+        "/tasks/new",
+        data={
+            "client_id": world.a.client_id,
+            "task_type_id": world.a.task_type_id,
+            "title": "Bad deadline",
+            "due_at": "next Tuesday",
+            "cf_period": "2030-01-31",
+        },
+    )
     assert response.status_code == 422 and "Use YYYY-MM-DD HH:MM." in response.get_data(as_text=True)
     assert stored_due(app, world, "Bad deadline") is None
 
@@ -103,8 +128,9 @@ def test_time_entries_are_typed_on_the_viewers_clock_and_counted_on_the_agencys_
         agency.timezone, agency.locale = "America/New_York", "en_US"
     staff = as_user(world.a.staff)
     # 21:00 to 22:30 on Thursday 7 January in New York is 02:00 to 03:30 UTC on Friday.
-    logged = staff.post("/time/new", data={"task_id": str(world.a.task_id), "work_date": "2027-01-07",
-                                           "start_time": "21:00", "end_time": "22:30", "billable": "y"})
+    logged = staff.post(
+        "/time/new", data={"task_id": str(world.a.task_id), "work_date": "2027-01-07", "start_time": "21:00", "end_time": "22:30", "billable": "y"}
+    )
     assert logged.status_code == 302, logged.get_data(as_text=True)[:300]
     assert "week=2027-W01" in logged.headers["Location"]
     with tenant_db(app, world.a.agency_id) as session:

@@ -1,4 +1,5 @@
 """Queues (pages and API, admins manage them, staff see theirs), saved filters and the workload view."""
+
 from __future__ import annotations
 
 import uuid
@@ -83,8 +84,9 @@ def test_queue_pages(app, world, as_user):
 
 def test_saved_filters_api(app, world, as_user):
     staff = as_user(world.a.staff)
-    saved = staff.post("/api/v1/saved-filters", json={"name": "Urgent late", "view": "my_work",
-                                                      "query": "due=overdue&priority=urgent&cursor=abc&colour=red"})
+    saved = staff.post(
+        "/api/v1/saved-filters", json={"name": "Urgent late", "view": "my_work", "query": "due=overdue&priority=urgent&cursor=abc&colour=red"}
+    )
     assert saved.status_code == 201, saved.get_json()
     row = saved.get_json()
     assert row["query"] == "priority=urgent&due=overdue"
@@ -105,8 +107,9 @@ def test_saved_filters_api(app, world, as_user):
 
 def test_saved_filters_pages(app, world, as_user):
     staff = as_user(world.a.staff)
-    response = staff.post("/work/saved-filters", data={"view": "queue", "name": "Unassigned", "query": "assignee=none",
-                                                       "next": f"/queues/{world.a.queue_id}/tasks"})
+    response = staff.post(
+        "/work/saved-filters", data={"view": "queue", "name": "Unassigned", "query": "assignee=none", "next": f"/queues/{world.a.queue_id}/tasks"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == f"/queues/{world.a.queue_id}/tasks"
     page = staff.get(f"/queues/{world.a.queue_id}/tasks").get_data(as_text=True)
     assert f"/queues/{world.a.queue_id}/tasks?assignee=none" in page and "Unassigned" in page
@@ -123,10 +126,16 @@ def test_saved_filters_pages(app, world, as_user):
 
 def test_workload_counts_open_tasks_and_minutes(app, world, as_user):
     now = utcnow()
-    make_tasks(app, world, [("Urgent one", "urgent", None, {"assignee_id": world.a.staff.id}),
-                            ("High one", "high", None, {"assignee_id": world.a.staff.id}),
-                            ("Done", "high", None, {"assignee_id": world.a.staff.id, "status": "done", "closed_at": now}),
-                            ("Admin's", "low", None, {"assignee_id": world.a.agency_admin.id})])
+    make_tasks(
+        app,
+        world,
+        [
+            ("Urgent one", "urgent", None, {"assignee_id": world.a.staff.id}),
+            ("High one", "high", None, {"assignee_id": world.a.staff.id}),
+            ("Done", "high", None, {"assignee_id": world.a.staff.id, "status": "done", "closed_at": now}),
+            ("Admin's", "low", None, {"assignee_id": world.a.agency_admin.id}),
+        ],
+    )
     with tenant_db(app, world.a.agency_id):
         child = {"agency_id": world.a.agency_id, "client_id": world.a.client_id, "task_id": world.a.task_id}
         f.TimeEntryFactory(**child, user_id=world.a.staff.id, started_at=now - timedelta(days=3), ended_at=now - timedelta(days=3), minutes=90)

@@ -1,4 +1,5 @@
 """The recurring task generator: exactly once, catch-up, start and end dates, pauses, time zones, concurrency and the job."""
+
 from __future__ import annotations
 
 import logging
@@ -20,11 +21,18 @@ from tests.support.web import tenant_db
 
 
 def make_schedule(app, world, **fields) -> object:
-    values = {"title": "Close", "frequency": "monthly_day", "day_of_month": 5, "starts_on": date(2026, 1, 1), "timezone": "UTC",
-              "due_time": "17:00", "lead_days": 7, **fields}
+    values = {
+        "title": "Close",
+        "frequency": "monthly_day",
+        "day_of_month": 5,
+        "starts_on": date(2026, 1, 1),
+        "timezone": "UTC",
+        "due_time": "17:00",
+        "lead_days": 7,
+        **fields,
+    }
     with tenant_db(app, world.a.agency_id):
-        schedule = f.RecurringScheduleFactory(agency_id=world.a.agency_id, client_id=world.a.client_id,
-                                              task_type_id=world.a.task_type_id, **values)
+        schedule = f.RecurringScheduleFactory(agency_id=world.a.agency_id, client_id=world.a.client_id, task_type_id=world.a.task_type_id, **values)
         return schedule.id
 
 
@@ -133,29 +141,34 @@ def test_leap_day_and_month_ends(app, world):
 def test_last_working_day_quarterly_and_rrule(app, world):
     lwd = make_schedule(app, world, frequency="monthly_last_working_day", day_of_month=None, starts_on=date(2026, 1, 1), lead_days=0)
     quarterly = make_schedule(app, world, frequency="quarterly", month=3, day_of_month=20, starts_on=date(2026, 1, 1), lead_days=0)
-    rule = make_schedule(app, world, frequency="rrule", day_of_month=None, rrule="FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1",
-                         starts_on=date(2026, 1, 1), lead_days=0)
+    rule = make_schedule(
+        app, world, frequency="rrule", day_of_month=None, rrule="FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1", starts_on=date(2026, 1, 1), lead_days=0
+    )
     run(app, world, at(2026, 7, 1))
-    assert days_of(app, world, lwd) == [date(2026, 1, 30), date(2026, 2, 27), date(2026, 3, 31), date(2026, 4, 30),
-                                        date(2026, 5, 29), date(2026, 6, 30)]
+    assert days_of(app, world, lwd) == [
+        date(2026, 1, 30),
+        date(2026, 2, 27),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+        date(2026, 5, 29),
+        date(2026, 6, 30),
+    ]
     assert days_of(app, world, quarterly) == [date(2026, 3, 20), date(2026, 6, 20)]
-    assert days_of(app, world, rule) == [date(2026, 1, 5), date(2026, 2, 2), date(2026, 3, 2), date(2026, 4, 6), date(2026, 5, 4),
-                                         date(2026, 6, 1)]
+    assert days_of(app, world, rule) == [date(2026, 1, 5), date(2026, 2, 2), date(2026, 3, 2), date(2026, 4, 6), date(2026, 5, 4), date(2026, 6, 1)]
     assert tasks_of(app, world, quarterly)[0].title == "Close – Q1 2026"
 
 
 def test_due_17_00_london_across_the_clock_change(app, world):
-    sid = make_schedule(app, world, frequency="weekly", weekday=0, day_of_month=None, starts_on=date(2026, 3, 16),
-                        timezone="Europe/London", lead_days=0)
+    sid = make_schedule(
+        app, world, frequency="weekly", weekday=0, day_of_month=None, starts_on=date(2026, 3, 16), timezone="Europe/London", lead_days=0
+    )
     run(app, world, at(2026, 4, 1))
     due = [(t.occurrence_date, t.due_at) for t in tasks_of(app, world, sid)]
-    assert due == [(date(2026, 3, 16), at(2026, 3, 16, 17)), (date(2026, 3, 23), at(2026, 3, 23, 17)),
-                   (date(2026, 3, 30), at(2026, 3, 30, 16))]
+    assert due == [(date(2026, 3, 16), at(2026, 3, 16, 17)), (date(2026, 3, 23), at(2026, 3, 23, 17)), (date(2026, 3, 30), at(2026, 3, 30, 16))]
 
 
 def test_pacific_auckland_creates_on_its_own_date(app, world):
-    sid = make_schedule(app, world, day_of_month=1, starts_on=date(2026, 3, 1), timezone="Pacific/Auckland", due_time="09:00",
-                        lead_days=0)
+    sid = make_schedule(app, world, day_of_month=1, starts_on=date(2026, 3, 1), timezone="Pacific/Auckland", due_time="09:00", lead_days=0)
     run(app, world, at(2026, 3, 31, 19, 59))
     assert days_of(app, world, sid) == [date(2026, 3, 1)]
     run(app, world, at(2026, 3, 31, 20, 0))  # 09:00 on 1 April in Auckland
@@ -212,8 +225,9 @@ def test_the_periodic_job_runs_through_the_worker_fan_out(app, world):
     path = "worker.jobs.recurring.generate_recurring_tasks"
     assert ("recurring-tasks", 900, path) in PERIODIC
     today = utcnow().date()
-    sid = make_schedule(app, world, frequency="rrule", day_of_month=None, rrule="FREQ=DAILY", starts_on=today - timedelta(days=3),
-                        due_time="00:00", lead_days=0)
+    sid = make_schedule(
+        app, world, frequency="rrule", day_of_month=None, rrule="FREQ=DAILY", starts_on=today - timedelta(days=3), due_time="00:00", lead_days=0
+    )
     for _ in range(2):
         with app.app_context():
             assert fan_out(path) == 2

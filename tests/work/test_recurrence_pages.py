@@ -1,4 +1,5 @@
 """Recurring schedules through the API and the pages: validation, preview, pause/resume, delete, and who may see them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,9 +8,18 @@ from tests.support.web import assert_error
 
 
 def body(world, **extra) -> dict:
-    return {"client_id": str(world.a.client_id), "task_type_id": str(world.a.task_type_id), "title": "Payroll",
-            "frequency": "monthly_day", "day_of_month": 31, "starts_on": "2026-01-01", "due_time": "17:00",
-            "timezone": "Europe/London", "lead_days": 5, **extra}
+    return {
+        "client_id": str(world.a.client_id),
+        "task_type_id": str(world.a.task_type_id),
+        "title": "Payroll",
+        "frequency": "monthly_day",
+        "day_of_month": 31,
+        "starts_on": "2026-01-01",
+        "due_time": "17:00",
+        "timezone": "Europe/London",
+        "lead_days": 5,
+        **extra,
+    }
 
 
 def test_api_create_preview_pause_resume_delete(app, world, as_user):
@@ -39,8 +49,9 @@ def test_api_validation(app, world, as_user):
     error = assert_error(admin.post("/api/v1/schedules", json=body(world, frequency="rrule", rrule="FREQ=DAILY;BYHOUR=1,2,3")), 422)
     assert "rrule" in error["fields"]
     assert "rrule" in assert_error(admin.post("/api/v1/schedules", json=body(world, frequency="rrule", rrule="FREQ=SECONDLY")), 422)["fields"]
-    assert "day_of_month" in assert_error(admin.post("/api/v1/schedules", json=body(world, frequency="yearly", month=2, day_of_month=30)),
-                                          422)["fields"]
+    assert (
+        "day_of_month" in assert_error(admin.post("/api/v1/schedules", json=body(world, frequency="yearly", month=2, day_of_month=30)), 422)["fields"]
+    )
     assert "timezone" in assert_error(admin.post("/api/v1/schedules", json=body(world, timezone="Mars/Olympus")), 422)["fields"]
     assert "weekday" in assert_error(admin.post("/api/v1/schedules", json=body(world, frequency="weekly")), 422)["fields"]
     assert "ends_on" in assert_error(admin.post("/api/v1/schedules", json=body(world, ends_on="2025-01-01")), 422)["fields"]
@@ -59,8 +70,14 @@ def test_staff_see_the_clients_they_serve_and_client_users_get_403(app, world, a
     assert ids == {str(world.a.schedule_id)}
     for role in ("client_admin", "client_member"):
         client = as_user(getattr(world.a, role))
-        for url in ("/api/v1/schedules", f"/api/v1/schedules/{world.a.schedule_id}", f"/api/v1/schedules/{world.a.schedule_id}/preview",
-                    "/schedules", f"/schedules/{world.a.schedule_id}", f"/clients/{world.a.client_id}/schedules"):
+        for url in (
+            "/api/v1/schedules",
+            f"/api/v1/schedules/{world.a.schedule_id}",
+            f"/api/v1/schedules/{world.a.schedule_id}/preview",
+            "/schedules",
+            f"/schedules/{world.a.schedule_id}",
+            f"/clients/{world.a.client_id}/schedules",
+        ):
             assert client.get(url).status_code == 403, (role, url)
 
 
@@ -71,9 +88,22 @@ def test_pages_list_create_preview_and_pause(app, world, as_user):
     assert admin.get(f"/clients/{world.a.client_id}/schedules").status_code == 200
     assert admin.get("/schedules?q=nothing-like-this").status_code == 200
     assert admin.get(f"/schedules/new?client_id={world.a.client_id}").status_code == 200
-    form = {"client_id": str(world.a.client_id), "task_type_id": str(world.a.task_type_id), "title": "VAT",
-            "frequency": "quarterly", "interval": "1", "day_of_month": "7", "month": "5", "weekday": "", "due_time": "17:00",
-            "timezone": "", "lead_days": "10", "default_assignee_id": "", "priority": "", "starts_on": "2026-01-01"}
+    form = {
+        "client_id": str(world.a.client_id),
+        "task_type_id": str(world.a.task_type_id),
+        "title": "VAT",
+        "frequency": "quarterly",
+        "interval": "1",
+        "day_of_month": "7",
+        "month": "5",
+        "weekday": "",
+        "due_time": "17:00",
+        "timezone": "",
+        "lead_days": "10",
+        "default_assignee_id": "",
+        "priority": "",
+        "starts_on": "2026-01-01",
+    }
     bad = admin.post("/schedules/new", data=form)
     assert bad.status_code == 422 and "third month" in bad.get_data(as_text=True)
     created = admin.post("/schedules/new", data={**form, "month": "2"})

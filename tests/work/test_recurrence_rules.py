@@ -1,4 +1,5 @@
 """The pure date arithmetic of recurring work: month ends, leap years, working days, quarters, RRULEs and time zones."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -64,8 +65,19 @@ def test_rrule_first_monday_of_the_month_and_count():
     assert dates(counted, date(2026, 1, 1), date(2027, 1, 1)) == [date(2026, 1, 6), date(2026, 1, 13), date(2026, 1, 20)]
 
 
-@pytest.mark.parametrize("text", ["FREQ=HOURLY", "FREQ=MINUTELY;INTERVAL=5", "FREQ=DAILY;BYHOUR=1,2,3", "nonsense",
-                                  "FREQ=MONTHLY;BYMONTHDAY=40", "DTSTART:20260101\nRRULE:FREQ=DAILY", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FREQ=HOURLY",
+        "FREQ=MINUTELY;INTERVAL=5",
+        "FREQ=DAILY;BYHOUR=1,2,3",
+        "nonsense",
+        "FREQ=MONTHLY;BYMONTHDAY=40",
+        "DTSTART:20260101\nRRULE:FREQ=DAILY",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "",
+    ],
+)
 def test_bad_or_too_frequent_rrules_are_refused(text):
     assert rrule_error(text, date(2026, 1, 1))
 

@@ -1,4 +1,5 @@
 """Required custom fields: people fill them at creation; system-made tasks must have them before completion."""
+
 import pytest
 from sqlalchemy import select
 

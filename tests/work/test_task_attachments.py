@@ -1,4 +1,5 @@
 """Attachments: size and type limits, storage outside the web root, downloads behind the access check, deleting."""
+
 from __future__ import annotations
 
 import hashlib
@@ -76,14 +77,17 @@ def test_beyond_the_request_limit_is_413(app, world, as_user):
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("data, filename, content_type", [
-    (b"MZ\x90\x00", "tool.exe", "application/octet-stream"),
-    (b"<script>alert(1)</script>", "page.html", "text/html"),
-    (PDF, "statement.pdf", "text/html"),  # the declared type does not match the extension
-    (b"not really a pdf", "statement.pdf", "application/pdf"),  # the content does not match the extension
-    (b"", "empty.txt", "text/plain"),
-    (PDF, "noextension", "application/pdf"),
-])
+@pytest.mark.parametrize(
+    "data, filename, content_type",
+    [
+        (b"MZ\x90\x00", "tool.exe", "application/octet-stream"),
+        (b"<script>alert(1)</script>", "page.html", "text/html"),
+        (PDF, "statement.pdf", "text/html"),  # the declared type does not match the extension
+        (b"not really a pdf", "statement.pdf", "application/pdf"),  # the content does not match the extension
+        (b"", "empty.txt", "text/plain"),
+        (PDF, "noextension", "application/pdf"),
+    ],
+)
 def test_wrong_types_are_422(app, world, as_user, data, filename, content_type):
     before = _stored_files(app)
     error = assert_error(upload(as_user(world.a.staff), world.a.task_id, data, filename, content_type), 422, "validation_failed")
@@ -93,12 +97,15 @@ def test_wrong_types_are_422(app, world, as_user, data, filename, content_type):
     assert _stored_files(app) == before  # a file stored before a refusal is removed with the rollback
 
 
-@pytest.mark.parametrize("data, filename, content_type", [
-    (b"\x89PNG\r\n\x1a\n....", "scan.png", "image/png"),
-    (b"date,amount\n2030-01-01,12.50\n", "bank.csv", "text/csv"),
-    (b"PK\x03\x04rest", "payroll.xlsx", "application/octet-stream"),
-    (b"plain notes", "notes.txt", "text/plain"),
-])
+@pytest.mark.parametrize(
+    "data, filename, content_type",
+    [
+        (b"\x89PNG\r\n\x1a\n....", "scan.png", "image/png"),
+        (b"date,amount\n2030-01-01,12.50\n", "bank.csv", "text/csv"),
+        (b"PK\x03\x04rest", "payroll.xlsx", "application/octet-stream"),
+        (b"plain notes", "notes.txt", "text/plain"),
+    ],
+)
 def test_allowed_types_are_kept(world, as_user, data, filename, content_type):
     response = upload(as_user(world.a.staff), world.a.task_id, data, filename, content_type)
     assert response.status_code == 201, response.get_json()

@@ -1,4 +1,5 @@
 """Comments: internal by default or client-visible, @mentions notify, client comments tell watchers, own-only edits."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -46,8 +47,9 @@ def test_comment_pagination(world, as_user):
 
 
 def test_mentions_notify_staff_who_can_see_the_task(app, world, as_user):
-    response = as_user(world.a.agency_admin).post(f"/api/v1/tasks/{world.a.task_id}/comments",
-                                                  json={"body": "@staff please check, and @A Idle too; mail admin@a.test"})
+    response = as_user(world.a.agency_admin).post(
+        f"/api/v1/tasks/{world.a.task_id}/comments", json={"body": "@staff please check, and @A Idle too; mail admin@a.test"}
+    )
     assert response.status_code == 201
     mentioned = notes(app, world, "mentioned")
     assert [user for user, _ in mentioned] == [world.a.staff.id]  # idle staff cannot see the task; an email is no mention

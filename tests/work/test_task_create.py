@@ -1,4 +1,5 @@
 """Creating tasks: numbering per agency (also under concurrency on PostgreSQL), defaults, custom values, the new-task page."""
+
 from __future__ import annotations
 
 import threading
@@ -27,15 +28,19 @@ def test_create_numbers_sequentially_per_agency(world, as_user):
     assert first.status_code == second.status_code == 201, first.get_json()
     assert (first.get_json()["number"], second.get_json()["number"]) == (1001, 1002)
     assert (first.get_json()["reference"], second.get_json()["reference"]) == ("BK-1001", "BK-1002")
-    other = as_user(world.b.agency_admin).post("/api/v1/tasks", json={**body(world), "client_id": str(world.b.client_id),
-                                                                      "task_type_id": str(world.b.task_type_id)})
+    other = as_user(world.b.agency_admin).post(
+        "/api/v1/tasks", json={**body(world), "client_id": str(world.b.client_id), "task_type_id": str(world.b.task_type_id)}
+    )
     assert other.get_json()["number"] == 1001  # each agency counts on its own
 
 
 def test_create_applies_the_task_type_and_notifies_the_assignee(app, world, as_user):
-    response = as_user(world.a.agency_admin).post("/api/v1/tasks", json=body(
-        world, assignee_id=str(world.a.staff.id), priority="high", due_at="2030-01-31T17:00:00+01:00",
-        custom_values={"period": "2030-01-31"}))
+    response = as_user(world.a.agency_admin).post(
+        "/api/v1/tasks",
+        json=body(
+            world, assignee_id=str(world.a.staff.id), priority="high", due_at="2030-01-31T17:00:00+01:00", custom_values={"period": "2030-01-31"}
+        ),
+    )
     assert response.status_code == 201, response.get_json()
     task = response.get_json()
     assert task["status"] == "new" and task["priority"] == "high" and task["queue_id"] == str(world.a.queue_id)
@@ -51,10 +56,13 @@ def test_create_applies_the_task_type_and_notifies_the_assignee(app, world, as_u
         assert note.kind == "assigned" and note.user_id == world.a.staff.id
 
 
-@pytest.mark.parametrize("extra, field", [
-    ({"custom_values": {"period": "not a date"}}, "period"),
-    ({"custom_values": {"colour": "red"}}, "colour"),
-])
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        ({"custom_values": {"period": "not a date"}}, "period"),
+        ({"custom_values": {"colour": "red"}}, "colour"),
+    ],
+)
 def test_custom_values_are_validated_with_clear_422s(world, as_user, extra, field):
     error = assert_error(as_user(world.a.agency_admin).post("/api/v1/tasks", json=body(world, **extra)), 422, "validation_failed")
     assert field in error["fields"]["custom_values"]
@@ -108,12 +116,22 @@ def test_new_task_page_limits_choices_and_creates(app, world, as_user):
     assert world.a.client_name in page and world.a.other_client_name not in page
     page = staff.get(f"/tasks/new?client_id={world.a.client_id}&task_type_id={world.a.task_type_id}").get_data(as_text=True)
     assert "Month-end close" in page and 'name="cf_period"' in page
-    bad = staff.post("/tasks/new", data={"client_id": world.a.client_id, "task_type_id": world.a.task_type_id, "title": "Close",
-                                         "cf_period": "31/01/2030"})
+    bad = staff.post(
+        "/tasks/new", data={"client_id": world.a.client_id, "task_type_id": world.a.task_type_id, "title": "Close", "cf_period": "31/01/2030"}
+    )
     assert bad.status_code == 422 and "Not a valid date." in bad.get_data(as_text=True)
-    response = staff.post("/tasks/new", data={"client_id": world.a.client_id, "task_type_id": world.a.task_type_id,
-                                              "title": "January close", "priority": "urgent", "due_at": "2030-01-31T17:00",
-                                              "assignee_id": str(world.a.staff.id), "cf_period": "2030-01-31"})
+    response = staff.post(
+        "/tasks/new",
+        data={
+            "client_id": world.a.client_id,
+            "task_type_id": world.a.task_type_id,
+            "title": "January close",
+            "priority": "urgent",
+            "due_at": "2030-01-31T17:00",
+            "assignee_id": str(world.a.staff.id),
+            "cf_period": "2030-01-31",
+        },
+    )
     assert response.status_code == 302
     with tenant_db(app, world.a.agency_id) as session:
         task = session.scalar(select(Task).where(Task.title == "January close"))

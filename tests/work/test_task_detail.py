@@ -1,4 +1,5 @@
 """One task through the API and its page: reading, editing, assignment, checklist, watchers and the activity of each change."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -31,8 +32,9 @@ def test_task_page_shows_the_header(world, as_user):
 def test_each_change_is_recorded_in_the_activity(app, world, as_user):
     admin = as_user(world.a.agency_admin)
     url = f"/api/v1/tasks/{world.a.task_id}"
-    response = admin.patch(url, json={"title": "Close March", "priority": "urgent", "due_at": "2030-03-31T17:00:00Z",
-                                      "custom_values": {"period": "2030-03-31"}})
+    response = admin.patch(
+        url, json={"title": "Close March", "priority": "urgent", "due_at": "2030-03-31T17:00:00Z", "custom_values": {"period": "2030-03-31"}}
+    )
     assert response.status_code == 200, response.get_json()
     assert admin.post(f"{url}/assign", json={"assignee_id": None}).get_json()["assignee_id"] is None
     assert admin.post(f"{url}/assign", json={"assignee_id": str(world.a.staff.id)}).get_json()["assignee_id"] == str(world.a.staff.id)
@@ -41,9 +43,20 @@ def test_each_change_is_recorded_in_the_activity(app, world, as_user):
     admin.delete(f"{url}/checklist/{item['id']}")
     admin.post(f"{url}/transitions", json={"status": "in_progress"})
     recorded = kinds(admin, world.a.task_id)
-    for kind in ("title_changed", "priority_changed", "due_at_changed", "custom_values_changed", "unassigned", "assigned",
-                 "checklist_item_added", "checklist_item_ticked", "checklist_item_renamed", "checklist_item_moved",
-                 "checklist_item_removed", "status_changed"):
+    for kind in (
+        "title_changed",
+        "priority_changed",
+        "due_at_changed",
+        "custom_values_changed",
+        "unassigned",
+        "assigned",
+        "checklist_item_added",
+        "checklist_item_ticked",
+        "checklist_item_renamed",
+        "checklist_item_moved",
+        "checklist_item_removed",
+        "status_changed",
+    ):
         assert kind in recorded, kind
     last = admin.get(f"{url}/activity?limit=200").get_json()["items"][-1]
     assert last["actor_id"] == str(world.a.agency_admin.id) and last["data"] == {"old": "new", "new": "in_progress"}
@@ -72,8 +85,13 @@ def test_page_edit_and_custom_values_errors_are_422(world, as_user):
     bad = staff.post(f"/tasks/{world.a.task_id}/custom-values", data={"cf_period": "soon"})
     assert bad.status_code == 422 and "Not a valid date." in bad.get_data(as_text=True)
     assert staff.post(f"/tasks/{world.a.task_id}/custom-values", data={"cf_period": "2030-01-31"}).status_code == 302
-    assert staff.post(f"/tasks/{world.a.task_id}/edit", data={"title": "Renamed", "priority": "low", "due_at": "2030-01-31T09:30",
-                                                             "description": "Bank and cards"}).status_code == 302
+    assert (
+        staff.post(
+            f"/tasks/{world.a.task_id}/edit",
+            data={"title": "Renamed", "priority": "low", "due_at": "2030-01-31T09:30", "description": "Bank and cards"},
+        ).status_code
+        == 302
+    )
     task = staff.get(f"/api/v1/tasks/{world.a.task_id}").get_json()
     assert (task["title"], task["priority"], task["custom_values"]) == ("Renamed", "low", {"period": "2030-01-31"})
     assert task["due_at"].startswith("2030-01-31T09:30:00")

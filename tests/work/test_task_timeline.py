@@ -1,5 +1,6 @@
 """A task's timeline is in the order things happened, whatever order its records were written in (the demo's history is
 written after the fact, and imports or retried jobs can do the same)."""
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,14 @@ def _write_out_of_order(app, world, *, kind="checklist_item_added", client_visib
         task = session.scalar(select(Task).where(Task.id == world.a.task_id))
         rows = {}
         for n in order:
-            rows[n] = Activity(task_id=task.id, client_id=task.client_id, kind=kind, created_at=at[n], client_visible=client_visible,
-                               data={"title": f"Step {n:02d}", "filename": f"step-{n:02d}.pdf"})
+            rows[n] = Activity(
+                task_id=task.id,
+                client_id=task.client_id,
+                kind=kind,
+                created_at=at[n],
+                client_visible=client_visible,
+                data={"title": f"Step {n:02d}", "filename": f"step-{n:02d}.pdf"},
+            )
             session.add(rows[n])
             session.flush()
         ids = {n: row.id for n, row in rows.items()}
@@ -81,4 +88,4 @@ def test_the_portal_history_is_in_time_order(app, world, as_user):
     page = as_user(world.a.client_admin).get(f"/portal/requests/{world.a.task_id}").get_data(as_text=True)
     shown = re.findall(r"shared “step-(\d\d)\.pdf”", page)
     assert shown, "the history shows none of the steps"
-    assert [f"Step {n}" for n in shown] == expected[::-1][:len(shown)]
+    assert [f"Step {n}" for n in shown] == expected[::-1][: len(shown)]

@@ -1,4 +1,5 @@
 """Task statuses: every allowed and refused move, who may make each, completing with open checklist items, reopening."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,8 +52,7 @@ def test_api_allows_every_allowed_move_for_staff_in_reach(app, world, as_user, f
 @pytest.mark.parametrize("frm, to", [p for p in PAIRS if p[1] not in tasks.TRANSITIONS[p[0]]])
 def test_api_refuses_every_other_move_with_409(app, world, as_user, frm, to):
     _set_status(app, world, frm)
-    response = as_user(world.a.agency_admin).post(f"/api/v1/tasks/{world.a.task_id}/transitions",
-                                                  json={"status": to, "message": "x"})
+    response = as_user(world.a.agency_admin).post(f"/api/v1/tasks/{world.a.task_id}/transitions", json={"status": to, "message": "x"})
     error = assert_error(response, 409, "conflict")
     assert "status" in error["fields"]
 

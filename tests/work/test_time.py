@@ -1,4 +1,5 @@
 """Time tracking: one running timer per user, manual entries, edits of own unbilled entries, totals, timesheets, no client access."""
+
 from __future__ import annotations
 
 import threading
@@ -19,8 +20,13 @@ from tests.support.web import assert_error, tenant_db
 
 def second_task(app, world) -> object:
     with tenant_db(app, world.a.agency_id):
-        return f.TaskFactory(agency_id=world.a.agency_id, client_id=world.a.client_id, task_type_id=world.a.task_type_id,
-                             queue_id=world.a.queue_id, title="Second task").id
+        return f.TaskFactory(
+            agency_id=world.a.agency_id,
+            client_id=world.a.client_id,
+            task_type_id=world.a.task_type_id,
+            queue_id=world.a.queue_id,
+            title="Second task",
+        ).id
 
 
 def running_count(app, world, user_id) -> int:
@@ -87,19 +93,25 @@ def test_concurrent_timer_starts_leave_one_running(app, world, as_user):
 
 def test_manual_entries_are_validated(app, world, as_user):
     staff = as_user(world.a.staff)
-    ok = staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "work_date": "2026-11-16", "minutes": 90,
-                                                  "billable": False, "note": "Reconciled the bank"})
+    ok = staff.post(
+        "/api/v1/time-entries",
+        json={"task_id": str(world.a.task_id), "work_date": "2026-11-16", "minutes": 90, "billable": False, "note": "Reconciled the bank"},
+    )
     assert ok.status_code == 201, ok.get_json()
     body = ok.get_json()
     assert body["minutes"] == 90 and body["billable"] is False and body["started_at"].startswith("2026-11-16")
-    span = staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "started_at": "2026-11-17T09:00:00Z",
-                                                    "ended_at": "2026-11-17T10:15:00Z"})
+    span = staff.post(
+        "/api/v1/time-entries", json={"task_id": str(world.a.task_id), "started_at": "2026-11-17T09:00:00Z", "ended_at": "2026-11-17T10:15:00Z"}
+    )
     assert span.status_code == 201 and span.get_json()["minutes"] == 75
     assert_error(staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id)}), 422)
-    assert_error(staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "minutes": 10,
-                                                          "started_at": "2026-11-17T09:00:00Z"}), 422)
-    assert_error(staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "started_at": "2026-11-17T09:00:00Z",
-                                                          "ended_at": "2026-11-17T08:00:00Z"}), 422)
+    assert_error(staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "minutes": 10, "started_at": "2026-11-17T09:00:00Z"}), 422)
+    assert_error(
+        staff.post(
+            "/api/v1/time-entries", json={"task_id": str(world.a.task_id), "started_at": "2026-11-17T09:00:00Z", "ended_at": "2026-11-17T08:00:00Z"}
+        ),
+        422,
+    )
     assert_error(staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "minutes": 2000}), 422)
     assert_error(staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "minutes": 5, "surprise": 1}), 422)
     # A task the staff member cannot reach (a client they do not serve) is not found.
@@ -126,8 +138,13 @@ def test_edit_and_delete_only_own_unbilled_entries(app, world, as_user):
 def test_list_filters_pagination_and_totals(app, world, as_user):
     staff, admin = as_user(world.a.staff), as_user(world.a.agency_admin)
     for day, minutes in ((16, 60), (17, 30), (18, 45)):
-        assert staff.post("/api/v1/time-entries", json={"task_id": str(world.a.task_id), "work_date": f"2026-11-{day}",
-                                                        "minutes": minutes, "billable": day != 18}).status_code == 201
+        assert (
+            staff.post(
+                "/api/v1/time-entries",
+                json={"task_id": str(world.a.task_id), "work_date": f"2026-11-{day}", "minutes": minutes, "billable": day != 18},
+            ).status_code
+            == 201
+        )
     page = staff.get("/api/v1/time-entries?from=2026-11-16&to=2026-11-18&limit=2").get_json()
     assert [e["minutes"] for e in page["items"]] == [45, 30] and page["next_cursor"]
     rest = staff.get(f"/api/v1/time-entries?from=2026-11-16&to=2026-11-18&limit=2&cursor={page['next_cursor']}").get_json()
@@ -174,10 +191,17 @@ def test_timesheet_shows_daily_task_and_client_totals(app, world, as_user):
 def test_client_users_get_403_everywhere(app, world, as_user):
     for role in ("client_admin", "client_member"):
         client = as_user(getattr(world.a, role))
-        for method, url in (("get", "/api/v1/time-entries"), ("post", "/api/v1/time-entries"), ("get", "/api/v1/time-entries/totals"),
-                            ("get", f"/api/v1/time-entries/{world.a.time_entry_id}"),
-                            ("post", f"/api/v1/tasks/{world.a.task_id}/timer/start"), ("get", "/time"), ("get", "/time/totals"),
-                            ("get", "/time/new"), ("post", f"/tasks/{world.a.task_id}/timer/start")):
+        for method, url in (
+            ("get", "/api/v1/time-entries"),
+            ("post", "/api/v1/time-entries"),
+            ("get", "/api/v1/time-entries/totals"),
+            ("get", f"/api/v1/time-entries/{world.a.time_entry_id}"),
+            ("post", f"/api/v1/tasks/{world.a.task_id}/timer/start"),
+            ("get", "/time"),
+            ("get", "/time/totals"),
+            ("get", "/time/new"),
+            ("post", f"/tasks/{world.a.task_id}/timer/start"),
+        ):
             response = getattr(client, method)(url, json={}) if url.startswith("/api/") else getattr(client, method)(url)
             assert response.status_code == 403, (role, method, url, response.status_code)
             assert "INTERNAL-TIME" not in response.get_data(as_text=True)
@@ -195,8 +219,9 @@ def test_pages_log_edit_delete_and_time_a_task(app, world, as_user):
         logged = session.scalar(select(TimeEntry).where(TimeEntry.minutes == 90))
         logged_id = logged.id
     assert staff.get(f"/time/{logged_id}/edit").status_code == 200
-    edited = staff.post(f"/time/{logged_id}/edit", data={"task_id": str(world.a.task_id), "work_date": "2026-11-16",
-                                                         "start_time": "09:00", "end_time": "09:20"})
+    edited = staff.post(
+        f"/time/{logged_id}/edit", data={"task_id": str(world.a.task_id), "work_date": "2026-11-16", "start_time": "09:00", "end_time": "09:20"}
+    )
     assert edited.status_code == 302
     assert entry(app, world, logged_id).minutes == 20
     assert as_user(world.a.idle_staff).get(f"/time/{logged_id}/edit").status_code == 404

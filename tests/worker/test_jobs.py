@@ -1,4 +1,5 @@
 """Jobs: released after commit, dropped on rollback, run in the job's tenant, by a real worker."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,9 @@ def run_worker_burst(app) -> subprocess.CompletedProcess:
     env["MAIL_URL"] = app.config.get("MAIL_URL") or ""
     env["PUBLIC_URL"] = app.config["PUBLIC_URL"]
     env["MAIL_FROM"] = app.config["MAIL_FROM"]
-    return subprocess.run([sys.executable, "-m", "worker", "run", "default", "--burst"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "worker", "run", "default", "--burst"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def drain(app) -> None:

@@ -1,4 +1,5 @@
 """Periodic document reminders for one agency: tell clients of documents due soon or overdue, at most daily per request."""
+
 from worker.runtime import tenant_job
 
 

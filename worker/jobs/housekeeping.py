@@ -1,4 +1,5 @@
 """Periodic clean-up of an agency's expired links and idempotency keys."""
+
 from worker.runtime import tenant_job
 
 

@@ -1,4 +1,5 @@
 """Account email jobs."""
+
 from worker.runtime import tenant_job
 
 

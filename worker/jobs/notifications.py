@@ -1,4 +1,5 @@
 """Notification email jobs."""
+
 from worker.runtime import tenant_job
 
 

@@ -1,4 +1,5 @@
 """The outbox relay: hands over jobs whose unit of work committed while the queue was unreachable."""
+
 from worker.runtime import tenant_job
 
 

@@ -1,4 +1,5 @@
 """Fan a periodic job out to every active agency, each run in that agency's tenant context."""
+
 from worker.runtime import app_job
 
 

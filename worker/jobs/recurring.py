@@ -1,4 +1,5 @@
 """Periodic generation of an agency's recurring tasks that are due."""
+
 from worker.runtime import tenant_job
 
 

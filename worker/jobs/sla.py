@@ -1,4 +1,5 @@
 """Periodic SLA sweep for one agency: record every at-risk and breach crossing due by now."""
+
 from worker.runtime import tenant_job
 
 

@@ -1,4 +1,5 @@
 """The signed-in user's own account page: profile, password, two-factor and personal API tokens."""
+
 from __future__ import annotations
 
 import re
@@ -31,22 +32,30 @@ def local_time_form(user, formdata=None) -> LocalTimeForm:
         form = LocalTimeForm()
     source = "your company's" if user.is_client_user else "the agency's"
     form.timezone.choices = [("", f"Default: {inherited.zone.replace('_', ' ')} ({source})")] + core_localtime.zone_choices()
-    form.locale.choices = [("", f"Default: {core_localtime.LOCALES.get(inherited.locale, inherited.locale)} (the agency's)")] \
-        + core_localtime.locale_choices()
+    form.locale.choices = [
+        ("", f"Default: {core_localtime.LOCALES.get(inherited.locale, inherited.locale)} (the agency's)")
+    ] + core_localtime.locale_choices()
     return form
 
 
-def _account_page(status: int = 200, *, password_form=None, token_form=None, disable_form=None,
-                  new_token=None, error: str | None = None, local_form=None):
+def _account_page(
+    status: int = 200, *, password_form=None, token_form=None, disable_form=None, new_token=None, error: str | None = None, local_form=None
+):
     user = current_user._get_current_object()
     return render_page(
-        "accounts/account.html", status,
-        user=user, agency=agency_by_id(user.agency_id), tokens=queries.tokens_of(user),
+        "accounts/account.html",
+        status,
+        user=user,
+        agency=agency_by_id(user.agency_id),
+        tokens=queries.tokens_of(user),
         password_form=password_form or ChangePasswordForm(formdata=None),
         token_form=token_form or ApiTokenForm(formdata=None),
         disable_form=disable_form or DisableTwoFactorForm(formdata=None),
-        new_token=new_token, error=error, local_form=local_form or local_time_form(user),
-        viewer=localtime.viewer_of(user), now=utcnow(),
+        new_token=new_token,
+        error=error,
+        local_form=local_form or local_time_form(user),
+        viewer=localtime.viewer_of(user),
+        now=utcnow(),
     )
 
 
@@ -63,14 +72,18 @@ def change_password():
     if not form.validate_on_submit():
         return _account_page(422, password_form=form)
     try:
-        revoked = services.change_password(current_user._get_current_object(), form.current_password.data,
-                                           form.new_password.data, revoke_tokens=bool(form.revoke_tokens.data))
+        revoked = services.change_password(
+            current_user._get_current_object(), form.current_password.data, form.new_password.data, revoke_tokens=bool(form.revoke_tokens.data)
+        )
     except ValidationFailed as error:
         apply_form_errors(form, error)
         return _account_page(error.status, password_form=form)
     if form.revoke_tokens.data:
-        flash(f"Your password has been changed. Any other devices were signed out and your API tokens were revoked "
-              f"({revoked} token{'' if revoked == 1 else 's'}).", "success")
+        flash(
+            f"Your password has been changed. Any other devices were signed out and your API tokens were revoked "
+            f"({revoked} token{'' if revoked == 1 else 's'}).",
+            "success",
+        )
     else:
         flash("Your password has been changed. Any other devices were signed out. Your API tokens still work.", "success")
     return redirect(url_for("accounts.account"))
@@ -88,8 +101,7 @@ def change_local_time():
     except ValidationFailed as error:
         apply_form_errors(form, error)
         return _account_page(error.status, local_form=form)
-    flash("Your time zone and format are saved." if changed else "No change: these were already your settings.",
-          "success" if changed else "info")
+    flash("Your time zone and format are saved." if changed else "No change: these were already your settings.", "success" if changed else "info")
     return redirect(url_for("accounts.account") + "#local-time")
 
 
@@ -121,6 +133,7 @@ def revoke_token(token_id):
 
 # --- two-factor ----------------------------------------------------------------------------------
 
+
 def qr_svg(data: str) -> Markup:
     """An inline SVG QR code (rendered here, so the secret never leaves the server)."""
     svg = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string(encoding="unicode")
@@ -133,8 +146,9 @@ def _setup_page(secret: str, form, status: int = 200, error: str | None = None):
     agency = agency_by_id(user.agency_id)
     uri = credentials.totp_uri(user, secret, issuer=agency.name)
     required = request.args.get("required") == "1" or (agency.require_staff_2fa and user.is_agency_user)
-    return render_page("accounts/two_factor_setup.html", status, form=form, secret=secret, uri=uri, qr=qr_svg(uri),
-                required=required, agency=agency, error=error)
+    return render_page(
+        "accounts/two_factor_setup.html", status, form=form, secret=secret, uri=uri, qr=qr_svg(uri), required=required, agency=agency, error=error
+    )
 
 
 @routes.route("/account/two-factor", methods=["GET"])
@@ -180,8 +194,7 @@ def two_factor_disable():
         return _account_page(422, disable_form=form)
     agency = agency_by_id(current_user.agency_id)
     try:
-        credentials.disable_totp(current_user._get_current_object(), form.password.data,
-                              agency_requires=agency.require_staff_2fa)
+        credentials.disable_totp(current_user._get_current_object(), form.password.data, agency_requires=agency.require_staff_2fa)
     except ValidationFailed as error:
         apply_form_errors(form, error)
         return _account_page(error.status, disable_form=form)

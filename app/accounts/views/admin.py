@@ -1,4 +1,5 @@
 """User administration (agency admins, and client admins for their own company) and agency security settings."""
+
 from __future__ import annotations
 
 import uuid
@@ -50,13 +51,17 @@ def users():
     if current_user.is_agency_admin:
         client = "none" if args.get("client") == "none" else _as_uuid(args.get("client"))
     q = (args.get("q") or "").strip()[:100] or None
-    result = queries.list_users(current_user, q=q, role=role, client_id=client, status=status,
-                                cursor=args.get("cursor") or None)
+    result = queries.list_users(current_user, q=q, role=role, client_id=client, status=status, cursor=args.get("cursor") or None)
     return render_page(
-        "accounts/users.html", users=result.items, next_cursor=result.next_cursor,
-        roles=[(r, ROLE_LABELS[r]) for r in _manageable_roles()], statuses=STATUSES, clients=_clients("all"),
+        "accounts/users.html",
+        users=result.items,
+        next_cursor=result.next_cursor,
+        roles=[(r, ROLE_LABELS[r]) for r in _manageable_roles()],
+        statuses=STATUSES,
+        clients=_clients("all"),
         filters={"q": q or "", "role": role or "", "status": status or "", "client": str(client or "")},
-        filtered=any((q, role, status, client)), paged=bool(args.get("cursor")),
+        filtered=any((q, role, status, client)),
+        paged=bool(args.get("cursor")),
     )
 
 
@@ -91,8 +96,9 @@ def invite_user():
     else:
         client_id = current_user.client_id
     try:
-        user, _ = services.invite_user(email=form.email.data, name=form.name.data, role=form.role.data,
-                                       client_id=client_id, invited_by=current_user._get_current_object())
+        user, _ = services.invite_user(
+            email=form.email.data, name=form.name.data, role=form.role.data, client_id=client_id, invited_by=current_user._get_current_object()
+        )
     except AppError as error:
         apply_form_errors(form, error)
         return render_page("accounts/invite_user.html", error.status, form=form, error=error.message)
@@ -109,9 +115,16 @@ def _role_form(user, formdata=None) -> RoleForm:
 
 def _detail_page(user, status: int = 200, role_form=None, error: str | None = None):
     events, more_events = audit.audit_events(target_id=str(user.id), per_page=15)
-    return render_page("accounts/user_detail.html", status, user=user, role_form=role_form or _role_form(user),
-                events=events, more_events=more_events, error=error,
-                can_manage=current_user.is_agency_admin or user.is_client_user)
+    return render_page(
+        "accounts/user_detail.html",
+        status,
+        user=user,
+        role_form=role_form or _role_form(user),
+        events=events,
+        more_events=more_events,
+        error=error,
+        can_manage=current_user.is_agency_admin or user.is_client_user,
+    )
 
 
 @routes.route("/admin/users/<uuid:user_id>")
@@ -153,8 +166,7 @@ def _user_action(user_id, action, message: str):
 @routes.route("/admin/users/<uuid:user_id>/deactivate", methods=["POST"])
 @user_admin_required
 def deactivate_user(user_id):
-    return _user_action(user_id, services.deactivate_user,
-                        "{name} has been deactivated: their sessions and API tokens stopped working.")
+    return _user_action(user_id, services.deactivate_user, "{name} has been deactivated: their sessions and API tokens stopped working.")
 
 
 @routes.route("/admin/users/<uuid:user_id>/reactivate", methods=["POST"])
@@ -166,8 +178,7 @@ def reactivate_user(user_id):
 @routes.route("/admin/users/<uuid:user_id>/resend", methods=["POST"])
 @user_admin_required
 def resend_invitation(user_id):
-    return _user_action(user_id, services.resend_invitation,
-                        "A new invitation was sent to {email}. Earlier links no longer work.")
+    return _user_action(user_id, services.resend_invitation, "A new invitation was sent to {email}. Earlier links no longer work.")
 
 
 @routes.route("/admin/security", methods=["GET", "POST"])

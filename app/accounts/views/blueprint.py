@@ -1,4 +1,5 @@
 """The accounts page blueprint and the small helpers its view modules share."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
@@ -10,7 +11,11 @@ WORKSPACE_COOKIE = "backline_workspace"
 
 def remember_workspace(response, slug: str):
     response.set_cookie(
-        WORKSPACE_COOKIE, slug, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        WORKSPACE_COOKIE,
+        slug,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
     return response

@@ -1,4 +1,5 @@
 """The agency branding page for admins, the public logo route, and the branding of signed-out pages."""
+
 from __future__ import annotations
 
 from flask import Response, flash, g, redirect, request, url_for
@@ -25,28 +26,38 @@ BRANDED_SIGNED_OUT = {"accounts.sign_in", "accounts.sign_in_verify", "accounts.p
 
 class BrandingForm(FlaskForm):
     # Validation is the service's (so page and service refuse the same things); the form only carries values.
-    display_name = StringField("Display name", validators=[Optional()],
-                               description="Shown in the navigation bar, on the sign-in page and in the portal.",
-                               render_kw={"maxlength": branding.DISPLAY_NAME_MAX, "required": True})
-    accent_colour = StringField("Accent colour", validators=[Optional()],
-                                description="A colour like #1f6f5c for the navigation bar and main buttons; empty for the default.",
-                                render_kw={"placeholder": "#1f6f5c", "pattern": "#[0-9a-fA-F]{6}", "maxlength": 7,
-                                           "autocomplete": "off", "spellcheck": "false"})
-    logo = FileField("Logo", description=f"PNG or JPEG, at most {branding.LOGO_MAX_BYTES // 1024} KB. "
-                                         "A wide logo about 64 pixels high looks best.",
-                     render_kw={"accept": "image/png,image/jpeg"})
+    display_name = StringField(
+        "Display name",
+        validators=[Optional()],
+        description="Shown in the navigation bar, on the sign-in page and in the portal.",
+        render_kw={"maxlength": branding.DISPLAY_NAME_MAX, "required": True},
+    )
+    accent_colour = StringField(
+        "Accent colour",
+        validators=[Optional()],
+        description="A colour like #1f6f5c for the navigation bar and main buttons; empty for the default.",
+        render_kw={"placeholder": "#1f6f5c", "pattern": "#[0-9a-fA-F]{6}", "maxlength": 7, "autocomplete": "off", "spellcheck": "false"},
+    )
+    logo = FileField(
+        "Logo",
+        description=f"PNG or JPEG, at most {branding.LOGO_MAX_BYTES // 1024} KB. A wide logo about 64 pixels high looks best.",
+        render_kw={"accept": "image/png,image/jpeg"},
+    )
     remove_logo = BooleanField("Remove the current logo")
-    show_handler = BooleanField("Show the handler's name to clients",
-                                description="When off, the portal names your agency instead of the staff member handling "
-                                            "a request, in its details and its history.")
+    show_handler = BooleanField(
+        "Show the handler's name to clients",
+        description="When off, the portal names your agency instead of the staff member handling a request, in its details and its history.",
+    )
 
 
 class AgencyLocalTimeForm(FlaskForm):
     # The service validates the values (the same for this page and any other caller).
-    timezone = SelectField("Time zone", validate_choice=False,
-                           description="Staff who have not chosen their own see times on this clock; reports count its days, weeks and months.")
-    locale = SelectField("Date and number format", validate_choice=False,
-                         description="For staff and client users who have not chosen their own.")
+    timezone = SelectField(
+        "Time zone",
+        validate_choice=False,
+        description="Staff who have not chosen their own see times on this clock; reports count its days, weeks and months.",
+    )
+    locale = SelectField("Date and number format", validate_choice=False, description="For staff and client users who have not chosen their own.")
 
 
 def _local_form(agency, formdata=None) -> AgencyLocalTimeForm:
@@ -57,8 +68,15 @@ def _local_form(agency, formdata=None) -> AgencyLocalTimeForm:
 
 
 def _page(agency, form, status: int = 200, error: str | None = None, local_form=None):
-    return render_page("accounts/branding.html", status, form=form, agency=agency, error=error,
-                preview=accent_palette(agency.accent_colour), local_form=local_form or _local_form(agency))
+    return render_page(
+        "accounts/branding.html",
+        status,
+        form=form,
+        agency=agency,
+        error=error,
+        preview=accent_palette(agency.accent_colour),
+        local_form=local_form or _local_form(agency),
+    )
 
 
 @routes.route("/admin/branding", methods=["GET", "POST"])
@@ -66,8 +84,12 @@ def _page(agency, form, status: int = 200, error: str | None = None, local_form=
 def branding_settings():
     agency = agency_by_id(current_user.agency_id)
     if request.method == "GET":
-        form = BrandingForm(formdata=None, display_name=agency.display_name or agency.name,
-                            accent_colour=agency.accent_colour or "", show_handler=agency.show_handler_to_clients)
+        form = BrandingForm(
+            formdata=None,
+            display_name=agency.display_name or agency.name,
+            accent_colour=agency.accent_colour or "",
+            show_handler=agency.show_handler_to_clients,
+        )
         return _page(agency, form)
     form = BrandingForm()
     if not form.validate_on_submit():
@@ -75,9 +97,14 @@ def branding_settings():
     upload = request.files.get("logo")
     logo = branding.LogoUpload(upload.stream) if upload is not None and upload.filename else None
     try:
-        changed = branding.update_branding(agency, display_name=form.display_name.data, accent_colour=form.accent_colour.data,
-                                           logo=logo, remove_logo=bool(form.remove_logo.data),
-                                           show_handler=bool(form.show_handler.data))
+        changed = branding.update_branding(
+            agency,
+            display_name=form.display_name.data,
+            accent_colour=form.accent_colour.data,
+            logo=logo,
+            remove_logo=bool(form.remove_logo.data),
+            show_handler=bool(form.show_handler.data),
+        )
     except AppError as error:
         apply_form_errors(form, error)
         return _page(agency, form, error.status, error=error.message)
@@ -91,16 +118,20 @@ def agency_local_time():
     agency = agency_by_id(current_user.agency_id)
     form = _local_form(agency, formdata=True)
     if not form.validate_on_submit():
-        return _page(agency, BrandingForm(formdata=None, display_name=agency.brand_name, accent_colour=agency.accent_colour or ""),
-                     422, local_form=form)
+        return _page(
+            agency, BrandingForm(formdata=None, display_name=agency.brand_name, accent_colour=agency.accent_colour or ""), 422, local_form=form
+        )
     try:
         changed = localtime.update_agency_locality(agency, {"timezone": form.timezone.data, "locale": form.locale.data})
     except AppError as error:
         apply_form_errors(form, error)
-        return _page(agency, BrandingForm(formdata=None, display_name=agency.brand_name, accent_colour=agency.accent_colour or ""),
-                     error.status, local_form=form)
-    flash("Time zone and format saved." if changed else "No change: these were already the agency's settings.",
-          "success" if changed else "info")
+        return _page(
+            agency,
+            BrandingForm(formdata=None, display_name=agency.brand_name, accent_colour=agency.accent_colour or ""),
+            error.status,
+            local_form=form,
+        )
+    flash("Time zone and format saved." if changed else "No change: these were already the agency's settings.", "success" if changed else "info")
     return redirect(url_for("accounts.branding_settings") + "#local-time")
 
 

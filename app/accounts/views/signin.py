@@ -1,4 +1,5 @@
 """Signing in (with the second factor), signing out, and the pages behind emailed links."""
+
 from __future__ import annotations
 
 import time
@@ -27,8 +28,7 @@ PENDING_TTL_SECONDS = 10 * 60
 
 
 def _login_limit():
-    return limiter.limit(lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"],
-                         deduct_when=lambda response: response.status_code >= 400)
+    return limiter.limit(lambda: current_app.config["LOGIN_IP_LIMIT"], methods=["POST"], deduct_when=lambda response: response.status_code >= 400)
 
 
 def _after_sign_in(user: User, target: str | None) -> str:
@@ -60,10 +60,14 @@ def sign_in():
     if user.totp_enabled:
         _clear_pending()
         # Wrong codes are counted per account on the server (app.accounts.throttle), never in this cookie.
-        session.update({
-            "2fa_user": user.get_id(), "2fa_remember": bool(form.remember.data), "2fa_next": target,
-            "2fa_started": int(time.time()),
-        })
+        session.update(
+            {
+                "2fa_user": user.get_id(),
+                "2fa_remember": bool(form.remember.data),
+                "2fa_next": target,
+                "2fa_started": int(time.time()),
+            }
+        )
         return remember_workspace(redirect(url_for("accounts.sign_in_verify")), agency.slug)
     services.start_session(user, remember=bool(form.remember.data))
     return remember_workspace(redirect(_after_sign_in(user, target)), agency.slug)
@@ -122,8 +126,7 @@ def sign_in_verify():
     except SignInThrottled as error:
         _clear_pending()
         flash("Too many wrong codes. Sign in again.", "danger")
-        return _with_retry_after(render_page("accounts/sign_in_verify.html", 429, form=form, user=user, error=error.message,
-                                      expired=True), error)
+        return _with_retry_after(render_page("accounts/sign_in_verify.html", 429, form=form, user=user, error=error.message, expired=True), error)
     except AppError as error:
         return render_page("accounts/sign_in_verify.html", error.status, form=form, user=user, error=error.message)
     remember, target = bool(session.get("2fa_remember")), safe_next(session.get("2fa_next"))
@@ -179,8 +182,9 @@ def password_reset_form():
     try:
         _, user = services.pending_reset(token)
     except AppError as error:
-        return links.forget_link_state(render_page("accounts/link_invalid.html", error.status, status=error.status,
-                                            message=error.message, kind="reset"), "reset")
+        return links.forget_link_state(
+            render_page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="reset"), "reset"
+        )
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -189,8 +193,10 @@ def password_reset_form():
             apply_form_errors(form, error)
             return render_page("accounts/password_reset.html", error.status, form=form, user=user, error=error.message)
         agency = agency_by_id(user.agency_id)
-        flash("Your password has been changed, other devices were signed out and your API tokens were revoked. "
-              "Sign in with the new password.", "success")
+        flash(
+            "Your password has been changed, other devices were signed out and your API tokens were revoked. Sign in with the new password.",
+            "success",
+        )
         response = remember_workspace(redirect(url_for("accounts.sign_in", workspace=agency.slug)), agency.slug)
         return links.forget_link_state(response, "reset")
     return render_page("accounts/password_reset.html", 422 if form.is_submitted() else 200, form=form, user=user)
@@ -214,8 +220,9 @@ def accept_invitation_form():
     try:
         _, user = services.pending_invitation(token)
     except AppError as error:
-        return links.forget_link_state(render_page("accounts/link_invalid.html", error.status, status=error.status,
-                                            message=error.message, kind="invitation"), "invite")
+        return links.forget_link_state(
+            render_page("accounts/link_invalid.html", error.status, status=error.status, message=error.message, kind="invitation"), "invite"
+        )
     agency = agency_by_id(user.agency_id)
     form = AcceptInvitationForm()
     if request.method == "GET":

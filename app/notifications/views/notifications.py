@@ -1,4 +1,5 @@
 """Notification pages for every signed-in user: the list, marking read, preferences, and the navbar's unread badge."""
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,6 @@ def _signed_in_only():
     return None
 
 
-
 def _back_to_list():
     return redirect(safe_next(request.form.get("next")) or url_for("notifications.index"))
 
@@ -53,9 +53,18 @@ def index():
     except AppError as error:  # a tampered cursor: say so and start from the first page
         flash(error.message, "warning")
         return redirect(url_for("notifications.index", show=show, kind=kind, sort=sort))
-    return render_page("notifications/index.html", notifications=page.items, next_cursor=page.next_cursor, show=show, kind=kind,
-                 sort=sort, kinds=kinds, kind_labels=KIND_LABELS, paged=bool(args.get("cursor")),
-                 unread_total=queries.unread_count(current_user))
+    return render_page(
+        "notifications/index.html",
+        notifications=page.items,
+        next_cursor=page.next_cursor,
+        show=show,
+        kind=kind,
+        sort=sort,
+        kinds=kinds,
+        kind_labels=KIND_LABELS,
+        paged=bool(args.get("cursor")),
+        unread_total=queries.unread_count(current_user),
+    )
 
 
 @bp.route("/notifications/<uuid:notification_id>/read", methods=["POST"])

@@ -1,4 +1,5 @@
 """The one-click unsubscribe link of notification emails (RFC 8058), honoured without signing in."""
+
 from __future__ import annotations
 
 from flask import Blueprint

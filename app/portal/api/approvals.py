@@ -1,4 +1,5 @@
 """Approvals in the portal API, for client users' tokens: what waits on me, and approving or rejecting."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -34,9 +35,31 @@ def pending(args):
     items = []
     for view in approval_queries.views_of(page.items, current_user):
         task: Task = tasks[view.task_id]
-        items.append(SimpleNamespace(**{name: getattr(view, name) for name in (
-            "id", "task_id", "title", "message", "status", "created_at", "requested_by_name", "approvers", "files", "can_decide",
-            "decided_by_name", "decided_at", "decision_comment", "viewer_id")}, request_reference=task.reference, request_title=task.title))
+        items.append(
+            SimpleNamespace(
+                **{
+                    name: getattr(view, name)
+                    for name in (
+                        "id",
+                        "task_id",
+                        "title",
+                        "message",
+                        "status",
+                        "created_at",
+                        "requested_by_name",
+                        "approvers",
+                        "files",
+                        "can_decide",
+                        "decided_by_name",
+                        "decided_at",
+                        "decision_comment",
+                        "viewer_id",
+                    )
+                },
+                request_reference=task.reference,
+                request_title=task.title,
+            )
+        )
     return {"items": items, "next_cursor": page.next_cursor}
 
 

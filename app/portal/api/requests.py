@@ -1,4 +1,5 @@
 """The portal under /api/v1/portal for client users' tokens: their company's requests, messages, files and documents asked for."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -37,14 +38,29 @@ def _view(task: Task):
 
 
 def _document_item(view, item) -> SimpleNamespace:
-    return SimpleNamespace(id=item.id, name=item.name, note=item.note, status=item.status,
-                           reject_reason=item.reject_reason if item.status == "rejected" else None, uploaded_at=item.uploaded_at,
-                           can_upload=view.request.is_open and item.status != "accepted", file=view.file_of(item))
+    return SimpleNamespace(
+        id=item.id,
+        name=item.name,
+        note=item.note,
+        status=item.status,
+        reject_reason=item.reject_reason if item.status == "rejected" else None,
+        uploaded_at=item.uploaded_at,
+        can_upload=view.request.is_open and item.status != "accepted",
+        file=view.file_of(item),
+    )
 
 
 def _documents(view) -> SimpleNamespace:
-    return SimpleNamespace(id=view.id, title=view.title, message=view.message, due_on=view.due_on, status=view.status,
-                           overdue=view.overdue, missing=len(view.owed), items=[_document_item(view, item) for item in view.items])
+    return SimpleNamespace(
+        id=view.id,
+        title=view.title,
+        message=view.message,
+        due_on=view.due_on,
+        status=view.status,
+        overdue=view.overdue,
+        missing=len(view.owed),
+        items=[_document_item(view, item) for item in view.items],
+    )
 
 
 @blp.route("/requests", methods=["GET"])
@@ -69,8 +85,14 @@ def list_requests(args):
 def create_request(data):
     """Ask for work of one of your company's services (Idempotency-Key honoured)."""
     task_type = queries.requestable_type(current_user, data["task_type_id"])
-    task = tasks.create_task(current_user, client_id=current_user.client_id, task_type_id=task_type.id, title=data["title"],
-                             description=data.get("description"), custom_values=data["custom_values"])
+    task = tasks.create_task(
+        current_user,
+        client_id=current_user.client_id,
+        task_type_id=task_type.id,
+        title=data["title"],
+        description=data.get("description"),
+        custom_values=data["custom_values"],
+    )
     return _view(task)
 
 

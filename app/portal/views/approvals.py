@@ -1,4 +1,5 @@
 """Portal pages' approval action (on the portal's blueprint): a named approver approves or rejects what the agency asks."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
@@ -22,6 +23,10 @@ def decide_approval(task_id, approval_request_id):
         approvals.decide(task, approval, current_user, decision, request.form.get("comment"))
     except AppError as error:
         return render_request(task, error.status if error.status < 500 else 422, error=error)
-    flash(f"You approved “{approval.title}”. {current_user.agency.name} has been told." if approval.status == "approved"
-          else f"You rejected “{approval.title}”. {current_user.agency.name} has your comment and will follow up.", "success")
+    flash(
+        f"You approved “{approval.title}”. {current_user.agency.name} has been told."
+        if approval.status == "approved"
+        else f"You rejected “{approval.title}”. {current_user.agency.name} has your comment and will follow up.",
+        "success",
+    )
     return redirect(url_for("portal.request_detail", task_id=task.id) + "#approvals")

@@ -1,4 +1,5 @@
 """The portal's People page: a client admin invites, re-invites, deactivates and reactivates their company's users and chooses its client admins."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
@@ -16,10 +17,10 @@ bp = Blueprint("people", __name__, url_prefix="/portal/people")
 
 
 class InvitePersonForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=200)],
-                       render_kw={"autocomplete": "off"})
-    email = EmailField("Email", validators=[DataRequired("Enter their email address."), Length(max=254)],
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=200)], render_kw={"autocomplete": "off"})
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter their email address."), Length(max=254)], render_kw={"autocomplete": "off", "spellcheck": "false"}
+    )
     client_admin = BooleanField("Client admin", description="Client admins can also invite and manage your company's people.")
 
 
@@ -35,8 +36,14 @@ def _client_admins_only():
 def _page(status_code: int = 200, *, form: InvitePersonForm | None = None, error: str | None = None):
     result = queries.list_users(current_user, cursor=request.args.get("cursor") or None)
     return render_page(
-        "portal/people.html", status_code, people=result.items, next_cursor=result.next_cursor, paged=bool(request.args.get("cursor")),
-        form=form or InvitePersonForm(formdata=None), error=error, role_labels=ROLE_LABELS,
+        "portal/people.html",
+        status_code,
+        people=result.items,
+        next_cursor=result.next_cursor,
+        paged=bool(request.args.get("cursor")),
+        form=form or InvitePersonForm(formdata=None),
+        error=error,
+        role_labels=ROLE_LABELS,
     )
 
 
@@ -55,9 +62,13 @@ def invite():
     if not form.validate_on_submit():
         return _page(422, form=form, error="Please correct the highlighted fields.")
     try:
-        user, _ = services.invite_user(email=form.email.data, name=form.name.data,
-                                       role="client_admin" if form.client_admin.data else "client_member",
-                                       client_id=current_user.client_id, invited_by=_me())
+        user, _ = services.invite_user(
+            email=form.email.data,
+            name=form.name.data,
+            role="client_admin" if form.client_admin.data else "client_member",
+            client_id=current_user.client_id,
+            invited_by=_me(),
+        )
     except AppError as error:
         apply_form_errors(form, error)
         return _page(error.status, form=form, error=error.message)
@@ -84,14 +95,12 @@ def _act(user_id, action, message: str):
 
 @bp.route("/<uuid:user_id>/resend", methods=["POST"])
 def resend(user_id):
-    return _act(user_id, lambda user: services.resend_invitation(user, _me()),
-                "A new invitation was sent to {email}. Earlier links no longer work.")
+    return _act(user_id, lambda user: services.resend_invitation(user, _me()), "A new invitation was sent to {email}. Earlier links no longer work.")
 
 
 @bp.route("/<uuid:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id):
-    return _act(user_id, lambda user: services.deactivate_user(user, _me()),
-                "{name} can no longer sign in. Their requests and messages are kept.")
+    return _act(user_id, lambda user: services.deactivate_user(user, _me()), "{name} can no longer sign in. Their requests and messages are kept.")
 
 
 @bp.route("/<uuid:user_id>/reactivate", methods=["POST"])

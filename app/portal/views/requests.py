@@ -1,4 +1,5 @@
 """Portal pages for client users: home, their company's requests, asking for work, answering, sending documents, cancelling."""
+
 from __future__ import annotations
 
 import uuid
@@ -31,7 +32,6 @@ def _labels():
     return {"status_labels": STATUS_LABELS, "expected_completion": queries.expected_completion, "now": utcnow()}
 
 
-
 @bp.route("")
 def home():
     return render_page("portal/home.html", **queries.home(current_user))
@@ -46,8 +46,15 @@ def requests_list():
 
 def _new_form(task_type, status_code=200, *, error: AppError | None = None):
     fields = (error.fields if error is not None else None) or {}
-    return render_page("portal/request_new.html", status_code, task_type=task_type, groups=queries.requestable_types(current_user),
-                 values=request.form, errors=fields, message=error.message if error is not None else None)
+    return render_page(
+        "portal/request_new.html",
+        status_code,
+        task_type=task_type,
+        groups=queries.requestable_types(current_user),
+        values=request.form,
+        errors=fields,
+        message=error.message if error is not None else None,
+    )
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -63,9 +70,14 @@ def new_request():
         return _new_form(task_type)
     definitions = task_type.custom_fields or []
     try:
-        task = tasks.create_task(current_user, client_id=current_user.client_id, task_type_id=task_type.id,
-                                 title=request.form.get("title", ""), description=request.form.get("description"),
-                                 custom_values=values_from_form(request.form, definitions))
+        task = tasks.create_task(
+            current_user,
+            client_id=current_user.client_id,
+            task_type_id=task_type.id,
+            title=request.form.get("title", ""),
+            description=request.form.get("description"),
+            custom_values=values_from_form(request.form, definitions),
+        )
         for upload in request.files.getlist("files"):
             if upload and upload.filename:
                 attachments.upload(task, current_user, upload.stream, upload.filename, upload.mimetype)
@@ -77,11 +89,24 @@ def new_request():
 
 def _detail(task, status_code=200, *, error: AppError | None = None, error_item=None):
     view = queries.request_view(task, current_user)
-    return render_page("portal/request_detail.html", status_code, task=task, task_type=view.task_type, comments=view.comments,
-                       files=view.files, timeline=view.timeline, names=view.names, error=error, body=request.form.get("body", ""),
-                       approvals=view.approvals, document_requests=view.document_requests, error_item=error_item,
-                       accept=",".join("." + ext for ext in attachments.ALLOWED),
-                       allowed_files=attachments.ALLOWED_LABEL, max_attachment_mb=max(attachments.max_bytes() // (1024 * 1024), 1))
+    return render_page(
+        "portal/request_detail.html",
+        status_code,
+        task=task,
+        task_type=view.task_type,
+        comments=view.comments,
+        files=view.files,
+        timeline=view.timeline,
+        names=view.names,
+        error=error,
+        body=request.form.get("body", ""),
+        approvals=view.approvals,
+        document_requests=view.document_requests,
+        error_item=error_item,
+        accept=",".join("." + ext for ext in attachments.ALLOWED),
+        allowed_files=attachments.ALLOWED_LABEL,
+        max_attachment_mb=max(attachments.max_bytes() // (1024 * 1024), 1),
+    )
 
 
 # The request page with an action's error, for the portal's other view modules (approvals).

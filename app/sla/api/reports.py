@@ -1,4 +1,5 @@
 """JSON endpoint of the SLA report: compliance, response and resolution times, waiting, weekly trend and breaches."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -16,8 +17,12 @@ from app.work.models import Queue
 from tenants.lookup import get_or_404, note_foreign_id
 from tenants.models import Client
 
-blp = Blueprint("sla_reports_api", __name__, url_prefix="/api/v1/sla",
-                description="SLA reports: compliance, response and resolution times, weekly trend and breaches")
+blp = Blueprint(
+    "sla_reports_api",
+    __name__,
+    url_prefix="/api/v1/sla",
+    description="SLA reports: compliance, response and resolution times, weekly trend and breaches",
+)
 
 SCOPE_MODELS = {"client_id": Client, "queue_id": Queue, "service_line_id": ServiceLine, "assignee_id": User}
 

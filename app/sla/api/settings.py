@@ -1,4 +1,5 @@
 """JSON endpoints for SLA settings: calendars, versioned policies, the rules that apply them, and client holidays."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -33,27 +34,49 @@ from app.sla.schemas.settings import (
 )
 from tenants.lookup import get_in_tenant
 
-blp = Blueprint("sla_settings_api", __name__, url_prefix="/api/v1/sla",
-                description="SLA settings: business calendars, versioned policies, the rules that apply them, client holidays")
+blp = Blueprint(
+    "sla_settings_api",
+    __name__,
+    url_prefix="/api/v1/sla",
+    description="SLA settings: business calendars, versioned policies, the rules that apply them, client holidays",
+)
 
 
 # --- output shapes -----------------------------------------------------------------------------
 
+
 def _rule_out(rule: SlaRule) -> dict:
-    return {"id": rule.id, "policy_id": rule.policy_id, "client_id": rule.client_id, "task_type_id": rule.task_type_id,
-            "applies_to": queries.rule_kind(rule), "created_at": rule.created_at}
+    return {
+        "id": rule.id,
+        "policy_id": rule.policy_id,
+        "client_id": rule.client_id,
+        "task_type_id": rule.task_type_id,
+        "applies_to": queries.rule_kind(rule),
+        "created_at": rule.created_at,
+    }
 
 
 def _policy_summary(policy: SlaPolicy, version) -> dict:
-    return {"id": policy.id, "name": policy.name, "description": policy.description, "current_version": policy.current_version,
-            "calendar_id": getattr(version, "calendar_id", None), "targets": getattr(version, "targets", None) or {},
-            "at_risk_percent": getattr(version, "at_risk_percent", None), "archived": policy.archived_at is not None,
-            "archived_at": policy.archived_at, "created_at": policy.created_at}
+    return {
+        "id": policy.id,
+        "name": policy.name,
+        "description": policy.description,
+        "current_version": policy.current_version,
+        "calendar_id": getattr(version, "calendar_id", None),
+        "targets": getattr(version, "targets", None) or {},
+        "at_risk_percent": getattr(version, "at_risk_percent", None),
+        "archived": policy.archived_at is not None,
+        "archived_at": policy.archived_at,
+        "created_at": policy.created_at,
+    }
 
 
 def _policy_out(policy: SlaPolicy) -> dict:
-    return {**_policy_summary(policy, services.current_version(policy)), "versions": queries.versions_of(policy),
-            "rules": [_rule_out(rule) for rule in queries.rules(policy.id)]}
+    return {
+        **_policy_summary(policy, services.current_version(policy)),
+        "versions": queries.versions_of(policy),
+        "rules": [_rule_out(rule) for rule in queries.rules(policy.id)],
+    }
 
 
 def _check_public_holidays(data: dict, calendar=None) -> None:
@@ -65,6 +88,7 @@ def _check_public_holidays(data: dict, calendar=None) -> None:
 
 
 # --- calendars ---------------------------------------------------------------------------------
+
 
 @blp.route("/calendars")
 class Calendars(MethodView):
@@ -121,6 +145,7 @@ def restore_calendar(calendar_id):
 
 # --- policies ----------------------------------------------------------------------------------
 
+
 @blp.route("/policies")
 class Policies(MethodView):
     @agency_user_required
@@ -174,6 +199,7 @@ def restore_policy(policy_id):
 
 # --- rules -------------------------------------------------------------------------------------
 
+
 @blp.route("/rules")
 class Rules(MethodView):
     @agency_user_required
@@ -204,6 +230,7 @@ def delete_rule(rule_id):
 
 
 # --- client holidays ---------------------------------------------------------------------------
+
 
 @blp.route("/clients/<uuid:client_id>/holidays")
 class ClientHolidays(MethodView):

@@ -23,6 +23,7 @@ tasks (all four breakdowns from one more, with GROUPING SETS); SQLite has no per
 computed in Python from the fetched minute values, with the same interpolation. Every statement is an ORM select, so
 tenant scoping applies.
 """
+
 from __future__ import annotations
 
 import math
@@ -197,6 +198,7 @@ class BreakdownRow:
 
 # --- ranges ------------------------------------------------------------------------------------
 
+
 def check_range(start: date, end: date) -> None:
     if not (MIN_DAY <= start <= MAX_DAY and MIN_DAY <= end <= MAX_DAY):
         raise InvalidRange(f"Dates must fall between {MIN_DAY.isoformat()} and {MAX_DAY.isoformat()}.")
@@ -253,6 +255,7 @@ def percentile(values, fraction: float) -> float | None:
 
 # --- the statements ----------------------------------------------------------------------------
 
+
 def _counted(base: Select | None, scope: ReportScope | None) -> list:
     """WHERE criteria of the counted tasks: with an SLA, not cancelled, in the base's reach and the scope."""
     criteria = [Task.sla_policy_version_id.is_not(None), Task.status != "cancelled"]
@@ -269,8 +272,7 @@ def _counted(base: Select | None, scope: ReportScope | None) -> list:
 
 
 def _key_column(dimension: str | None):
-    columns = {"client": Task.client_id, "queue": Task.queue_id, "assignee": Task.assignee_id,
-               "service_line": TaskType.service_line_id, None: null()}
+    columns = {"client": Task.client_id, "queue": Task.queue_id, "assignee": Task.assignee_id, "service_line": TaskType.service_line_id, None: null()}
     if dimension not in columns:
         raise ValueError(f"unknown breakdown dimension {dimension}")
     return columns[dimension]
@@ -289,8 +291,11 @@ def _between(column, lo: datetime, hi: datetime):
 
 def _outcome_counts(due_column, met_clause, breached_column, lo, hi) -> list:
     due = _between(due_column, lo, hi)
-    return [func.count().filter(due), func.count().filter(and_(due, met_clause, breached_column.is_(None))),
-            func.count().filter(and_(due, breached_column.is_not(None)))]
+    return [
+        func.count().filter(due),
+        func.count().filter(and_(due, met_clause, breached_column.is_(None))),
+        func.count().filter(and_(due, breached_column.is_not(None))),
+    ]
 
 
 def _postgresql() -> bool:
@@ -309,23 +314,30 @@ def _without_jit() -> None:
 
 def _in_range(lo: datetime, hi: datetime):
     """Tasks counted by any figure of the range: due (either clock), responded or resolved in it."""
-    return or_(_between(Task.resolution_due_at, lo, hi), _between(Task.first_response_due_at, lo, hi),
-               _between(Task.first_responded_at, lo, hi), _between(Task.resolved_at, lo, hi))
+    return or_(
+        _between(Task.resolution_due_at, lo, hi),
+        _between(Task.first_response_due_at, lo, hi),
+        _between(Task.first_responded_at, lo, hi),
+        _between(Task.resolved_at, lo, hi),
+    )
 
 
 def _aggregates(lo: datetime, hi: datetime) -> list:
     """Every headline figure as one aggregate each (PostgreSQL): outcome counts, waiting, and the duration percentiles."""
     resolution_due = _between(Task.resolution_due_at, lo, hi)
-    columns = [*_outcome_counts(Task.resolution_due_at, Task.resolved_at.is_not(None), Task.resolution_breached_at, lo, hi),
-               *_outcome_counts(Task.first_response_due_at, Task.first_responded_at.is_not(None),
-                                Task.first_response_breached_at, lo, hi),
-               func.coalesce(func.sum(Task.sla_waiting_minutes).filter(resolution_due), 0)]
+    columns = [
+        *_outcome_counts(Task.resolution_due_at, Task.resolved_at.is_not(None), Task.resolution_breached_at, lo, hi),
+        *_outcome_counts(Task.first_response_due_at, Task.first_responded_at.is_not(None), Task.first_response_breached_at, lo, hi),
+        func.coalesce(func.sum(Task.sla_waiting_minutes).filter(resolution_due), 0),
+    ]
     for stopped_at, minutes in ((Task.first_responded_at, Task.first_response_minutes), (Task.resolved_at, Task.resolution_minutes)):
         stopped = and_(_between(stopped_at, lo, hi), minutes.is_not(None))
         # percentile_cont interpolates linearly between the closest ranks, as percentile() does.
-        columns += [func.count(minutes).filter(stopped),
-                    func.percentile_cont(0.5).within_group(minutes).filter(stopped),
-                    func.percentile_cont(0.9).within_group(minutes).filter(stopped)]
+        columns += [
+            func.count(minutes).filter(stopped),
+            func.percentile_cont(0.5).within_group(minutes).filter(stopped),
+            func.percentile_cont(0.9).within_group(minutes).filter(stopped),
+        ]
     return columns
 
 
@@ -335,10 +347,13 @@ def _hours(minutes) -> float | None:
 
 def _aggregated_figures(r) -> Figures:
     """Figures from the values of _aggregates(), in order."""
-    return Figures(resolution=MetricFigures(*r[0:3]), first_response=MetricFigures(*r[3:6]),
-                   response_time=DurationFigures(int(r[7]), _hours(r[8]), _hours(r[9])),
-                   resolution_time=DurationFigures(int(r[10]), _hours(r[11]), _hours(r[12])),
-                   waiting=WaitingFigures(r[0], int(r[6] or 0)))
+    return Figures(
+        resolution=MetricFigures(*r[0:3]),
+        first_response=MetricFigures(*r[3:6]),
+        response_time=DurationFigures(int(r[7]), _hours(r[8]), _hours(r[9])),
+        resolution_time=DurationFigures(int(r[10]), _hours(r[11]), _hours(r[12])),
+        waiting=WaitingFigures(r[0], int(r[6] or 0)),
+    )
 
 
 def _figures_by(criteria: list, dimension: str | None, lo: datetime, hi: datetime) -> dict:
@@ -353,16 +368,24 @@ def _figures_by(criteria: list, dimension: str | None, lo: datetime, hi: datetim
         stmt = _tasks_select(criteria, dimension, key, *_aggregates(lo, hi)).where(_in_range(lo, hi)).group_by(*keys)
         return {row[0]: _aggregated_figures(row[1:]) for row in db.session.execute(stmt)}
     resolution_due = _between(Task.resolution_due_at, lo, hi)
-    counts = _tasks_select(
-        criteria, dimension, key,
-        *_outcome_counts(Task.resolution_due_at, Task.resolved_at.is_not(None), Task.resolution_breached_at, lo, hi),
-        *_outcome_counts(Task.first_response_due_at, Task.first_responded_at.is_not(None), Task.first_response_breached_at, lo, hi),
-        func.coalesce(func.sum(Task.sla_waiting_minutes).filter(resolution_due), 0),
-    ).where(or_(resolution_due, _between(Task.first_response_due_at, lo, hi))).group_by(*keys)
+    counts = (
+        _tasks_select(
+            criteria,
+            dimension,
+            key,
+            *_outcome_counts(Task.resolution_due_at, Task.resolved_at.is_not(None), Task.resolution_breached_at, lo, hi),
+            *_outcome_counts(Task.first_response_due_at, Task.first_responded_at.is_not(None), Task.first_response_breached_at, lo, hi),
+            func.coalesce(func.sum(Task.sla_waiting_minutes).filter(resolution_due), 0),
+        )
+        .where(or_(resolution_due, _between(Task.first_response_due_at, lo, hi)))
+        .group_by(*keys)
+    )
     rows = {row[0]: row[1:] for row in db.session.execute(counts)}
     durations: dict = {}
-    for name, stopped_at, minutes in (("response", Task.first_responded_at, Task.first_response_minutes),
-                                      ("resolution", Task.resolved_at, Task.resolution_minutes)):
+    for name, stopped_at, minutes in (
+        ("response", Task.first_responded_at, Task.first_response_minutes),
+        ("resolution", Task.resolved_at, Task.resolution_minutes),
+    ):
         stmt = _tasks_select(criteria, dimension, key, minutes).where(_between(stopped_at, lo, hi), minutes.is_not(None))
         for row_key, value in db.session.execute(stmt):
             durations.setdefault(row_key, {}).setdefault(name, []).append(int(value))
@@ -370,10 +393,13 @@ def _figures_by(criteria: list, dimension: str | None, lo: datetime, hi: datetim
     for row_key in set(rows) | set(durations):
         r = rows.get(row_key, (0,) * 7)
         d = durations.get(row_key, {})
-        figures[row_key] = Figures(resolution=MetricFigures(*r[0:3]), first_response=MetricFigures(*r[3:6]),
-                                   response_time=DurationFigures.of(d.get("response", [])),
-                                   resolution_time=DurationFigures.of(d.get("resolution", [])),
-                                   waiting=WaitingFigures(r[0], int(r[6] or 0)))
+        figures[row_key] = Figures(
+            resolution=MetricFigures(*r[0:3]),
+            first_response=MetricFigures(*r[3:6]),
+            response_time=DurationFigures.of(d.get("response", [])),
+            resolution_time=DurationFigures.of(d.get("resolution", [])),
+            waiting=WaitingFigures(r[0], int(r[6] or 0)),
+        )
     return figures
 
 
@@ -382,16 +408,18 @@ def _figures_by_each(criteria: list, dimensions: tuple, lo: datetime, hi: dateti
     if not _postgresql() or len(dimensions) < 2:
         return {dimension: _figures_by(criteria, dimension, lo, hi) for dimension in dimensions}
     keys = [_key_column(dimension) for dimension in dimensions]
-    stmt = (_tasks_select(criteria, "service_line" if "service_line" in dimensions else None,
-                          func.grouping(*keys), *keys, *_aggregates(lo, hi))
-            .where(_in_range(lo, hi)).group_by(func.grouping_sets(*[tuple_(key) for key in keys])))
+    stmt = (
+        _tasks_select(criteria, "service_line" if "service_line" in dimensions else None, func.grouping(*keys), *keys, *_aggregates(lo, hi))
+        .where(_in_range(lo, hi))
+        .group_by(func.grouping_sets(*[tuple_(key) for key in keys]))
+    )
     # GROUPING() sets a bit per argument left out of the row's grouping set, the first argument highest.
     full = (1 << len(keys)) - 1
     which = {full - (1 << (len(keys) - 1 - index)): index for index in range(len(keys))}
     result: dict = {dimension: {} for dimension in dimensions}
     for row in db.session.execute(stmt):
         index = which[row[0]]
-        result[dimensions[index]][row[1 + index]] = _aggregated_figures(row[1 + len(keys):])
+        result[dimensions[index]][row[1 + index]] = _aggregated_figures(row[1 + len(keys) :])
     return result
 
 
@@ -400,48 +428,94 @@ def _weeks(criteria: list, start: date, end: date, lo: datetime, hi: datetime) -
     mondays = [first_monday + timedelta(weeks=i) for i in range((end - first_monday).days // 7 + 1)]
     zone = tenant_zone()
     boundaries = [_instant(monday, zone) for monday in mondays[1:]]
-    week = case(*[(Task.resolution_due_at < boundary, index) for index, boundary in enumerate(boundaries)],
-                else_=len(boundaries)) if boundaries else literal(0)
+    week = (
+        case(*[(Task.resolution_due_at < boundary, index) for index, boundary in enumerate(boundaries)], else_=len(boundaries))
+        if boundaries
+        else literal(0)
+    )
     # Grouped over a derived table: PostgreSQL would not match a GROUP BY CASE whose parameters are bound twice.
-    inner = _tasks_select(criteria, None, week.label("week"), Task.resolved_at, Task.resolution_breached_at) \
-        .where(_between(Task.resolution_due_at, lo, hi)).subquery()
-    stmt = select(inner.c.week, func.count(),
-                  func.count().filter(and_(inner.c.resolved_at.is_not(None), inner.c.resolution_breached_at.is_(None))),
-                  func.count().filter(inner.c.resolution_breached_at.is_not(None))).group_by(inner.c.week)
+    inner = (
+        _tasks_select(criteria, None, week.label("week"), Task.resolved_at, Task.resolution_breached_at)
+        .where(_between(Task.resolution_due_at, lo, hi))
+        .subquery()
+    )
+    stmt = select(
+        inner.c.week,
+        func.count(),
+        func.count().filter(and_(inner.c.resolved_at.is_not(None), inner.c.resolution_breached_at.is_(None))),
+        func.count().filter(inner.c.resolution_breached_at.is_not(None)),
+    ).group_by(inner.c.week)
     counts = {int(row[0]): MetricFigures(*row[1:]) for row in db.session.execute(stmt)}
     return [Week(monday, monday + timedelta(days=6), counts.get(index, MetricFigures())) for index, monday in enumerate(mondays)]
 
 
 def _breach_select(criteria: list, lo: datetime, hi: datetime, *columns) -> Select:
-    return (select(*columns).select_from(Task)
-            .join(SlaEvent, and_(SlaEvent.agency_id == Task.agency_id, SlaEvent.task_id == Task.id))
-            .where(*criteria, SlaEvent.kind == "breached", _between(SlaEvent.occurred_at, lo, hi)))
+    return (
+        select(*columns)
+        .select_from(Task)
+        .join(SlaEvent, and_(SlaEvent.agency_id == Task.agency_id, SlaEvent.task_id == Task.id))
+        .where(*criteria, SlaEvent.kind == "breached", _between(SlaEvent.occurred_at, lo, hi))
+    )
 
 
-def breaches(start: date, end: date, *, scope: ReportScope | None = None, base: Select | None = None,
-             limit: int | None = None) -> tuple[list[Breach], int]:
+def breaches(
+    start: date, end: date, *, scope: ReportScope | None = None, base: Select | None = None, limit: int | None = None
+) -> tuple[list[Breach], int]:
     """The breaches recorded in the range (newest first, at most `limit`), and how many there are in all."""
     lo, hi = _bounds(start, end)
     criteria = _counted(base, scope)
     total = db.session.scalar(_breach_select(criteria, lo, hi, func.count())) or 0
-    stmt = (_breach_select(criteria, lo, hi, SlaEvent.metric, SlaEvent.occurred_at, Task.id, Task.reference, Task.title,
-                           Task.client_id, Client.name, Task.queue_id, Queue.name, Task.assignee_id, User.name,
-                           Task.first_response_due_at, Task.resolution_due_at)
-            .join(Client, and_(Client.agency_id == Task.agency_id, Client.id == Task.client_id))
-            .join(Queue, and_(Queue.agency_id == Task.agency_id, Queue.id == Task.queue_id))
-            .outerjoin(User, and_(User.agency_id == Task.agency_id, User.id == Task.assignee_id))
-            .order_by(SlaEvent.occurred_at.desc(), SlaEvent.id.desc()).limit(limit))
-    rows = [Breach(task_id=r[2], reference=r[3], title=r[4], client_id=r[5], client_name=r[6], queue_id=r[7], queue_name=r[8],
-                   assignee_id=r[9], assignee_name=r[10], metric=r[0], occurred_at=r[1],
-                   due_at=r[11] if r[0] == "first_response" else r[12])
-            for r in db.session.execute(stmt)]
+    stmt = (
+        _breach_select(
+            criteria,
+            lo,
+            hi,
+            SlaEvent.metric,
+            SlaEvent.occurred_at,
+            Task.id,
+            Task.reference,
+            Task.title,
+            Task.client_id,
+            Client.name,
+            Task.queue_id,
+            Queue.name,
+            Task.assignee_id,
+            User.name,
+            Task.first_response_due_at,
+            Task.resolution_due_at,
+        )
+        .join(Client, and_(Client.agency_id == Task.agency_id, Client.id == Task.client_id))
+        .join(Queue, and_(Queue.agency_id == Task.agency_id, Queue.id == Task.queue_id))
+        .outerjoin(User, and_(User.agency_id == Task.agency_id, User.id == Task.assignee_id))
+        .order_by(SlaEvent.occurred_at.desc(), SlaEvent.id.desc())
+        .limit(limit)
+    )
+    rows = [
+        Breach(
+            task_id=r[2],
+            reference=r[3],
+            title=r[4],
+            client_id=r[5],
+            client_name=r[6],
+            queue_id=r[7],
+            queue_name=r[8],
+            assignee_id=r[9],
+            assignee_name=r[10],
+            metric=r[0],
+            occurred_at=r[1],
+            due_at=r[11] if r[0] == "first_response" else r[12],
+        )
+        for r in db.session.execute(stmt)
+    ]
     return rows, total
 
 
 # --- the entry points --------------------------------------------------------------------------
 
-def sla_report(scope: ReportScope | None, start: date, end: date, *, base: Select | None = None, now: datetime | None = None,
-               breach_limit: int | None = None) -> SlaReport:
+
+def sla_report(
+    scope: ReportScope | None, start: date, end: date, *, base: Select | None = None, now: datetime | None = None, breach_limit: int | None = None
+) -> SlaReport:
     """The report over the counted tasks of `scope` within `base` for [start, end]; raises InvalidRange."""
     scope = scope or ReportScope()
     lo, hi = _bounds(start, end)
@@ -449,18 +523,24 @@ def sla_report(scope: ReportScope | None, start: date, end: date, *, base: Selec
     criteria = _counted(base, scope)
     figures = _figures_by(criteria, None, lo, hi).get(None, Figures())
     listed, total = breaches(start, end, scope=scope, base=base, limit=breach_limit)
-    return SlaReport(start=start, end=end, scope=scope, generated_at=now or utcnow(), figures=figures,
-                     weeks=_weeks(criteria, start, end, lo, hi), breaches=listed, breach_count=total)
+    return SlaReport(
+        start=start,
+        end=end,
+        scope=scope,
+        generated_at=now or utcnow(),
+        figures=figures,
+        weeks=_weeks(criteria, start, end, lo, hi),
+        breaches=listed,
+        breach_count=total,
+    )
 
 
-def breakdown(dimension: str, start: date, end: date, base: Select | None = None, *,
-              scope: ReportScope | None = None) -> list[BreakdownRow]:
+def breakdown(dimension: str, start: date, end: date, base: Select | None = None, *, scope: ReportScope | None = None) -> list[BreakdownRow]:
     """The headline figures per client, queue, service line or assignee that has SLA data in the range, by name."""
     return breakdowns((dimension,), start, end, base, scope=scope)[dimension]
 
 
-def breakdowns(dimensions, start: date, end: date, base: Select | None = None, *,
-               scope: ReportScope | None = None) -> dict[str, list[BreakdownRow]]:
+def breakdowns(dimensions, start: date, end: date, base: Select | None = None, *, scope: ReportScope | None = None) -> dict[str, list[BreakdownRow]]:
     """breakdown() for each of `dimensions` at once (one pass over the tasks on PostgreSQL): {dimension: rows}."""
     dimensions = tuple(dimensions)
     lo, hi = _bounds(start, end)

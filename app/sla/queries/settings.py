@@ -1,4 +1,5 @@
 """Reading SLA settings: calendars, policies with their versions, rules and client holidays, for pages and the API."""
+
 from __future__ import annotations
 
 import uuid
@@ -30,6 +31,7 @@ def _status(stmt, model, status: str | None):
 
 # --- lookups -----------------------------------------------------------------------------------
 
+
 def calendar_for(calendar_id) -> SlaCalendar:
     return get_or_404(SlaCalendar, calendar_id)
 
@@ -53,6 +55,7 @@ def holiday_of(client: Client, client_holiday_id) -> ClientHoliday:
 
 # --- calendars ---------------------------------------------------------------------------------
 
+
 def list_calendars(*, status: str | None = "active", limit=None, cursor=None) -> Page:
     return keyset_page(_status(select(SlaCalendar), SlaCalendar, status), SlaCalendar.name, SlaCalendar.id, limit=limit, cursor=cursor)
 
@@ -70,7 +73,8 @@ def policies_using_calendars() -> dict:
     rows = db.session.execute(
         select(SlaPolicyVersion.calendar_id, SlaPolicy.name)
         .join(SlaPolicy, (SlaPolicy.id == SlaPolicyVersion.policy_id) & (SlaPolicy.current_version == SlaPolicyVersion.version))
-        .order_by(SlaPolicy.name))
+        .order_by(SlaPolicy.name)
+    )
     used: dict = {}
     for calendar_id, name in rows:
         used.setdefault(calendar_id, []).append(name)
@@ -78,6 +82,7 @@ def policies_using_calendars() -> dict:
 
 
 # --- policies ----------------------------------------------------------------------------------
+
 
 def list_policies(*, status: str | None = "active", limit=None, cursor=None) -> Page:
     return keyset_page(_status(select(SlaPolicy), SlaPolicy, status), SlaPolicy.name, SlaPolicy.id, limit=limit, cursor=cursor)
@@ -98,8 +103,7 @@ def current_versions(policies) -> dict:
 
 def versions_of(policy: SlaPolicy) -> list[SlaPolicyVersion]:
     """Every version of the policy, newest first."""
-    return list(db.session.scalars(select(SlaPolicyVersion).where(SlaPolicyVersion.policy_id == policy.id)
-                                   .order_by(SlaPolicyVersion.version.desc())))
+    return list(db.session.scalars(select(SlaPolicyVersion).where(SlaPolicyVersion.policy_id == policy.id).order_by(SlaPolicyVersion.version.desc())))
 
 
 def user_names(user_ids) -> dict:
@@ -110,6 +114,7 @@ def user_names(user_ids) -> dict:
 
 
 # --- rules -------------------------------------------------------------------------------------
+
 
 def rule_kind(rule: SlaRule) -> str:
     if rule.client_id and rule.task_type_id:
@@ -143,18 +148,31 @@ def rule_for_match(client_id, task_type_id) -> SlaRule | None:
 
 def rule_labels(found: list[SlaRule]) -> dict:
     """{rule id: "Client · Task type" | "Client" | "Task type" | "Agency default"} for display."""
-    clients = dict(db.session.execute(select(Client.id, Client.name).where(
-        Client.id.in_({rule.client_id for rule in found if rule.client_id}))).all()) if found else {}
-    types = dict(db.session.execute(select(TaskType.id, TaskType.name).where(
-        TaskType.id.in_({rule.task_type_id for rule in found if rule.task_type_id}))).all()) if found else {}
+    clients = (
+        dict(db.session.execute(select(Client.id, Client.name).where(Client.id.in_({rule.client_id for rule in found if rule.client_id}))).all())
+        if found
+        else {}
+    )
+    types = (
+        dict(
+            db.session.execute(
+                select(TaskType.id, TaskType.name).where(TaskType.id.in_({rule.task_type_id for rule in found if rule.task_type_id}))
+            ).all()
+        )
+        if found
+        else {}
+    )
     labels = {}
     for rule in found:
         parts = []
         if rule.client_id:
             parts.append(clients.get(rule.client_id, "Unknown client"))
         if rule.task_type_id:
-            parts.append(f"{types.get(rule.task_type_id, 'Unknown task type')} tasks" if not rule.client_id
-                         else types.get(rule.task_type_id, "Unknown task type"))
+            parts.append(
+                f"{types.get(rule.task_type_id, 'Unknown task type')} tasks"
+                if not rule.client_id
+                else types.get(rule.task_type_id, "Unknown task type")
+            )
         labels[rule.id] = " · ".join(parts) if parts else "Agency default (all other work)"
     return labels
 
@@ -168,6 +186,7 @@ def active_task_types() -> list[TaskType]:
 
 
 # --- client holidays ---------------------------------------------------------------------------
+
 
 def _holidays(client: Client, date_from: date | None, date_to: date | None):
     stmt = select(ClientHoliday).where(ClientHoliday.client_id == client.id)
@@ -202,5 +221,6 @@ def list_client_holidays(client: Client, *, date_from: date | None = None, date_
 
 def upcoming_holiday_counts(today: date) -> dict:
     """{client id: number of its own holidays from today on}."""
-    return dict(db.session.execute(select(ClientHoliday.client_id, func.count()).where(ClientHoliday.day >= today)
-                                   .group_by(ClientHoliday.client_id)).all())
+    return dict(
+        db.session.execute(select(ClientHoliday.client_id, func.count()).where(ClientHoliday.day >= today).group_by(ClientHoliday.client_id)).all()
+    )

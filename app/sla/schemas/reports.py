@@ -1,4 +1,5 @@
 """Marshmallow schemas of the SLA report API: the query (range and scope) and the report it answers with."""
+
 from marshmallow import Schema, fields, validate
 
 from app.core import dates
@@ -6,16 +7,25 @@ from app.sla.queries.reports import MAX_DAYS
 
 
 class SlaReportArgs(Schema):
-    start = dates.Date(data_key="from", load_default=None,
-                        metadata={"description": "First day of the range in the agency's time zone (YYYY-MM-DD); default: Monday four weeks ago."})
-    end = dates.Date(data_key="to", load_default=None,
-                      metadata={"description": f"Last day, inclusive; default: this coming Sunday. At most {MAX_DAYS} days in all."})
+    start = dates.Date(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First day of the range in the agency's time zone (YYYY-MM-DD); default: Monday four weeks ago."},
+    )
+    end = dates.Date(
+        data_key="to",
+        load_default=None,
+        metadata={"description": f"Last day, inclusive; default: this coming Sunday. At most {MAX_DAYS} days in all."},
+    )
     client_id = fields.UUID(load_default=None)
     queue_id = fields.UUID(load_default=None)
     service_line_id = fields.UUID(load_default=None, metadata={"description": "Tasks whose task type belongs to this service line."})
     assignee_id = fields.UUID(load_default=None, metadata={"description": "Tasks assigned to this agency user."})
-    breach_limit = fields.Integer(load_default=100, validate=validate.Range(min=0, max=1000),
-                                  metadata={"description": "At most this many breaches are listed (newest first); breach_count has them all."})
+    breach_limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "At most this many breaches are listed (newest first); breach_count has them all."},
+    )
 
 
 class ScopeOut(Schema):

@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for SLA settings (unknown fields are refused), and shared calendar checks."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -16,16 +17,22 @@ TIME = r"^\d{2}:\d{2}$"
 HOURS_DOC = {
     "oneOf": [
         {"type": "string", "enum": ["24x7"]},
-        {"type": "object", "additionalProperties": {
-            "type": "array", "maxItems": 12,
-            "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string", "pattern": TIME}}}},
+        {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "maxItems": 12,
+                "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string", "pattern": TIME}},
+            },
+        },
     ],
     "description": 'Opening hours: "24x7", or a weekday map such as {"mon": [["09:00", "12:30"], ["13:30", "17:30"]]} '
-                   '(mon..sun; "24:00" closes at midnight; missing days are closed).',
+    '(mon..sun; "24:00" closes at midnight; missing days are closed).',
 }
 
 
 # --- shared checks (the pages use them too) ----------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def known_timezones() -> frozenset[str]:
@@ -68,7 +75,7 @@ def _known_timezone(value: str) -> None:
 
 
 class HoursField(fields.Raw):
-    """"24x7" or a weekday map; the calendar services check the intervals and name the weekday at fault."""
+    """ "24x7" or a weekday map; the calendar services check the intervals and name the weekday at fault."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) or (isinstance(value, dict) and all(isinstance(v, list) for v in value.values())):
@@ -77,6 +84,7 @@ class HoursField(fields.Raw):
 
 
 # --- calendars ---------------------------------------------------------------------------------
+
 
 class SlaCalendarOut(Schema):
     id = fields.UUID()
@@ -103,29 +111,44 @@ class SlaStatusArgs(PageArgs):
 
 class SlaCalendarUpdateIn(Schema):
     name = fields.String(validate=validate.Length(min=1, max=100))
-    timezone = fields.String(validate=[validate.Length(min=1, max=64), _known_timezone],
-                             metadata={"description": "An IANA zone such as Europe/London."})
+    timezone = fields.String(
+        validate=[validate.Length(min=1, max=64), _known_timezone], metadata={"description": "An IANA zone such as Europe/London."}
+    )
     hours = HoursField(metadata=HOURS_DOC)
     holidays = fields.List(dates.Date(), validate=validate.Length(max=1000), metadata={"description": "Custom holiday dates."})
-    country = fields.String(allow_none=True, validate=validate.Length(max=8),
-                            metadata={"description": "ISO country code for public holidays (GB, US, DE...); null for none."})
-    subdivision = fields.String(allow_none=True, validate=validate.Length(max=16),
-                                metadata={"description": "Subdivision code of the country (ENG, NY, BY...)."})
+    country = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=8),
+        metadata={"description": "ISO country code for public holidays (GB, US, DE...); null for none."},
+    )
+    subdivision = fields.String(
+        allow_none=True, validate=validate.Length(max=16), metadata={"description": "Subdivision code of the country (ENG, NY, BY...)."}
+    )
 
 
 class SlaCalendarIn(SlaCalendarUpdateIn):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    timezone = fields.String(required=True, validate=[validate.Length(min=1, max=64), _known_timezone],
-                             metadata={"description": "An IANA zone such as Europe/London."})
+    timezone = fields.String(
+        required=True, validate=[validate.Length(min=1, max=64), _known_timezone], metadata={"description": "An IANA zone such as Europe/London."}
+    )
 
 
 # --- policies ----------------------------------------------------------------------------------
 
+
 class SlaTargetPair(Schema):
-    first_response = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_TARGET_MINUTES),
-                                    metadata={"description": "Business minutes to the first response; null for no clock."})
-    resolution = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_TARGET_MINUTES),
-                                metadata={"description": "Business minutes to resolution; null for no clock."})
+    first_response = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_TARGET_MINUTES),
+        metadata={"description": "Business minutes to the first response; null for no clock."},
+    )
+    resolution = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_TARGET_MINUTES),
+        metadata={"description": "Business minutes to resolution; null for no clock."},
+    )
 
 
 class SlaTargets(Schema):
@@ -138,8 +161,9 @@ class SlaTargets(Schema):
 
 
 def _targets(**kwargs):
-    return fields.Nested(SlaTargets, metadata={"description": "Per priority (urgent, high, normal, low): first_response and "
-                                                              "resolution in business minutes."}, **kwargs)
+    return fields.Nested(
+        SlaTargets, metadata={"description": "Per priority (urgent, high, normal, low): first_response and resolution in business minutes."}, **kwargs
+    )
 
 
 class SlaPolicyVersionOut(Schema):
@@ -157,8 +181,9 @@ class SlaRuleOut(Schema):
     policy_id = fields.UUID()
     client_id = fields.UUID(allow_none=True)
     task_type_id = fields.UUID(allow_none=True)
-    applies_to = fields.String(metadata={"description": "client_and_task_type, client, task_type or agency_default; "
-                                                        "the first matching rule in this order applies."})
+    applies_to = fields.String(
+        metadata={"description": "client_and_task_type, client, task_type or agency_default; the first matching rule in this order applies."}
+    )
     created_at = fields.DateTime()
 
 
@@ -190,19 +215,25 @@ class SlaPolicyUpdateIn(Schema):
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     calendar_id = fields.UUID()
     targets = _targets()
-    at_risk_percent = fields.Integer(strict=True, validate=validate.Range(min=1, max=99),
-                                     metadata={"description": "Warn when this share of a target has elapsed."})
+    at_risk_percent = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=99), metadata={"description": "Warn when this share of a target has elapsed."}
+    )
 
 
 class SlaPolicyIn(SlaPolicyUpdateIn):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     calendar_id = fields.UUID(required=True)
     targets = _targets(required=True)
-    at_risk_percent = fields.Integer(strict=True, load_default=75, validate=validate.Range(min=1, max=99),
-                                     metadata={"description": "Warn when this share of a target has elapsed."})
+    at_risk_percent = fields.Integer(
+        strict=True,
+        load_default=75,
+        validate=validate.Range(min=1, max=99),
+        metadata={"description": "Warn when this share of a target has elapsed."},
+    )
 
 
 # --- rules -------------------------------------------------------------------------------------
+
 
 class SlaRulePageOut(Schema):
     items = fields.List(fields.Nested(SlaRuleOut))
@@ -220,6 +251,7 @@ class SlaRuleIn(Schema):
 
 
 # --- client holidays ---------------------------------------------------------------------------
+
 
 class SlaClientHolidayOut(Schema):
     id = fields.UUID()

@@ -1,4 +1,5 @@
 """SLA report pages for agency users: the overview and one client, queue, service or staff member, each with a CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -80,6 +81,7 @@ def _base():
 
 # --- the trend chart (server-rendered SVG) ----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Bar:
     x: float
@@ -108,14 +110,26 @@ def trend_bars(weeks) -> dict:
     for index, week in enumerate(weeks):
         figures, base = week.resolution, top + plot
         heights = [round(plot * n / peak, 1) for n in (figures.met, figures.breached, figures.pending)]
-        ys = [round(base - sum(heights[:i + 1]), 1) for i in range(3)]
-        bars.append(Bar(x=round(left + index * slot + (slot - bar_width) / 2, 1), label=localtime.format_day(week.start, "MMMd"),
-                        show_label=index % every == 0, week=week, met_y=ys[0], met_h=heights[0], breached_y=ys[1],
-                        breached_h=heights[1], pending_y=ys[2], pending_h=heights[2]))
+        ys = [round(base - sum(heights[: i + 1]), 1) for i in range(3)]
+        bars.append(
+            Bar(
+                x=round(left + index * slot + (slot - bar_width) / 2, 1),
+                label=localtime.format_day(week.start, "MMMd"),
+                show_label=index % every == 0,
+                week=week,
+                met_y=ys[0],
+                met_h=heights[0],
+                breached_y=ys[1],
+                breached_h=heights[1],
+                pending_y=ys[2],
+                pending_h=heights[2],
+            )
+        )
     return {"bars": bars, "bar_width": round(bar_width, 1), "peak": peak, "base": top + plot, "top": top, **CHART}
 
 
 # --- CSV ----------------------------------------------------------------------------------------
+
 
 def _cell(value) -> str:
     text = "" if value is None else str(value)
@@ -136,21 +150,35 @@ def csv_text(report: SlaReport) -> str:
     writer.writerow([])
     writer.writerow(["breached_at", "metric", "reference", "title", "client", "queue", "assignee", "due_at"])
     for b in report.breaches:
-        writer.writerow([_cell(v) for v in (localtime.iso_local(b.occurred_at, zone), b.metric, b.reference, b.title, b.client_name, b.queue_name,
-                                            b.assignee_name, localtime.iso_local(b.due_at, zone))])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    localtime.iso_local(b.occurred_at, zone),
+                    b.metric,
+                    b.reference,
+                    b.title,
+                    b.client_name,
+                    b.queue_name,
+                    b.assignee_name,
+                    localtime.iso_local(b.due_at, zone),
+                )
+            ]
+        )
     return buffer.getvalue()
 
 
 def _csv_response(report: SlaReport, name: str) -> Response:
     filename = f"sla-report-{name}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
-    return Response(csv_text(report), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        csv_text(report), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    )
 
 
 # --- pages --------------------------------------------------------------------------------------
 
-def _render(*, title: str, subtitle: str, scope: ReportScope, export: bool, csv_endpoint: str, csv_args: dict,
-            csv_name: str, overview: bool = False):
+
+def _render(*, title: str, subtitle: str, scope: ReportScope, export: bool, csv_endpoint: str, csv_args: dict, csv_name: str, overview: bool = False):
     start, end, range_errors = report_range(request.args)
     base = _base()
     now = utcnow()
@@ -169,19 +197,38 @@ def _render(*, title: str, subtitle: str, scope: ReportScope, export: bool, csv_
         endpoint, param, _ = SUBJECTS[dimension]
         return url_for(endpoint, **{param: key}, **range_args)
 
-    return render_template("sla/report.html", title=title, subtitle=subtitle, report=report, start=start, end=end,
-                           range_errors=range_errors, chart=trend_bars(report.weeks), tables=tables, overview=overview,
-                           subject_url=subject_url, csv_url=url_for(csv_endpoint, **csv_args, **range_args),
-                           reach_note=current_user.role == "staff", today=localtime.today(now, tenant_zone()))
+    return render_template(
+        "sla/report.html",
+        title=title,
+        subtitle=subtitle,
+        report=report,
+        start=start,
+        end=end,
+        range_errors=range_errors,
+        chart=trend_bars(report.weeks),
+        tables=tables,
+        overview=overview,
+        subject_url=subject_url,
+        csv_url=url_for(csv_endpoint, **csv_args, **range_args),
+        reach_note=current_user.role == "staff",
+        today=localtime.today(now, tenant_zone()),
+    )
 
 
 @routes.route("/sla/reports")
 @routes.route("/sla/reports.csv", endpoint="reports_csv", defaults={"export": True})
 @agency_user_required
 def reports(export=False):
-    return _render(title="SLA reports", subtitle="Compliance, response and resolution times, and breaches across the agency",
-                   scope=ReportScope(), export=export, csv_endpoint="sla.reports_csv", csv_args={}, csv_name="agency",
-                   overview=True)
+    return _render(
+        title="SLA reports",
+        subtitle="Compliance, response and resolution times, and breaches across the agency",
+        scope=ReportScope(),
+        export=export,
+        csv_endpoint="sla.reports_csv",
+        csv_args={},
+        csv_name="agency",
+        overview=True,
+    )
 
 
 @routes.route("/sla/reports/clients/<uuid:client_id>")
@@ -189,8 +236,15 @@ def reports(export=False):
 @agency_user_required
 def client_report(client_id, export=False):
     client = get_or_404(Client, client_id)
-    return _render(title=f"SLA: {client.name}", subtitle="Client", scope=ReportScope(client_id=client.id), export=export,
-                   csv_endpoint="sla.client_report_csv", csv_args={"client_id": client.id}, csv_name="client")
+    return _render(
+        title=f"SLA: {client.name}",
+        subtitle="Client",
+        scope=ReportScope(client_id=client.id),
+        export=export,
+        csv_endpoint="sla.client_report_csv",
+        csv_args={"client_id": client.id},
+        csv_name="client",
+    )
 
 
 @routes.route("/sla/reports/queues/<uuid:queue_id>")
@@ -198,8 +252,15 @@ def client_report(client_id, export=False):
 @agency_user_required
 def queue_report(queue_id, export=False):
     queue = get_or_404(Queue, queue_id)
-    return _render(title=f"SLA: {queue.name}", subtitle="Queue", scope=ReportScope(queue_id=queue.id), export=export,
-                   csv_endpoint="sla.queue_report_csv", csv_args={"queue_id": queue.id}, csv_name="queue")
+    return _render(
+        title=f"SLA: {queue.name}",
+        subtitle="Queue",
+        scope=ReportScope(queue_id=queue.id),
+        export=export,
+        csv_endpoint="sla.queue_report_csv",
+        csv_args={"queue_id": queue.id},
+        csv_name="queue",
+    )
 
 
 @routes.route("/sla/reports/services/<uuid:service_line_id>")
@@ -207,8 +268,15 @@ def queue_report(queue_id, export=False):
 @agency_user_required
 def service_report(service_line_id, export=False):
     line = get_or_404(ServiceLine, service_line_id)
-    return _render(title=f"SLA: {line.name}", subtitle="Service", scope=ReportScope(service_line_id=line.id), export=export,
-                   csv_endpoint="sla.service_report_csv", csv_args={"service_line_id": line.id}, csv_name="service")
+    return _render(
+        title=f"SLA: {line.name}",
+        subtitle="Service",
+        scope=ReportScope(service_line_id=line.id),
+        export=export,
+        csv_endpoint="sla.service_report_csv",
+        csv_args={"service_line_id": line.id},
+        csv_name="service",
+    )
 
 
 def agency_user_or_404(user_id) -> User:
@@ -225,6 +293,12 @@ def agency_user_or_404(user_id) -> User:
 @agency_user_required
 def staff_report(user_id, export=False):
     person = agency_user_or_404(user_id)
-    return _render(title=f"SLA: {person.name}", subtitle="Tasks assigned to this staff member",
-                   scope=ReportScope(assignee_id=person.id), export=export, csv_endpoint="sla.staff_report_csv",
-                   csv_args={"user_id": person.id}, csv_name="staff")
+    return _render(
+        title=f"SLA: {person.name}",
+        subtitle="Tasks assigned to this staff member",
+        scope=ReportScope(assignee_id=person.id),
+        export=export,
+        csv_endpoint="sla.staff_report_csv",
+        csv_args={"user_id": person.id},
+        csv_name="staff",
+    )

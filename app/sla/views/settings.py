@@ -1,4 +1,5 @@
 """SLA settings pages for agency admins: calendars, policies with their versions and rules, and client holidays."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
@@ -32,9 +33,7 @@ from app.sla.views.settings_forms import (
 )
 
 routes = ViewRoutes()
-KIND_LABELS = {"client_and_task_type": "Client and task type", "client": "Client", "task_type": "Task type",
-               "agency_default": "Agency default"}
-
+KIND_LABELS = {"client_and_task_type": "Client and task type", "client": "Client", "task_type": "Task type", "agency_default": "Agency default"}
 
 
 def _back(default: str):
@@ -42,6 +41,7 @@ def _back(default: str):
 
 
 # --- overview ----------------------------------------------------------------------------------
+
 
 @routes.route("/admin/sla")
 @agency_admin_required
@@ -53,13 +53,25 @@ def settings_index():
     for rule in rules:
         rules_by_policy.setdefault(rule.policy_id, []).append(rule)
     today = utcnow().date()
-    return render_page("sla/settings_index.html", status=status, statuses=queries.STATUSES, policies=policies,
-                 versions=queries.current_versions(policies), calendars=queries.all_calendars(status),
-                 calendar_names=queries.calendar_names(), used_by=queries.policies_using_calendars(), rules=rules,
-                 rules_by_policy=rules_by_policy, rule_labels=queries.rule_labels(rules), kind_labels=KIND_LABELS,
-                 rule_kind=queries.rule_kind, all_policies={p.id: p for p in queries.all_policies("all")},
-                 clients=queries.active_clients(), holiday_counts=queries.upcoming_holiday_counts(today),
-                 hours_summary=hours_summary)
+    return render_page(
+        "sla/settings_index.html",
+        status=status,
+        statuses=queries.STATUSES,
+        policies=policies,
+        versions=queries.current_versions(policies),
+        calendars=queries.all_calendars(status),
+        calendar_names=queries.calendar_names(),
+        used_by=queries.policies_using_calendars(),
+        rules=rules,
+        rules_by_policy=rules_by_policy,
+        rule_labels=queries.rule_labels(rules),
+        kind_labels=KIND_LABELS,
+        rule_kind=queries.rule_kind,
+        all_policies={p.id: p for p in queries.all_policies("all")},
+        clients=queries.active_clients(),
+        holiday_counts=queries.upcoming_holiday_counts(today),
+        hours_summary=hours_summary,
+    )
 
 
 @routes.route("/admin/sla/client-holidays")
@@ -74,6 +86,7 @@ def settings_holidays_jump():
 
 
 # --- calendars ---------------------------------------------------------------------------------
+
 
 def _save_calendar(calendar=None):
     form = CalendarForm(obj=calendar)
@@ -141,23 +154,33 @@ def settings_restore_calendar(calendar_id):
 
 # --- policies ----------------------------------------------------------------------------------
 
+
 def _save_policy(policy=None):
     version = services.current_version(policy) if policy is not None else None
     calendars = queries.all_calendars("all")
     form = PolicyForm(obj=policy)
     calendar_choices(form, calendars, getattr(version, "calendar_id", None))
-    context = {"form": form, "policy": policy, "version": version, "metric_labels": METRIC_LABELS,
-               "has_calendars": any(c.archived_at is None for c in calendars)}
+    context = {
+        "form": form,
+        "policy": policy,
+        "version": version,
+        "metric_labels": METRIC_LABELS,
+        "has_calendars": any(c.archived_at is None for c in calendars),
+    }
     if not form.is_submitted():
         _prefill_policy_form(form, version)
-        return render_page("sla/settings_policy_form.html", rows=target_rows(version.targets if version else services.DEFAULT_TARGETS),
-                     **context)
+        return render_page("sla/settings_policy_form.html", rows=target_rows(version.targets if version else services.DEFAULT_TARGETS), **context)
     rows, targets, targets_valid = parse_target_rows(request.form)
     if not form.validate() or not targets_valid:
         error = None if targets_valid else "Check the highlighted targets."
         return render_page("sla/settings_policy_form.html", 422, rows=rows, error=error, **context)
-    values = {"name": form.name.data or "", "description": form.description.data or "", "calendar_id": form.calendar_id.data,
-              "targets": targets, "at_risk_percent": form.at_risk_percent.data}
+    values = {
+        "name": form.name.data or "",
+        "description": form.description.data or "",
+        "calendar_id": form.calendar_id.data,
+        "targets": targets,
+        "at_risk_percent": form.at_risk_percent.data,
+    }
     before = policy.current_version if policy is not None else None
     try:
         saved = services.update_policy(policy, values, current_user) if policy else services.create_policy(values, current_user)
@@ -195,8 +218,7 @@ def _flash_policy_saved(saved, *, created: bool, before) -> None:
     if created:
         flash(f"Policy “{saved.name}” created. Next: choose where it applies.", "success")
     elif saved.current_version != before:
-        flash(f"Policy “{saved.name}” saved as version {saved.current_version}. Tasks already running keep the version they started with.",
-              "success")
+        flash(f"Policy “{saved.name}” saved as version {saved.current_version}. Tasks already running keep the version they started with.", "success")
     else:
         flash(f"Policy “{saved.name}” saved.", "success")
 
@@ -207,10 +229,22 @@ def _policy_page(policy, rule_form=None, status: int = 200, error: str | None = 
     rule_choices(rule_form, queries.active_clients(), queries.active_task_types())
     versions = queries.versions_of(policy)
     rules = queries.rules(policy.id)
-    return render_page("sla/settings_policy.html", status, policy=policy, version=versions[0] if versions else None, versions=versions,
-                 calendar_names=queries.calendar_names(), user_names=queries.user_names(v.created_by_id for v in versions),
-                 rules=rules, rule_labels=queries.rule_labels(rules), rule_kind=queries.rule_kind, kind_labels=KIND_LABELS,
-                 rule_form=rule_form, rule_error=error, metric_labels=METRIC_LABELS)
+    return render_page(
+        "sla/settings_policy.html",
+        status,
+        policy=policy,
+        version=versions[0] if versions else None,
+        versions=versions,
+        calendar_names=queries.calendar_names(),
+        user_names=queries.user_names(v.created_by_id for v in versions),
+        rules=rules,
+        rule_labels=queries.rule_labels(rules),
+        rule_kind=queries.rule_kind,
+        kind_labels=KIND_LABELS,
+        rule_form=rule_form,
+        rule_error=error,
+        metric_labels=METRIC_LABELS,
+    )
 
 
 @routes.route("/admin/sla/policies/new", methods=["GET", "POST"])
@@ -249,6 +283,7 @@ def settings_restore_policy(policy_id):
 
 # --- rules -------------------------------------------------------------------------------------
 
+
 @routes.route("/admin/sla/policies/<uuid:policy_id>/rules", methods=["POST"])
 @agency_admin_required
 def settings_set_rule(policy_id):
@@ -286,6 +321,7 @@ def settings_remove_rule(rule_id):
 
 # --- client holidays ---------------------------------------------------------------------------
 
+
 @routes.route("/clients/<uuid:client_id>/holidays", methods=["GET", "POST"])
 @agency_admin_required
 def settings_client_holidays(client_id):
@@ -307,8 +343,9 @@ def settings_client_holidays(client_id):
     today = utcnow().date()
     show_past = request.args.get("show") == "all"
     holidays = queries.client_holidays(client, date_from=None if show_past else today)
-    return render_page("sla/settings_client_holidays.html", status, client=client, form=form, error=error, holidays=holidays,
-                 show_past=show_past, today=today)
+    return render_page(
+        "sla/settings_client_holidays.html", status, client=client, form=form, error=error, holidays=holidays, show_past=show_past, today=today
+    )
 
 
 @routes.route("/clients/<uuid:client_id>/holidays/<uuid:client_holiday_id>/remove", methods=["POST"])

@@ -1,4 +1,5 @@
 """The SLA settings forms: calendar (a no-JavaScript weekly hours grid), policy (targets in hours) and client holiday."""
+
 from __future__ import annotations
 
 import re
@@ -24,19 +25,35 @@ _DAY_IN_ERROR = re.compile(r"hours\['(\w+)'\]:?\s*")
 
 # --- calendar ----------------------------------------------------------------------------------
 
+
 class CalendarForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("A calendar needs a name."), Length(max=100)],
-                       description="Such as “London office” or “Support 24x7”.")
-    timezone = StringField("Time zone", validators=[DataRequired("Choose a time zone.")],
-                           render_kw={"list": "timezones", "autocomplete": "off", "spellcheck": "false"},
-                           description="An IANA zone name such as Europe/London or America/New_York: opening hours are in local time.")
+    name = StringField(
+        "Name", validators=[DataRequired("A calendar needs a name."), Length(max=100)], description="Such as “London office” or “Support 24x7”."
+    )
+    timezone = StringField(
+        "Time zone",
+        validators=[DataRequired("Choose a time zone.")],
+        render_kw={"list": "timezones", "autocomplete": "off", "spellcheck": "false"},
+        description="An IANA zone name such as Europe/London or America/New_York: opening hours are in local time.",
+    )
     always_open = BooleanField("Open around the clock (24x7)", description="Every minute counts; the weekly hours below are ignored.")
-    holidays = TextAreaField("Custom holidays", render_kw={"rows": 5, "placeholder": "2026-12-24\n2026-12-31"},
-                             description="Days the whole agency is closed, one date (YYYY-MM-DD) per line.")
-    country = StringField("Public holidays of", validators=[Optional(), Length(max=8)], render_kw={"placeholder": "GB"},
-                          description="A country code such as GB, US or DE: its public holidays are closed days. Leave empty for none.")
-    subdivision = StringField("Region", validators=[Optional(), Length(max=16)], render_kw={"placeholder": "ENG"},
-                              description="Optional subdivision code, such as ENG (England) or NY (New York).")
+    holidays = TextAreaField(
+        "Custom holidays",
+        render_kw={"rows": 5, "placeholder": "2026-12-24\n2026-12-31"},
+        description="Days the whole agency is closed, one date (YYYY-MM-DD) per line.",
+    )
+    country = StringField(
+        "Public holidays of",
+        validators=[Optional(), Length(max=8)],
+        render_kw={"placeholder": "GB"},
+        description="A country code such as GB, US or DE: its public holidays are closed days. Leave empty for none.",
+    )
+    subdivision = StringField(
+        "Region",
+        validators=[Optional(), Length(max=16)],
+        render_kw={"placeholder": "ENG"},
+        description="Optional subdivision code, such as ENG (England) or NY (New York).",
+    )
 
     def validate_timezone(self, field):
         message = timezone_error((field.data or "").strip())
@@ -69,10 +86,14 @@ def _iso_date(value: str) -> date | None:
 
 
 def calendar_values(form: CalendarForm, hours) -> dict:
-    return {"name": form.name.data or "", "timezone": (form.timezone.data or "").strip(),
-            "hours": "24x7" if form.always_open.data else hours,
-            "holidays": [_iso_date(line) for line in holiday_lines(form.holidays.data)],
-            "country": form.country.data or None, "subdivision": form.subdivision.data or None}
+    return {
+        "name": form.name.data or "",
+        "timezone": (form.timezone.data or "").strip(),
+        "hours": "24x7" if form.always_open.data else hours,
+        "holidays": [_iso_date(line) for line in holiday_lines(form.holidays.data)],
+        "country": form.country.data or None,
+        "subdivision": form.subdivision.data or None,
+    }
 
 
 def fill_calendar_form(form: CalendarForm, calendar) -> None:
@@ -127,7 +148,7 @@ def attach_hours_errors(rows: list[dict], messages) -> list[str]:
     for message in messages if isinstance(messages, list | tuple) else [str(messages)]:
         match = _DAY_IN_ERROR.search(str(message))
         if match and match[1] in by_day:
-            text = str(message)[match.end():]
+            text = str(message)[match.end() :]
             by_day[match[1]]["errors"].append(text[:1].upper() + text[1:])
         else:
             others.append(str(message).removeprefix("hours: "))
@@ -154,21 +175,27 @@ def hours_summary(hours) -> list[str]:
 
 # --- policy ------------------------------------------------------------------------------------
 
+
 class PolicyForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("A policy needs a name."), Length(max=100)],
-                       description="Such as “Standard” or “Premium clients”.")
+    name = StringField(
+        "Name", validators=[DataRequired("A policy needs a name."), Length(max=100)], description="Such as “Standard” or “Premium clients”."
+    )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
-    calendar_id = SelectField("Calendar", validators=[DataRequired("Choose a calendar.")],
-                              description="Clocks run during this calendar's business hours only.")
-    at_risk_percent = IntegerField("At risk at (%)", default=75, validators=[
-        DataRequired("Give a percentage from 1 to 99."), NumberRange(min=1, max=99, message="A percentage from 1 to 99.")],
-        description="A clock is at risk once this share of its target has elapsed.")
+    calendar_id = SelectField(
+        "Calendar", validators=[DataRequired("Choose a calendar.")], description="Clocks run during this calendar's business hours only."
+    )
+    at_risk_percent = IntegerField(
+        "At risk at (%)",
+        default=75,
+        validators=[DataRequired("Give a percentage from 1 to 99."), NumberRange(min=1, max=99, message="A percentage from 1 to 99.")],
+        description="A clock is at risk once this share of its target has elapsed.",
+    )
 
 
 def calendar_choices(form: PolicyForm, calendars, current_id=None) -> None:
     form.calendar_id.choices = [("", "Choose…")] + [
-        (str(c.id), c.name + (" (archived)" if c.archived_at else "")) for c in calendars
-        if c.archived_at is None or c.id == current_id]
+        (str(c.id), c.name + (" (archived)" if c.archived_at else "")) for c in calendars if c.archived_at is None or c.id == current_id
+    ]
 
 
 def hours_text(minutes) -> str:
@@ -180,9 +207,14 @@ def hours_text(minutes) -> str:
 
 def target_rows(targets=None) -> list[dict]:
     targets = targets or {}
-    return [{"priority": priority, "label": priority.capitalize(),
-             "cells": {metric: {"value": hours_text((targets.get(priority) or {}).get(metric)), "errors": []} for metric in METRICS}}
-            for priority in PRIORITIES]
+    return [
+        {
+            "priority": priority,
+            "label": priority.capitalize(),
+            "cells": {metric: {"value": hours_text((targets.get(priority) or {}).get(metric)), "errors": []} for metric in METRICS},
+        }
+        for priority in PRIORITIES
+    ]
 
 
 def parse_target_rows(data) -> tuple[list[dict], dict, bool]:
@@ -213,6 +245,7 @@ def parse_target_rows(data) -> tuple[list[dict], dict, bool]:
 
 
 # --- rules and client holidays -----------------------------------------------------------------
+
 
 class RuleForm(FlaskForm):
     client_id = SelectField("Client", description="Leave as “Any client” for all clients.")

@@ -1,4 +1,5 @@
 """JSON endpoints for a task's client approvals: list, ask, read one, withdraw (agency staff)."""
+
 from __future__ import annotations
 
 from flask_login import current_user

@@ -1,4 +1,5 @@
 """JSON endpoints for a task's document requests: ask the client for documents, add or remove items, review files, cancel."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -17,8 +18,12 @@ from app.work.schemas.documents import (
 )
 from app.work.services import documents
 
-blp = Blueprint("documents_api", __name__, url_prefix="/api/v1/tasks",
-                description="Documents asked of a task's client: requests, their items, and reviewing the files sent")
+blp = Blueprint(
+    "documents_api",
+    __name__,
+    url_prefix="/api/v1/tasks",
+    description="Documents asked of a task's client: requests, their items, and reviewing the files sent",
+)
 
 
 def _task(task_id):
@@ -40,8 +45,15 @@ def list_requests(task_id):
 def create_request(data, task_id):
     """Ask the client for named documents by a date (they are told, and reminded until every one is accepted)."""
     task = _task(task_id)
-    row = documents.create_request(task, current_user, title=data["title"], due_on=data["due_on"], items=data["items"],
-                                   message=data.get("message"), wait_on_client=data["wait_on_client"])
+    row = documents.create_request(
+        task,
+        current_user,
+        title=data["title"],
+        due_on=data["due_on"],
+        items=data["items"],
+        message=data.get("message"),
+        wait_on_client=data["wait_on_client"],
+    )
     return queries.view_of(row)
 
 

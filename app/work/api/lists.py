@@ -1,5 +1,6 @@
 """JSON endpoints of the work lists: task lists with filters and keyset pages, claim-next, bulk changes,
 per-client counts, workload and saved filters."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -73,8 +74,7 @@ def bulk_change(data):
 def client_summaries(args):
     """Per client you serve: open, waiting on client, due today and overdue tasks (by client name, keyset pages)."""
     page = _client_page(args)
-    counts = list_queries.client_counts(current_user, [c.id for c in page.items],
-                                        TaskFilters(service_line_id=args.get("service_line_id")))
+    counts = list_queries.client_counts(current_user, [c.id for c in page.items], TaskFilters(service_line_id=args.get("service_line_id")))
     empty = {"open": 0, "waiting": 0, "due_today": 0, "overdue": 0}
     items = [{"client_id": c.id, "name": c.name, **counts.get(c.id, empty)} for c in page.items]
     return {"items": items, "next_cursor": page.next_cursor}
@@ -92,9 +92,18 @@ def _client_page(args):
 @blp.response(200, WorkloadOut(many=True))
 def workload():
     """Per staff member: open tasks by priority and minutes logged this week and in the last 7 days."""
-    return [{"user_id": row["user"].id, "name": row["user"].name, "role": row["user"].role, "open": row["open"],
-             "by_priority": row["by_priority"], "minutes_week": row["minutes_week"], "minutes_7_days": row["minutes_7_days"]}
-            for row in list_queries.workload(current_user)]
+    return [
+        {
+            "user_id": row["user"].id,
+            "name": row["user"].name,
+            "role": row["user"].role,
+            "open": row["open"],
+            "by_priority": row["by_priority"],
+            "minutes_week": row["minutes_week"],
+            "minutes_7_days": row["minutes_7_days"],
+        }
+        for row in list_queries.workload(current_user)
+    ]
 
 
 @blp.route("/saved-filters")

@@ -1,4 +1,5 @@
 """JSON endpoints for queues: list, create, edit, archive and restore, and their member staff."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

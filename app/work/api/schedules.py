@@ -1,4 +1,5 @@
 """JSON endpoints for recurring schedules: list, create, edit, delete, pause, resume and preview."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

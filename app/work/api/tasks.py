@@ -1,4 +1,5 @@
 """JSON endpoints for one task: create, read, edit, transitions, assignment, checklist, comments, attachments, activity, watchers."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -39,8 +40,12 @@ from app.work.services import attachments, checklist, comments, tasks, watchers
 
 blp = Blueprint("tasks_api", __name__, url_prefix="/api/v1/tasks", description="One task and everything done on it")
 
-FILE_RESPONSE = {"200": {"description": "The file, as an attachment download.",
-                         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+FILE_RESPONSE = {
+    "200": {
+        "description": "The file, as an attachment download.",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 def _task(task_id):
@@ -52,6 +57,7 @@ def _page(page: Page) -> dict:
 
 
 # --- the task --------------------------------------------------------------------------------
+
 
 @blp.route("", methods=["POST"])
 @agency_user_required
@@ -98,6 +104,7 @@ def assign(data, task_id):
 
 # --- checklist -------------------------------------------------------------------------------
 
+
 @blp.route("/<uuid:task_id>/checklist")
 class Checklist(MethodView):
     decorators = [agency_user_required]
@@ -139,6 +146,7 @@ class ChecklistItem(MethodView):
 
 # --- comments --------------------------------------------------------------------------------
 
+
 @blp.route("/<uuid:task_id>/comments")
 class Comments(MethodView):
     decorators = [agency_user_required]
@@ -177,6 +185,7 @@ class CommentItem(MethodView):
 
 # --- attachments -----------------------------------------------------------------------------
 
+
 @blp.route("/<uuid:task_id>/attachments")
 class Attachments(MethodView):
     decorators = [agency_user_required]
@@ -194,8 +203,7 @@ class Attachments(MethodView):
         """Upload a file (multipart/form-data, field `file`): size and type limited, stored outside the web root."""
         task = _task(task_id)
         upload = data["file"]
-        return attachments.upload(task, current_user, upload.stream, upload.filename, upload.mimetype,
-                                  client_visible=data["client_visible"])
+        return attachments.upload(task, current_user, upload.stream, upload.filename, upload.mimetype, client_visible=data["client_visible"])
 
 
 @blp.route("/<uuid:task_id>/attachments/<uuid:attachment_id>")
@@ -216,11 +224,13 @@ class AttachmentItem(MethodView):
 
 
 def download_response(row: Attachment):
-    return storage.download_response(row.storage_key, filename=row.filename, content_type=row.content_type,
-                                     size_bytes=row.size_bytes, sha256=row.sha256)
+    return storage.download_response(
+        row.storage_key, filename=row.filename, content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256
+    )
 
 
 # --- activity and watchers -------------------------------------------------------------------
+
 
 @blp.route("/<uuid:task_id>/activity", methods=["GET"])
 @agency_user_required
@@ -258,4 +268,3 @@ class Watchers(MethodView):
         task = _task(task_id)
         watchers.unwatch(task, current_user._get_current_object())
         return _watchers(task)
-

@@ -1,4 +1,5 @@
 """JSON endpoints for time tracking: entries, timers on tasks and totals. Agency-internal: client users get 403."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -49,8 +50,14 @@ def totals(args):
     """Finished minutes per task, client or user over a period (staff: their own time)."""
     group = args.pop("group")
     items = time_queries.totals(current_user, group, **args)
-    return {"group": group, "date_from": args.get("date_from"), "date_to": args.get("date_to"), "items": items,
-            "minutes": sum(i["minutes"] for i in items), "billable_minutes": sum(i["billable_minutes"] for i in items)}
+    return {
+        "group": group,
+        "date_from": args.get("date_from"),
+        "date_to": args.get("date_to"),
+        "items": items,
+        "minutes": sum(i["minutes"] for i in items),
+        "billable_minutes": sum(i["billable_minutes"] for i in items),
+    }
 
 
 @blp.route("/time-entries/<uuid:time_entry_id>")

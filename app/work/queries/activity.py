@@ -1,4 +1,5 @@
 """Reads of a task's timeline: its activity in the order it happened (by instant, then id for a shared instant)."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,10 +15,25 @@ from app.work.models import Activity, Task
 
 PAGE_SIZE = 50
 # Timeline entries a client sees: what happened to their request, never who worked on it internally.
-CLIENT_TIMELINE_KINDS = ("created", "status_changed", "reopened", "commented", "attachment_added", "due_at_changed", "title_changed",
-                         "document_requested", "document_uploaded", "document_accepted", "document_rejected",
-                         "document_request_completed", "document_request_cancelled",
-                         "approval_requested", "approval_approved", "approval_rejected", "approval_withdrawn")
+CLIENT_TIMELINE_KINDS = (
+    "created",
+    "status_changed",
+    "reopened",
+    "commented",
+    "attachment_added",
+    "due_at_changed",
+    "title_changed",
+    "document_requested",
+    "document_uploaded",
+    "document_accepted",
+    "document_rejected",
+    "document_request_completed",
+    "document_request_cancelled",
+    "approval_requested",
+    "approval_approved",
+    "approval_rejected",
+    "approval_withdrawn",
+)
 
 
 def timeline(task: Task, viewer) -> Select:

@@ -1,4 +1,5 @@
 """Approval reads: a task's approval requests with approvers and files, what blocks completion, what waits on a client user."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,13 +20,20 @@ STATUS_LABELS = {"pending": "Waiting for approval", "approved": "Approved", "rej
 
 def approvals_of(task: Task) -> list[ApprovalRequest]:
     """The task's approval requests, newest first."""
-    return list(db.session.scalars(select(ApprovalRequest).where(ApprovalRequest.task_id == task.id)
-                                   .order_by(ApprovalRequest.created_at.desc(), ApprovalRequest.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ApprovalRequest).where(ApprovalRequest.task_id == task.id).order_by(ApprovalRequest.created_at.desc(), ApprovalRequest.id.desc())
+        )
+    )
 
 
 def latest_approval(task: Task) -> ApprovalRequest | None:
-    return db.session.scalar(select(ApprovalRequest).where(ApprovalRequest.task_id == task.id)
-                             .order_by(ApprovalRequest.created_at.desc(), ApprovalRequest.id.desc()).limit(1))
+    return db.session.scalar(
+        select(ApprovalRequest)
+        .where(ApprovalRequest.task_id == task.id)
+        .order_by(ApprovalRequest.created_at.desc(), ApprovalRequest.id.desc())
+        .limit(1)
+    )
 
 
 def pending_approval(task: Task) -> ApprovalRequest | None:
@@ -44,10 +52,14 @@ def approver_ids(approval: ApprovalRequest) -> list:
 
 def files_of(approval: ApprovalRequest) -> list[Attachment]:
     """The files to review that are still on the task and visible to the client."""
-    return list(db.session.scalars(
-        select(Attachment).join(ApprovalFile, ApprovalFile.attachment_id == Attachment.id)
-        .where(ApprovalFile.approval_id == approval.id, client_visible(Attachment))
-        .order_by(Attachment.created_at, Attachment.id)))
+    return list(
+        db.session.scalars(
+            select(Attachment)
+            .join(ApprovalFile, ApprovalFile.attachment_id == Attachment.id)
+            .where(ApprovalFile.approval_id == approval.id, client_visible(Attachment))
+            .order_by(Attachment.created_at, Attachment.id)
+        )
+    )
 
 
 def approval_of(task: Task, approval_id) -> ApprovalRequest | None:
@@ -108,16 +120,32 @@ def views_of(approvals: list[ApprovalRequest], viewer=None) -> list[ApprovalView
     if not approvals:
         return []
     ids = [a.id for a in approvals]
-    approver_rows = db.session.execute(select(ApprovalApprover.approval_id, ApprovalApprover.user_id)
-                                       .where(ApprovalApprover.approval_id.in_(ids)).order_by(ApprovalApprover.id)).all()
-    names = _names([r.user_id for r in approver_rows] + [a.requested_by_id for a in approvals] + [a.decided_by_id for a in approvals]
-                   + [a.withdrawn_by_id for a in approvals], viewer)
+    approver_rows = db.session.execute(
+        select(ApprovalApprover.approval_id, ApprovalApprover.user_id).where(ApprovalApprover.approval_id.in_(ids)).order_by(ApprovalApprover.id)
+    ).all()
+    names = _names(
+        [r.user_id for r in approver_rows]
+        + [a.requested_by_id for a in approvals]
+        + [a.decided_by_id for a in approvals]
+        + [a.withdrawn_by_id for a in approvals],
+        viewer,
+    )
     views = []
     for approval in approvals:
-        people = sorted((Person(r.user_id, names.get(r.user_id, "A former user")) for r in approver_rows if r.approval_id == approval.id),
-                        key=lambda p: p.name)
-        views.append(ApprovalView(approval, people, files_of(approval), names.get(approval.requested_by_id),
-                                  names.get(approval.decided_by_id), names.get(approval.withdrawn_by_id), getattr(viewer, "id", None)))
+        people = sorted(
+            (Person(r.user_id, names.get(r.user_id, "A former user")) for r in approver_rows if r.approval_id == approval.id), key=lambda p: p.name
+        )
+        views.append(
+            ApprovalView(
+                approval,
+                people,
+                files_of(approval),
+                names.get(approval.requested_by_id),
+                names.get(approval.decided_by_id),
+                names.get(approval.withdrawn_by_id),
+                getattr(viewer, "id", None),
+            )
+        )
     return views
 
 
@@ -129,18 +157,24 @@ def task_approvals(task: Task, viewer=None) -> list[ApprovalView]:
 def pending_for(user, *, limit: int = 50) -> list[tuple[ApprovalRequest, Task]]:
     """Pending approval requests on open tasks that name this client user, oldest first."""
     rows = db.session.execute(
-        select(ApprovalRequest, Task).join(ApprovalApprover, ApprovalApprover.approval_id == ApprovalRequest.id)
+        select(ApprovalRequest, Task)
+        .join(ApprovalApprover, ApprovalApprover.approval_id == ApprovalRequest.id)
         .join(Task, Task.id == ApprovalRequest.task_id)
         .where(ApprovalApprover.user_id == user.id, ApprovalRequest.status == "pending", Task.closed_at.is_(None))
-        .order_by(ApprovalRequest.created_at, ApprovalRequest.id).limit(limit)).all()
+        .order_by(ApprovalRequest.created_at, ApprovalRequest.id)
+        .limit(limit)
+    ).all()
     return [(row.ApprovalRequest, row.Task) for row in rows]
 
 
 def pending_for_stmt(user):
     """The same, as a select of approval requests (for keyset pages)."""
-    return (select(ApprovalRequest).join(ApprovalApprover, ApprovalApprover.approval_id == ApprovalRequest.id)
-            .join(Task, Task.id == ApprovalRequest.task_id)
-            .where(ApprovalApprover.user_id == user.id, ApprovalRequest.status == "pending", Task.closed_at.is_(None)))
+    return (
+        select(ApprovalRequest)
+        .join(ApprovalApprover, ApprovalApprover.approval_id == ApprovalRequest.id)
+        .join(Task, Task.id == ApprovalRequest.task_id)
+        .where(ApprovalApprover.user_id == user.id, ApprovalRequest.status == "pending", Task.closed_at.is_(None))
+    )
 
 
 def tasks_of(approvals: list[ApprovalRequest]) -> dict:

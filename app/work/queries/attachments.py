@@ -1,4 +1,5 @@
 """Reads of a task's files, narrowed to what the viewer may see (client users: client-visible ones only)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, select
@@ -29,5 +30,8 @@ def attachment_of(task: Task, attachment_id, viewer) -> Attachment:
 
 def reviewable_files(task: Task) -> list[Attachment]:
     """The task's files the client can see, which an approval request may ask them to review."""
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment))
-                                   .order_by(Attachment.created_at, Attachment.id)))
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.task_id == task.id, client_visible(Attachment)).order_by(Attachment.created_at, Attachment.id)
+        )
+    )

@@ -1,4 +1,5 @@
 """Reads of a task's checklist: its items in order, and one item of the task."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -10,8 +11,7 @@ from tenants.lookup import get_or_404
 
 
 def items_of(task: Task) -> list[ChecklistItem]:
-    return list(db.session.scalars(
-        select(ChecklistItem).where(ChecklistItem.task_id == task.id).order_by(ChecklistItem.position, ChecklistItem.id)))
+    return list(db.session.scalars(select(ChecklistItem).where(ChecklistItem.task_id == task.id).order_by(ChecklistItem.position, ChecklistItem.id)))
 
 
 def item_of(task: Task, checklist_item_id) -> ChecklistItem:

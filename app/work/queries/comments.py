@@ -1,4 +1,5 @@
 """Reads of a task's comments, narrowed to what the viewer may see (client users: client-visible ones only)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, select

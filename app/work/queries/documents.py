@@ -1,4 +1,5 @@
 """Reads of document requests: a task's requests with their items and files, a client's open ones, and their dates."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -89,8 +90,11 @@ def _views(requests: list[DocumentRequest], today: date | None) -> list[RequestV
     if not requests:
         return []
     ids = [r.id for r in requests]
-    items = list(db.session.scalars(select(DocumentRequestItem).where(DocumentRequestItem.request_id.in_(ids))
-                                    .order_by(DocumentRequestItem.position, DocumentRequestItem.id)))
+    items = list(
+        db.session.scalars(
+            select(DocumentRequestItem).where(DocumentRequestItem.request_id.in_(ids)).order_by(DocumentRequestItem.position, DocumentRequestItem.id)
+        )
+    )
     file_ids = {i.attachment_id for i in items if i.attachment_id}
     files = {a.id: a for a in db.session.scalars(select(Attachment).where(Attachment.id.in_(file_ids)))} if file_ids else {}
     return [RequestView(r, [i for i in items if i.request_id == r.id], files, today) for r in requests]
@@ -103,18 +107,23 @@ def view_of(request: DocumentRequest, now: datetime | None = None) -> RequestVie
 
 def requests_of_task(task: Task, now: datetime | None = None) -> list[RequestView]:
     """The task's document requests, open ones first, newest first within each."""
-    rows = list(db.session.scalars(select(DocumentRequest).where(DocumentRequest.task_id == task.id)
-                                   .order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc())))
+    rows = list(
+        db.session.scalars(
+            select(DocumentRequest).where(DocumentRequest.task_id == task.id).order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc())
+        )
+    )
     rows.sort(key=lambda r: not r.is_open)
     return _views(rows, client_today(task.client_id, now))
 
 
 def open_requests_of_client(client_id, now: datetime | None = None) -> list[tuple[Task, RequestView]]:
     """The client's open requests on open tasks, soonest due first, with their tasks."""
-    pairs = db.session.execute(select(DocumentRequest, Task).join(Task, Task.id == DocumentRequest.task_id)
-                               .where(DocumentRequest.client_id == client_id, DocumentRequest.status == "open",
-                                      Task.closed_at.is_(None))
-                               .order_by(DocumentRequest.due_on, DocumentRequest.created_at)).all()
+    pairs = db.session.execute(
+        select(DocumentRequest, Task)
+        .join(Task, Task.id == DocumentRequest.task_id)
+        .where(DocumentRequest.client_id == client_id, DocumentRequest.status == "open", Task.closed_at.is_(None))
+        .order_by(DocumentRequest.due_on, DocumentRequest.created_at)
+    ).all()
     views = _views([r for r, _ in pairs], client_today(client_id, now))
     return [(task, view) for (_, task), view in zip(pairs, views, strict=True)]
 
@@ -132,14 +141,22 @@ class Summary:
 
 def summary_of(views: list[RequestView]) -> Summary:
     open_views = [v for v in views if v.request.is_open]
-    return Summary(sum(len(v.owed) for v in open_views), sum(v.to_review for v in open_views), sum(v.total for v in open_views),
-                   sum(1 for v in views if v.request.status == "closed"))
+    return Summary(
+        sum(len(v.owed) for v in open_views),
+        sum(v.to_review for v in open_views),
+        sum(v.total for v in open_views),
+        sum(1 for v in views if v.request.status == "closed"),
+    )
 
 
 def due_for_reminders(now: datetime) -> list[tuple[DocumentRequest, Task]]:
     """Open requests on open tasks due within the reminder window or overdue (the caller checks each client's dates)."""
     horizon = now.date() + timedelta(days=REMIND_WORKING_DAYS_BEFORE + 4)  # weekends and time zones either side
-    return list(db.session.execute(select(DocumentRequest, Task).join(Task, Task.id == DocumentRequest.task_id)
-                                   .where(DocumentRequest.status == "open", DocumentRequest.due_on <= horizon,
-                                          Task.closed_at.is_(None))
-                                   .order_by(DocumentRequest.due_on, DocumentRequest.id)).tuples())
+    return list(
+        db.session.execute(
+            select(DocumentRequest, Task)
+            .join(Task, Task.id == DocumentRequest.task_id)
+            .where(DocumentRequest.status == "open", DocumentRequest.due_on <= horizon, Task.closed_at.is_(None))
+            .order_by(DocumentRequest.due_on, DocumentRequest.id)
+        ).tuples()
+    )

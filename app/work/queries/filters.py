@@ -3,6 +3,7 @@
 One schema reads them from a page's query string or an API request, so a saved filter, a CSV export and the
 API all mean the same thing by the same parameters.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,21 @@ from app.work.queries.sla_state import FILTER_STATES, state_clause
 STATUS_CHOICES = ("open", "closed", "all", *STATUSES)
 DUE_CHOICES = ("overdue", "today", "week", "none")
 ASSIGNEE_WORDS = ("me", "none")
-FILTER_KEYS = ("client_id", "service_line_id", "task_type_id", "queue_id", "status", "priority", "assignee", "due",
-               "due_from", "due_to", "sla", "q", "sort")
+FILTER_KEYS = (
+    "client_id",
+    "service_line_id",
+    "task_type_id",
+    "queue_id",
+    "status",
+    "priority",
+    "assignee",
+    "due",
+    "due_from",
+    "due_to",
+    "sla",
+    "q",
+    "sort",
+)
 REFERENCE = re.compile(r"^(?:[A-Za-z]{1,8}-?)?(\d{1,9})$")
 
 
@@ -49,14 +63,20 @@ class TaskFilterArgs(Schema):
     queue_id = fields.UUID(load_default=None)
     status = fields.String(load_default="open", validate=validate.OneOf(STATUS_CHOICES))
     priority = fields.String(load_default=None, validate=validate.OneOf(PRIORITIES))
-    assignee = fields.String(load_default=None, validate=_assignee, metadata={
-        "description": "me, none (unassigned) or a user id",
-        "pattern": "^(me|none|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"})
+    assignee = fields.String(
+        load_default=None,
+        validate=_assignee,
+        metadata={
+            "description": "me, none (unassigned) or a user id",
+            "pattern": "^(me|none|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$",
+        },
+    )
     due = fields.String(load_default=None, validate=validate.OneOf(DUE_CHOICES))
     due_from = dates.Date(load_default=None)
     due_to = dates.Date(load_default=None)
-    sla = fields.String(load_default=None, validate=validate.OneOf(FILTER_STATES),
-                        metadata={"description": "SLA state: on_track, at_risk, breached or paused"})
+    sla = fields.String(
+        load_default=None, validate=validate.OneOf(FILTER_STATES), metadata={"description": "SLA state: on_track, at_risk, breached or paused"}
+    )
     q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "reference, number or title"})
     sort = fields.String(load_default=DEFAULT_SORT, validate=validate.OneOf(tuple(SORTS)))
 

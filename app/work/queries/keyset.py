@@ -4,6 +4,7 @@ Every order is uniform in direction, so "after the cursor" is one row comparison
 `due_at` may be NULL (no deadline, sorted last): a row comparison is unknown on NULL, so a page that starts
 inside a deadline segment also reads the no-deadline rows of the same prefix, as a second branch of a UNION ALL.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,6 +67,7 @@ def order_by(sort: SortOrder, entity=Task) -> list:
 
 # --- cursors ---------------------------------------------------------------------------------
 
+
 def _dump(value):
     if isinstance(value, datetime):
         return value.isoformat()
@@ -112,6 +114,7 @@ def decode_cursor(sort_name: str, cursor: str) -> list:
 
 # --- pages -----------------------------------------------------------------------------------
 
+
 def _after(sort: SortOrder, values: list, entity=Task) -> list:
     """Conditions (each one branch of the page) selecting the rows after `values` in `sort` order."""
     columns = [_column(entity, name) for name in sort.columns]
@@ -123,7 +126,7 @@ def _after(sort: SortOrder, values: list, entity=Task) -> list:
         return [beyond(columns, values)]
     k = sort.columns.index(sort.nullable)
     prefix, prefix_values = columns[:k], values[:k]
-    nullable, suffix, suffix_values = columns[k], columns[k + 1:], values[k + 1:]
+    nullable, suffix, suffix_values = columns[k], columns[k + 1 :], values[k + 1 :]
     same_prefix = [c == v for c, v in zip(prefix, prefix_values, strict=True)]
     if values[k] is not None:
         # Deadline rows after the cursor (and every row of a later prefix), then this prefix's no-deadline rows.
@@ -136,12 +139,14 @@ def _after(sort: SortOrder, values: list, entity=Task) -> list:
 
 def _merge_key(sort: SortOrder):
     """Python's order of rows that matches SQL's for an ascending sort whose nullable column sorts last."""
+
     def key(task):
         parts = []
         for name in sort.columns:
             value = getattr(task, name)
             parts.append((value is None, value) if name == sort.nullable else value)
         return tuple(parts)
+
     return key
 
 
@@ -160,15 +165,14 @@ def page_rows(stmt: Select, sort_name: str, *, limit: int, cursor: str | None) -
         rows.extend(db.session.scalars(stmt.where(condition).order_by(*order_by(sort)).limit(limit + 1)))
     if sort.nullable is not None:
         rows.sort(key=_merge_key(sort))
-    return rows[:limit + 1]
+    return rows[: limit + 1]
 
 
 def clamp_limit(limit, maximum: int = MAX_LIMIT) -> int:
     return min(max(int(limit or DEFAULT_LIMIT), 1), maximum)
 
 
-def task_page(stmt: Select, sort_name: str = DEFAULT_SORT, *, limit=None, cursor: str | None = None,
-              max_limit: int = MAX_LIMIT) -> TaskPage:
+def task_page(stmt: Select, sort_name: str = DEFAULT_SORT, *, limit=None, cursor: str | None = None, max_limit: int = MAX_LIMIT) -> TaskPage:
     limit = clamp_limit(limit, max_limit)
     rows = page_rows(stmt, sort_name, limit=limit, cursor=cursor)
     next_cursor = None

@@ -1,4 +1,5 @@
 """The work lists: My work, a queue, one client, every task in reach; per-client counts; workload; CSV rows."""
+
 from __future__ import annotations
 
 import csv
@@ -44,8 +45,17 @@ def list_statement(actor, filters: TaskFilters, *, view: str = "tasks", queue_id
     return apply_filters(stmt, filters, actor)
 
 
-def list_tasks(actor, filters: TaskFilters, *, view: str = "tasks", queue_id=None, client_id=None, limit=None,
-               cursor: str | None = None, max_limit: int = MAX_LIMIT) -> TaskPage:
+def list_tasks(
+    actor,
+    filters: TaskFilters,
+    *,
+    view: str = "tasks",
+    queue_id=None,
+    client_id=None,
+    limit=None,
+    cursor: str | None = None,
+    max_limit: int = MAX_LIMIT,
+) -> TaskPage:
     """One keyset page of a work list, in the filters' sort order."""
     stmt = list_statement(actor, filters, view=view, queue_id=queue_id, client_id=client_id)
     return task_page(stmt, filters.sort, limit=limit, cursor=cursor, max_limit=max_limit)
@@ -79,9 +89,11 @@ def labels_for(tasks, *, clocks: bool = True) -> dict:
 
     types = {}
     if tasks:
-        rows = db.session.execute(select(TaskType.id, TaskType.name, ServiceLine.name)
-                                  .join(ServiceLine, ServiceLine.id == TaskType.service_line_id)
-                                  .where(TaskType.id.in_({t.task_type_id for t in tasks}))).all()
+        rows = db.session.execute(
+            select(TaskType.id, TaskType.name, ServiceLine.name)
+            .join(ServiceLine, ServiceLine.id == TaskType.service_line_id)
+            .where(TaskType.id.in_({t.task_type_id for t in tasks}))
+        ).all()
         types = {row[0]: (row[1], row[2]) for row in rows}
     return {
         "clients": names(Client, (t.client_id for t in tasks)),
@@ -93,6 +105,7 @@ def labels_for(tasks, *, clocks: bool = True) -> dict:
 
 
 # --- all clients -----------------------------------------------------------------------------
+
 
 def _today(now: datetime) -> tuple[datetime, datetime]:
     """Today on the agency's calendar, as [start, end) in UTC."""
@@ -107,8 +120,9 @@ def client_counts(actor, client_ids, filters: TaskFilters | None = None, now: da
         return {}
     now = now or utcnow()
     start, end = _today(now)
-    filters = TaskFilters(**{**(filters or TaskFilters()).__dict__, "status": "open", "due": None, "due_from": None,
-                             "due_to": None, "client_id": None, "q": None})
+    filters = TaskFilters(
+        **{**(filters or TaskFilters()).__dict__, "status": "open", "due": None, "due_from": None, "due_to": None, "client_id": None, "q": None}
+    )
     stmt = apply_filters(tasks_in_reach(actor).where(Task.client_id.in_(list(client_ids))), filters, actor, now)
     stmt = stmt.with_only_columns(
         Task.client_id,
@@ -117,11 +131,11 @@ def client_counts(actor, client_ids, filters: TaskFilters | None = None, now: da
         func.count().filter(Task.due_at >= start, Task.due_at < end),
         func.count().filter(Task.due_at < now),
     ).group_by(Task.client_id)
-    return {row[0]: {"open": row[1], "waiting": row[2], "due_today": row[3], "overdue": row[4]}
-            for row in db.session.execute(stmt)}
+    return {row[0]: {"open": row[1], "waiting": row[2], "due_today": row[3], "overdue": row[4]} for row in db.session.execute(stmt)}
 
 
 # --- workload --------------------------------------------------------------------------------
+
 
 def week_start(now: datetime) -> datetime:
     """Monday 00:00 of the agency's week (workload hours "this week" are the agency's week)."""
@@ -135,20 +149,26 @@ def workload(actor, now: datetime | None = None) -> list[dict]:
     Counted over the tasks the viewer can see (admins: all).
     """
     now = now or utcnow()
-    people = list(db.session.scalars(select(User).where(User.role.in_(("agency_admin", "staff")),
-                                                        User.deactivated_at.is_(None)).order_by(User.name)))
-    open_stmt = (tasks_in_reach(actor).where(Task.closed_at.is_(None), Task.assignee_id.is_not(None))
-                 .with_only_columns(Task.assignee_id, Task.priority, func.count()).group_by(Task.assignee_id, Task.priority))
+    people = list(db.session.scalars(select(User).where(User.role.in_(("agency_admin", "staff")), User.deactivated_at.is_(None)).order_by(User.name)))
+    open_stmt = (
+        tasks_in_reach(actor)
+        .where(Task.closed_at.is_(None), Task.assignee_id.is_not(None))
+        .with_only_columns(Task.assignee_id, Task.priority, func.count())
+        .group_by(Task.assignee_id, Task.priority)
+    )
     counts: dict = {}
     for assignee_id, priority, n in db.session.execute(open_stmt):
         counts.setdefault(assignee_id, {})[priority] = n
     since_week, since_7 = week_start(now), now - timedelta(days=7)
-    minutes_stmt = (select(TimeEntry.user_id,
-                           func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_week), 0),
-                           func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_7), 0))
-                    .where(TimeEntry.agency_id == current_tenant().agency_id,
-                           TimeEntry.started_at >= min(since_week, since_7), TimeEntry.minutes.is_not(None))
-                    .group_by(TimeEntry.user_id))
+    minutes_stmt = (
+        select(
+            TimeEntry.user_id,
+            func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_week), 0),
+            func.coalesce(func.sum(TimeEntry.minutes).filter(TimeEntry.started_at >= since_7), 0),
+        )
+        .where(TimeEntry.agency_id == current_tenant().agency_id, TimeEntry.started_at >= min(since_week, since_7), TimeEntry.minutes.is_not(None))
+        .group_by(TimeEntry.user_id)
+    )
     if actor.role == "staff":  # admins reach every task, so every entry of the agency counts
         minutes_stmt = minutes_stmt.where(TimeEntry.task_id.in_(tasks_in_reach(actor).with_only_columns(Task.id)))
     minutes = {row[0]: (int(row[1]), int(row[2])) for row in db.session.execute(minutes_stmt)}
@@ -156,15 +176,27 @@ def workload(actor, now: datetime | None = None) -> list[dict]:
     for person in people:
         by_priority = {p: counts.get(person.id, {}).get(p, 0) for p in PRIORITIES}
         week, last_7 = minutes.get(person.id, (0, 0))
-        rows.append({"user": person, "by_priority": by_priority, "open": sum(by_priority.values()),
-                     "minutes_week": week, "minutes_7_days": last_7})
+        rows.append({"user": person, "by_priority": by_priority, "open": sum(by_priority.values()), "minutes_week": week, "minutes_7_days": last_7})
     return rows
 
 
 # --- CSV -------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("reference", "client", "service", "type", "title", "status", "priority", "assignee", "due", "created",
-               "sla_state", "first_response_due", "resolution_due")
+CSV_COLUMNS = (
+    "reference",
+    "client",
+    "service",
+    "type",
+    "title",
+    "status",
+    "priority",
+    "assignee",
+    "due",
+    "created",
+    "sla_state",
+    "first_response_due",
+    "resolution_due",
+)
 EXPORT_CHUNK = 500
 
 
@@ -182,6 +214,7 @@ def csv_lines(actor, filters: TaskFilters, zone=None, **view):
 
     Instants are ISO 8601 on the wall clock of `zone` (the viewer's, resolved before streaming starts) with its offset.
     """
+
     def line(values) -> str:
         buffer = io.StringIO()
         csv.writer(buffer).writerow(values)
@@ -193,11 +226,26 @@ def csv_lines(actor, filters: TaskFilters, zone=None, **view):
         page = list_tasks(actor, filters, limit=EXPORT_CHUNK, cursor=cursor, max_limit=EXPORT_CHUNK, **view)
         labels = labels_for(page.items, clocks=False)  # the export shows states, not time left
         for task in page.items:
-            yield line([_cell(v) for v in (
-                task.reference, labels["clients"].get(task.client_id), labels["lines"].get(task.task_type_id),
-                labels["types"].get(task.task_type_id), task.title, task.status, task.priority,
-                labels["users"].get(task.assignee_id, ""), _instant(task.due_at, zone), _instant(task.created_at, zone),
-                state_of(task, now), _instant(task.first_response_due_at, zone), _instant(task.resolution_due_at, zone))])
+            yield line(
+                [
+                    _cell(v)
+                    for v in (
+                        task.reference,
+                        labels["clients"].get(task.client_id),
+                        labels["lines"].get(task.task_type_id),
+                        labels["types"].get(task.task_type_id),
+                        task.title,
+                        task.status,
+                        task.priority,
+                        labels["users"].get(task.assignee_id, ""),
+                        _instant(task.due_at, zone),
+                        _instant(task.created_at, zone),
+                        state_of(task, now),
+                        _instant(task.first_response_due_at, zone),
+                        _instant(task.resolution_due_at, zone),
+                    )
+                ]
+            )
         for task in page.items:
             db.session.expunge(task)  # keep memory flat over long exports
         if not page.next_cursor:

@@ -1,4 +1,5 @@
 """Reads of the people around a task: who may be assigned it, who may be asked to approve, who watches it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,17 +13,33 @@ from app.work.models import QueueMember, Task, Watcher
 def eligible_assignees(task_like) -> list[User]:
     """Who may be assigned: active agency admins, and active staff in the task's queue who serve its client."""
     in_queue = select(QueueMember.user_id).where(QueueMember.queue_id == task_like.queue_id)
-    return list(db.session.scalars(select(User).where(
-        User.deactivated_at.is_(None), User.password_hash.is_not(None),
-        (User.role == "agency_admin") | ((User.role == "staff") & User.id.in_(in_queue) & serving(User.id, task_like.client_id)),
-    ).order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.deactivated_at.is_(None),
+                User.password_hash.is_not(None),
+                (User.role == "agency_admin") | ((User.role == "staff") & User.id.in_(in_queue) & serving(User.id, task_like.client_id)),
+            )
+            .order_by(User.name)
+        )
+    )
 
 
 def eligible_approvers(task: Task) -> list[User]:
     """Who may be named: the task's client's active users (signed up, not deactivated)."""
-    return list(db.session.scalars(select(User).where(
-        User.client_id == task.client_id, User.role.in_(CLIENT_ROLES), User.deactivated_at.is_(None), User.password_hash.is_not(None),
-    ).order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.client_id == task.client_id,
+                User.role.in_(CLIENT_ROLES),
+                User.deactivated_at.is_(None),
+                User.password_hash.is_not(None),
+            )
+            .order_by(User.name)
+        )
+    )
 
 
 def watchers_of(task: Task) -> list[User]:

@@ -1,4 +1,5 @@
 """Queue reads: which queues an actor sees, their members and open-task counts; saved filters of a user."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, exists, func, select
@@ -39,8 +40,9 @@ def queue_for(actor, queue_id) -> Queue:
 
 
 def members_of(queue: Queue) -> list[User]:
-    return list(db.session.scalars(select(User).join(QueueMember, QueueMember.user_id == User.id)
-                                   .where(QueueMember.queue_id == queue.id).order_by(User.name)))
+    return list(
+        db.session.scalars(select(User).join(QueueMember, QueueMember.user_id == User.id).where(QueueMember.queue_id == queue.id).order_by(User.name))
+    )
 
 
 def member_counts() -> dict:
@@ -51,10 +53,12 @@ def open_counts(actor, queue_ids) -> dict:
     """Open and unassigned-open tasks per queue, among the tasks the actor can see."""
     if not queue_ids:
         return {}
-    stmt = (tasks_in_reach(actor)
-            .where(Task.queue_id.in_(list(queue_ids)), Task.closed_at.is_(None))
-            .with_only_columns(Task.queue_id, func.count(), func.count().filter(Task.assignee_id.is_(None)))
-            .group_by(Task.queue_id))
+    stmt = (
+        tasks_in_reach(actor)
+        .where(Task.queue_id.in_(list(queue_ids)), Task.closed_at.is_(None))
+        .with_only_columns(Task.queue_id, func.count(), func.count().filter(Task.assignee_id.is_(None)))
+        .group_by(Task.queue_id)
+    )
     return {row[0]: {"open": row[1], "unassigned": row[2]} for row in db.session.execute(stmt)}
 
 

@@ -1,4 +1,5 @@
 """Recurring schedule reads, narrowed to what the caller may see (staff: schedules of the clients they serve)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
@@ -14,8 +15,12 @@ from tenants.lookup import get_or_404, note_foreign_id
 from tenants.models import Client
 
 STATUSES = ("active", "paused", "all")
-SORTS = {"title": (RecurringSchedule.title,), "client": (Client.name, RecurringSchedule.title),
-         "newest": (RecurringSchedule.created_at.desc(),), "starts": (RecurringSchedule.starts_on,)}
+SORTS = {
+    "title": (RecurringSchedule.title,),
+    "client": (Client.name, RecurringSchedule.title),
+    "newest": (RecurringSchedule.created_at.desc(),),
+    "starts": (RecurringSchedule.starts_on,),
+}
 
 
 def visible_schedules(actor) -> Select:
@@ -81,5 +86,6 @@ def task_type_names(ids) -> dict:
 
 def recent_tasks(schedule: RecurringSchedule, actor, limit: int = 12) -> list[Task]:
     """The schedule's latest tasks that the viewer can open (staff: within their reach)."""
-    return list(db.session.scalars(visible_tasks(actor).where(Task.recurring_schedule_id == schedule.id)
-                                   .order_by(Task.occurrence_date.desc()).limit(limit)))
+    return list(
+        db.session.scalars(visible_tasks(actor).where(Task.recurring_schedule_id == schedule.id).order_by(Task.occurrence_date.desc()).limit(limit))
+    )

@@ -1,4 +1,5 @@
 """The task page's data: the task, its parts the viewer may see, the people behind them and the choices its forms offer."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -42,27 +43,50 @@ def task_page(task: Task, viewer, *, before: str | None = None) -> dict:
     timeline, timeline_more = timeline_page(task, viewer, before)
     watching_people = watchers_of(task)
     document_requests = document_queries.requests_of_task(task)
-    people = people_by_id([task.assignee_id, task.created_by_id] + [c.author_id for c in task_comments]
-                          + [a.uploaded_by_id for a in files] + [e.actor_id for e in timeline] + [i.done_by_id for i in items]
-                          + [r.requested_by_id for r in document_requests]
-                          + [p for r in document_requests for i in r.items for p in (i.uploaded_by_id, i.reviewed_by_id)])
+    people = people_by_id(
+        [task.assignee_id, task.created_by_id]
+        + [c.author_id for c in task_comments]
+        + [a.uploaded_by_id for a in files]
+        + [e.actor_id for e in timeline]
+        + [i.done_by_id for i in items]
+        + [r.requested_by_id for r in document_requests]
+        + [p for r in document_requests for i in r.items for p in (i.uploaded_by_id, i.reviewed_by_id)]
+    )
     return {
-        "task": task, "client": client, "task_type": task_type, "service_line": line, "queue": queue,
-        "assignee": people.get(task.assignee_id), "creator": people.get(task.created_by_id),
+        "task": task,
+        "client": client,
+        "task_type": task_type,
+        "service_line": line,
+        "queue": queue,
+        "assignee": people.get(task.assignee_id),
+        "creator": people.get(task.created_by_id),
         "transitions": sorted(TRANSITIONS[task.status], key=list(STATUS_LABELS).index),
-        "status_labels": STATUS_LABELS, "checklist": items, "open_required": sum(1 for i in items if i.required and not i.done_at),
-        "comments": task_comments, "attachments": files, "timeline": timeline, "timeline_more": timeline_more,
-        "watchers": watching_people, "watching": any(p.id == viewer.id for p in watching_people),
-        "people": people, "assignees": eligible_assignees(task) if task.is_open else [],
+        "status_labels": STATUS_LABELS,
+        "checklist": items,
+        "open_required": sum(1 for i in items if i.required and not i.done_at),
+        "comments": task_comments,
+        "attachments": files,
+        "timeline": timeline,
+        "timeline_more": timeline_more,
+        "watchers": watching_people,
+        "watching": any(p.id == viewer.id for p in watching_people),
+        "people": people,
+        "assignees": eligible_assignees(task) if task.is_open else [],
         "queues": list(db.session.scalars(select(Queue).where(Queue.archived_at.is_(None)).order_by(Queue.name))),
         "custom_fields": (task_type.custom_fields if task_type else []) or [],
-        "max_attachment_mb": max(attachments.max_bytes() // (1024 * 1024), 1), "allowed_files": attachments.ALLOWED_LABEL,
+        "max_attachment_mb": max(attachments.max_bytes() // (1024 * 1024), 1),
+        "allowed_files": attachments.ALLOWED_LABEL,
         "accept": ",".join("." + ext for ext in attachments.ALLOWED),
-        "document_requests": document_requests, "documents_summary": document_queries.summary_of(document_requests),
+        "document_requests": document_requests,
+        "documents_summary": document_queries.summary_of(document_requests),
         "documents_default_due": document_queries.client_today(task.client_id) + timedelta(days=7),
         "running_timer": running_entry(viewer.id) if viewer.is_agency_user else None,
         "time_logged": task_minutes(task.id) if viewer.is_agency_user else None,
-        "errors": {}, "error": None, "form_values": {},
-        "approvals": approval_queries.task_approvals(task, viewer), "needs_approval": approval_queries.blocks_completion(task),
-        "approvers": eligible_approvers(task) if task.is_open else [], "reviewable_files": reviewable_files(task),
+        "errors": {},
+        "error": None,
+        "form_values": {},
+        "approvals": approval_queries.task_approvals(task, viewer),
+        "needs_approval": approval_queries.blocks_completion(task),
+        "approvers": eligible_approvers(task) if task.is_open else [],
+        "reviewable_files": reviewable_files(task),
     }

@@ -1,4 +1,5 @@
 """Time entry reads: who sees which entries, filtered lists, totals per task, client, user or period, and timesheets."""
+
 from __future__ import annotations
 
 import uuid
@@ -104,8 +105,17 @@ def totals(actor, group: str, **filters) -> list[dict]:
     stmt = _filtered(stmt, **filters).group_by(column)
     rows = db.session.execute(stmt).all()
     labels = _labels(group, [row[0] for row in rows])
-    out = [{"group": group, "id": row[0], "label": labels.get(row[0], "—"), "minutes": int(row[1]),
-            "billable_minutes": int(row[2]), "entries": int(row[3])} for row in rows]
+    out = [
+        {
+            "group": group,
+            "id": row[0],
+            "label": labels.get(row[0], "—"),
+            "minutes": int(row[1]),
+            "billable_minutes": int(row[2]),
+            "entries": int(row[3]),
+        }
+        for row in rows
+    ]
     return sorted(out, key=lambda item: (-item["minutes"], item["label"]))
 
 
@@ -120,6 +130,7 @@ def _labels(group: str, ids: list) -> dict:
 
 
 # --- timesheets --------------------------------------------------------------------------------
+
 
 def parse_week(value: str | None, today: date) -> date:
     """The Monday of an ISO week given as 2026-W47 (this week when empty); 422 when unreadable."""
@@ -188,12 +199,17 @@ def timesheet(user: User, monday: date) -> Timesheet:
     """One user's week (the agency's days): per-task rows with daily minutes, daily and per-client totals."""
     zone = tenant_zone()
     start, end = _day_start(monday), _day_start(monday + timedelta(days=7))
-    entries = list(db.session.scalars(
-        select(TimeEntry).where(TimeEntry.user_id == user.id, TimeEntry.started_at >= start, TimeEntry.started_at < end)
-        .order_by(TimeEntry.started_at, TimeEntry.id)))
+    entries = list(
+        db.session.scalars(
+            select(TimeEntry)
+            .where(TimeEntry.user_id == user.id, TimeEntry.started_at >= start, TimeEntry.started_at < end)
+            .order_by(TimeEntry.started_at, TimeEntry.id)
+        )
+    )
     tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_({e.task_id for e in entries})))} if entries else {}
-    client_names = dict(db.session.execute(select(Client.id, Client.name).where(Client.id.in_({t.client_id for t in tasks.values()}))).all()) \
-        if tasks else {}
+    client_names = (
+        dict(db.session.execute(select(Client.id, Client.name).where(Client.id.in_({t.client_id for t in tasks.values()}))).all()) if tasks else {}
+    )
     rows: dict = {}
     day_totals = [0] * 7
     per_client: dict = defaultdict(lambda: [0, 0])
@@ -212,16 +228,24 @@ def timesheet(user: User, monday: date) -> Timesheet:
             billable_total += entry.minutes
     running = db.session.scalar(select(TimeEntry).where(TimeEntry.user_id == user.id, TimeEntry.ended_at.is_(None)))
     return Timesheet(
-        user=user, monday=monday, entries=entries, rows=sorted(rows.values(), key=lambda r: (r.client_name, r.task.reference)),
-        day_totals=day_totals, client_totals=sorted(((name, v[0], v[1]) for name, v in per_client.items()), key=lambda c: -c[1]),
-        billable_total=billable_total, running=running, zone=zone,
+        user=user,
+        monday=monday,
+        entries=entries,
+        rows=sorted(rows.values(), key=lambda r: (r.client_name, r.task.reference)),
+        day_totals=day_totals,
+        client_totals=sorted(((name, v[0], v[1]) for name, v in per_client.items()), key=lambda c: -c[1]),
+        billable_total=billable_total,
+        running=running,
+        zone=zone,
     )
 
 
 def task_minutes(task_id) -> int:
     """Finished minutes on one task by everyone (for the task page's summary)."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-        TimeEntry.task_id == task_id, TimeEntry.ended_at.is_not(None))) or 0)
+    return int(
+        db.session.scalar(select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(TimeEntry.task_id == task_id, TimeEntry.ended_at.is_not(None)))
+        or 0
+    )
 
 
 def tasks_by_id(ids, viewer=None) -> dict:

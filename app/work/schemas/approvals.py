@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for a task's client approvals (agency staff view)."""
+
 from marshmallow import Schema, fields, validate
 
 from app.work.schemas.tasks import TaskAttachmentOut
@@ -33,10 +34,19 @@ class TaskApprovalOut(Schema):
 class TaskApprovalIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "What is to be approved."})
     message = fields.String(allow_none=True, validate=validate.Length(max=10_000))
-    approver_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(max=50),
-                               metadata={"description": "Active users of the task's client; any one of them may decide."})
-    attachment_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50),
-                                 metadata={"description": "Client-visible files of the task to review."})
-    wait_on_client = fields.Boolean(load_default=True, metadata={
-        "description": "Move the task to waiting on the client (its SLA clock paused) until the request is decided or "
-                       "withdrawn; 409 while the task is in review."})
+    approver_ids = fields.List(
+        fields.UUID(),
+        required=True,
+        validate=validate.Length(max=50),
+        metadata={"description": "Active users of the task's client; any one of them may decide."},
+    )
+    attachment_ids = fields.List(
+        fields.UUID(), load_default=list, validate=validate.Length(max=50), metadata={"description": "Client-visible files of the task to review."}
+    )
+    wait_on_client = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Move the task to waiting on the client (its SLA clock paused) until the request is decided or "
+            "withdrawn; 409 while the task is in review."
+        },
+    )

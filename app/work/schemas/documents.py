@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for a task's document requests (the agency's view)."""
+
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
@@ -43,19 +44,27 @@ class DocumentItemIn(Schema):
 
 
 class DocumentRequestIn(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                          metadata={"description": "What the documents are for, e.g. October bookkeeping."})
+    title = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"description": "What the documents are for, e.g. October bookkeeping."}
+    )
     due_on = dates.Date(required=True, metadata={"description": "Today or later, in the client's time zone."})
     message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2_000))
     items = fields.List(fields.Nested(DocumentItemIn), required=True, validate=validate.Length(min=1, max=50))
-    wait_on_client = fields.Boolean(load_default=True, metadata={
-        "description": "Move the task to waiting on the client (its SLA clock paused) until every document is sent; "
-                       "409 while the task is in review."})
+    wait_on_client = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Move the task to waiting on the client (its SLA clock paused) until every document is sent; "
+            "409 while the task is in review."
+        },
+    )
 
 
 class DocumentRejectIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2_000),
-                           metadata={"description": "Why, so the client can send the right file (they are told)."})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2_000),
+        metadata={"description": "Why, so the client can send the right file (they are told)."},
+    )
 
 
 class DocumentUploadFiles(Schema):

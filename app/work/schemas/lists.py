@@ -1,4 +1,5 @@
 """Marshmallow schemas of the work lists API: list filters and pages, claim-next, bulk changes, saved filters, summaries."""
+
 from marshmallow import Schema, fields, validate
 
 from app.core.pagination import PageArgs
@@ -28,8 +29,12 @@ class ClaimNextOut(Schema):
 class BulkIn(Schema):
     task_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=MAX_TASKS))
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    value = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
-                          metadata={"description": "assign: a user id, me, or null to unassign; status: a status; priority: a priority."})
+    value = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={"description": "assign: a user id, me, or null to unassign; status: a status; priority: a priority."},
+    )
 
 
 class BulkResultOut(Schema):
@@ -81,8 +86,9 @@ class SavedFilterArgs(Schema):
 class SavedFilterIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     view = fields.String(required=True, validate=validate.OneOf(tuple(VIEWS)))
-    query = fields.String(load_default="", validate=validate.Length(max=2000),
-                          metadata={"description": "The list's query string, e.g. priority=urgent&due=overdue."})
+    query = fields.String(
+        load_default="", validate=validate.Length(max=2000), metadata={"description": "The list's query string, e.g. priority=urgent&due=overdue."}
+    )
 
 
 class SavedFilterOut(Schema):

@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for queues and their members."""
+
 from marshmallow import Schema, fields, validate
 
 from app.core.api import computed

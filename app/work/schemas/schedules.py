@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for recurring schedules and their previews (unknown fields are refused)."""
+
 from marshmallow import Schema, fields, validate
 
 from app.core import dates
@@ -46,7 +47,7 @@ class ScheduleFilterArgs(PageArgs):
 
 _DESCRIPTIONS = {
     "frequency": "monthly_day (day_of_month), monthly_last_working_day, weekly (weekday, interval weeks), "
-                 "quarterly (day_of_month of the quarter's month 1-3), yearly (month, day_of_month), rrule (an RFC 5545 RRULE).",
+    "quarterly (day_of_month of the quarter's month 1-3), yearly (month, day_of_month), rrule (an RFC 5545 RRULE).",
     "due_time": "HH:MM on the occurrence date, in `timezone`.",
     "timezone": "An IANA zone; defaults to the client's.",
     "lead_days": "Create the task this many days before it is due.",
@@ -61,8 +62,9 @@ class _ScheduleFields(Schema):
     weekday = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=6))
     month = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=12))
     rrule = fields.String(allow_none=True, validate=validate.Length(max=500))
-    due_time = fields.String(validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM"),
-                             metadata={"description": _DESCRIPTIONS["due_time"]})
+    due_time = fields.String(
+        validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM"), metadata={"description": _DESCRIPTIONS["due_time"]}
+    )
     timezone = fields.String(allow_none=True, validate=validate.Length(max=64), metadata={"description": _DESCRIPTIONS["timezone"]})
     lead_days = fields.Integer(validate=validate.Range(min=0, max=366), metadata={"description": _DESCRIPTIONS["lead_days"]})
     default_assignee_id = fields.UUID(allow_none=True)

@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for one task and its checklist, comments, attachments, activity and watchers."""
+
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from marshmallow.validate import OneOf
@@ -37,8 +38,9 @@ class TaskSlaOut(Schema):
     resolved_at = fields.DateTime(allow_none=True)
     resolution_breached_at = fields.DateTime(allow_none=True)
     paused_since = fields.DateTime(attribute="sla_paused_since", allow_none=True)
-    waiting_minutes = fields.Integer(attribute="sla_waiting_minutes",
-                                     metadata={"description": "Business minutes spent waiting on the client (closed pauses)."})
+    waiting_minutes = fields.Integer(
+        attribute="sla_waiting_minutes", metadata={"description": "Business minutes spent waiting on the client (closed pauses)."}
+    )
 
 
 class _OwnFields(fields.Nested):
@@ -88,8 +90,9 @@ class TaskCreateIn(Schema):
     queue_id = fields.UUID(load_default=None, metadata={"description": "Defaults to the task type's queue."})
     assignee_id = fields.UUID(load_default=None)
     due_at = dates.AwareDateTime(load_default=None, allow_none=True, metadata={"description": "A hard deadline, with a time zone."})
-    custom_values = fields.Dict(keys=fields.String(), load_default=dict,
-                                metadata={"description": "Values for the task type's custom fields, by key."})
+    custom_values = fields.Dict(
+        keys=fields.String(), load_default=dict, metadata={"description": "Values for the task type's custom fields, by key."}
+    )
 
 
 class TaskUpdateIn(Schema):
@@ -103,8 +106,12 @@ class TaskUpdateIn(Schema):
 
 class TaskTransitionIn(Schema):
     status = fields.String(required=True, validate=OneOf(STATUSES))
-    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000),
-                            metadata={"description": "Posted as a client-visible comment; required for waiting_on_client."})
+    message = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=10_000),
+        metadata={"description": "Posted as a client-visible comment; required for waiting_on_client."},
+    )
 
 
 class TaskAssignIn(Schema):

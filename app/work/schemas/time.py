@@ -1,4 +1,5 @@
 """Marshmallow input and output schemas for time entries and their totals (unknown fields are refused)."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.core import dates

@@ -4,6 +4,7 @@ A new request while one is pending on the same task is refused (422): withdraw t
 has a clear outcome. Completing a task whose latest request is pending or rejected is refused by
 `app.work.services.tasks.transition`.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -61,8 +62,9 @@ def _chosen_approvers(task: Task, approver_ids) -> tuple[list[uuid.UUID], dict]:
     eligible = {user.id: user for user in eligible_approvers(task)}
     unknown = [i for i in chosen if i not in eligible]
     if unknown:
-        raise ValidationFailed("Approvers must be active users of the task's client.",
-                               fields={"approver_ids": ["Not an active user of this client."]})
+        raise ValidationFailed(
+            "Approvers must be active users of the task's client.", fields={"approver_ids": ["Not an active user of this client."]}
+        )
     return chosen, eligible
 
 
@@ -71,13 +73,16 @@ def _files_to_review(task: Task, attachment_ids) -> list[uuid.UUID]:
     file_ids = _ids(attachment_ids, "attachment_ids", "file")
     reviewable = {row.id for row in reviewable_files(task)}
     if any(i not in reviewable for i in file_ids):
-        raise ValidationFailed("Files to review must be this task's files that the client can see.",
-                               fields={"attachment_ids": ["Not a client-visible file of this task."]})
+        raise ValidationFailed(
+            "Files to review must be this task's files that the client can see.",
+            fields={"attachment_ids": ["Not a client-visible file of this task."]},
+        )
     return file_ids
 
 
-def request_approval(task: Task, actor, *, title: str, message: str | None = None, approver_ids=(), attachment_ids=(),
-                     wait_on_client: bool = False) -> ApprovalRequest:
+def request_approval(
+    task: Task, actor, *, title: str, message: str | None = None, approver_ids=(), attachment_ids=(), wait_on_client: bool = False
+) -> ApprovalRequest:
     """Ask named client users of the task's client to approve something on the task, optionally with files to review.
 
     With `wait_on_client` the task waits on the client (its SLA clock paused) until the request is decided or
@@ -93,17 +98,18 @@ def request_approval(task: Task, actor, *, title: str, message: str | None = Non
     chosen, eligible = _chosen_approvers(task, approver_ids)
     file_ids = _files_to_review(task, attachment_ids)
     if queries.pending_approval(task) is not None:
-        raise ValidationFailed("This task already waits for an approval: withdraw it before asking again.",
-                               fields={"approval": ["An approval request is pending."]})
-    approval = ApprovalRequest(task_id=task.id, client_id=task.client_id, title=title, message=message,
-                               requested_by_id=actor.id, status="pending")
+        raise ValidationFailed(
+            "This task already waits for an approval: withdraw it before asking again.", fields={"approval": ["An approval request is pending."]}
+        )
+    approval = ApprovalRequest(task_id=task.id, client_id=task.client_id, title=title, message=message, requested_by_id=actor.id, status="pending")
     try:
         with db.session.begin_nested():
             db.session.add(approval)
             db.session.flush()
     except IntegrityError:  # another request was made at the same moment: the partial unique index kept one
-        raise ValidationFailed("This task already waits for an approval: withdraw it before asking again.",
-                               fields={"approval": ["An approval request is pending."]}) from None
+        raise ValidationFailed(
+            "This task already waits for an approval: withdraw it before asking again.", fields={"approval": ["An approval request is pending."]}
+        ) from None
     for user_id in chosen:
         db.session.add(ApprovalApprover(approval_id=approval.id, client_id=task.client_id, user_id=user_id))
     for attachment_id in file_ids:
@@ -111,11 +117,27 @@ def request_approval(task: Task, actor, *, title: str, message: str | None = Non
     db.session.flush()
     names = [eligible[i].name for i in chosen]
     activity.record(task, "approval_requested", actor, client_visible=True, approval=approval.id, title=title, approvers=names)
-    audit.record("task.approval_requested", approval, client_id=task.client_id, actor_id=actor.id, actor_email=actor.email,
-                 task_id=task.id, title=title, approver_ids=[str(i) for i in chosen], attachment_ids=[str(i) for i in file_ids])
+    audit.record(
+        "task.approval_requested",
+        approval,
+        client_id=task.client_id,
+        actor_id=actor.id,
+        actor_email=actor.email,
+        task_id=task.id,
+        title=title,
+        approver_ids=[str(i) for i in chosen],
+        attachment_ids=[str(i) for i in file_ids],
+    )
     ensure_watching(task, actor)
-    notify("approval_requested", [eligible[i] for i in chosen], title=f"{task.reference}: your approval is needed: {title}"[:200],
-           body=message, client_url=request_url(task), task=task, actor=actor)
+    notify(
+        "approval_requested",
+        [eligible[i] for i in chosen],
+        title=f"{task.reference}: your approval is needed: {title}"[:200],
+        body=message,
+        client_url=request_url(task),
+        task=task,
+        actor=actor,
+    )
     if wait_on_client:
         waiting.hold(task, actor, approval, f"asked for a decision on “{title}”")
     return approval
@@ -132,13 +154,26 @@ def withdraw(task: Task, approval: ApprovalRequest, actor) -> ApprovalRequest:
     approval.withdrawn_by_id = actor.id
     approval.withdrawn_at = utcnow()
     activity.record(task, "approval_withdrawn", actor, client_visible=True, approval=approval.id, title=approval.title)
-    audit.record("task.approval_withdrawn", approval, client_id=task.client_id, actor_id=actor.id, actor_email=actor.email,
-                 task_id=task.id, withdrawn_at=approval.withdrawn_at.isoformat())
+    audit.record(
+        "task.approval_withdrawn",
+        approval,
+        client_id=task.client_id,
+        actor_id=actor.id,
+        actor_email=actor.email,
+        task_id=task.id,
+        withdrawn_at=approval.withdrawn_at.isoformat(),
+    )
     db.session.flush()
     approver_ids = list(db.session.scalars(select(ApprovalApprover.user_id).where(ApprovalApprover.approval_id == approval.id)))
-    notify("approval_requested", approver_ids, title=f"{task.reference}: your approval is no longer needed: {approval.title}"[:200],
-           body=f"{actor.name} withdrew the request; there is nothing for you to decide.", client_url=request_url(task), task=task,
-           actor=actor)
+    notify(
+        "approval_requested",
+        approver_ids,
+        title=f"{task.reference}: your approval is no longer needed: {approval.title}"[:200],
+        body=f"{actor.name} withdrew the request; there is nothing for you to decide.",
+        client_url=request_url(task),
+        task=task,
+        actor=actor,
+    )
     waiting.release(task, actor, approval, f"the approval request “{approval.title}” was withdrawn")
     return approval
 
@@ -163,14 +198,28 @@ def decide(task: Task, approval: ApprovalRequest, actor, decision: str, comment:
     approval.decided_by_id = actor.id
     approval.decided_at = now
     approval.decision_comment = comment
-    activity.record(task, f"approval_{approval.status}", actor, client_visible=True, approval=approval.id, title=approval.title,
-                    comment=comment)
-    audit.record(f"task.approval_{approval.status}", approval, client_id=task.client_id, actor_id=actor.id, actor_email=actor.email,
-                 task_id=task.id, decided_at=now.isoformat(), comment=comment)
+    activity.record(task, f"approval_{approval.status}", actor, client_visible=True, approval=approval.id, title=approval.title, comment=comment)
+    audit.record(
+        f"task.approval_{approval.status}",
+        approval,
+        client_id=task.client_id,
+        actor_id=actor.id,
+        actor_email=actor.email,
+        task_id=task.id,
+        decided_at=now.isoformat(),
+        comment=comment,
+    )
     db.session.flush()
     verb = "approved" if approval.status == "approved" else "rejected"
-    notify("approval_decided", [task.assignee_id, *watcher_ids(task)],
-           title=f"{task.reference} {verb} by {actor.name}: {approval.title}"[:200], body=comment, url=task_url(task), task=task, actor=actor)
+    notify(
+        "approval_decided",
+        [task.assignee_id, *watcher_ids(task)],
+        title=f"{task.reference} {verb} by {actor.name}: {approval.title}"[:200],
+        body=comment,
+        url=task_url(task),
+        task=task,
+        actor=actor,
+    )
     waiting.release(task, actor, approval, f"the client {verb} “{approval.title}”")
     return approval
 

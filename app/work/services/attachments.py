@@ -1,4 +1,5 @@
 """Files on a task: type and size limits, storage outside the web root, sha256, and deleting one's own."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -17,9 +18,11 @@ from app.work.services import activity
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _PDF, _PNG, _JPEG, _GIF, _ZIP, _OLE = b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 _EMPTY_ZIP = b"PK\x05\x06"
-_OOXML = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+_OOXML = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 # extension -> (content type we store and serve, content types a browser may send, leading bytes the file must have)
 ALLOWED = {
     "pdf": ("application/pdf", {"application/pdf"}, (_PDF,)),
@@ -78,8 +81,9 @@ def check_file(filename: str, declared_type: str | None, head: bytes) -> str:
     return content_type
 
 
-def upload(task: Task, actor, stream: BinaryIO, filename: str | None, declared_type: str | None = None, *,
-           client_visible: bool = False) -> Attachment:
+def upload(
+    task: Task, actor, stream: BinaryIO, filename: str | None, declared_type: str | None = None, *, client_visible: bool = False
+) -> Attachment:
     """Check and store an uploaded file and record it on the task."""
     if not actor.is_agency_user and actor.client_id != task.client_id:
         raise NotFound()
@@ -91,13 +95,20 @@ def upload(task: Task, actor, stream: BinaryIO, filename: str | None, declared_t
     storage.saved_in_unit(db.session, stored.key)
     if stored.size_bytes == 0:
         raise _invalid("The file is empty.")
-    row = Attachment(task_id=task.id, client_id=task.client_id, uploaded_by_id=actor.id, filename=name,
-                     content_type=content_type, size_bytes=stored.size_bytes, sha256=stored.sha256, storage_key=stored.key,
-                     client_visible=True if actor.is_client_user else bool(client_visible))
+    row = Attachment(
+        task_id=task.id,
+        client_id=task.client_id,
+        uploaded_by_id=actor.id,
+        filename=name,
+        content_type=content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        client_visible=True if actor.is_client_user else bool(client_visible),
+    )
     db.session.add(row)
     db.session.flush()
-    activity.record(task, "attachment_added", actor, client_visible=row.client_visible, attachment=row.id,
-                    filename=name, size_bytes=row.size_bytes)
+    activity.record(task, "attachment_added", actor, client_visible=row.client_visible, attachment=row.id, filename=name, size_bytes=row.size_bytes)
     audit.record("task.attachment_added", row, client_id=task.client_id, filename=name, sha256=row.sha256)
     return row
 
@@ -121,8 +132,12 @@ def delete_attachment(task: Task, row: Attachment, actor) -> None:
 
 def _keep_approval_evidence(row: Attachment) -> None:
     """A file the client is asked to approve, or approved or rejected, is the record of that decision: it stays."""
-    title = db.session.scalar(select(ApprovalRequest.title).join(ApprovalFile, ApprovalFile.approval_id == ApprovalRequest.id)
-                              .where(ApprovalFile.attachment_id == row.id, ApprovalRequest.status != "withdrawn").limit(1))
+    title = db.session.scalar(
+        select(ApprovalRequest.title)
+        .join(ApprovalFile, ApprovalFile.approval_id == ApprovalRequest.id)
+        .where(ApprovalFile.attachment_id == row.id, ApprovalRequest.status != "withdrawn")
+        .limit(1)
+    )
     if title is not None:
         raise Conflict(f"This file is part of the approval “{title}”; it cannot be deleted.")
 
@@ -134,7 +149,15 @@ def _detach_from_documents(task: Task, row: Attachment, actor) -> None:
             raise Conflict(f"This file was accepted as “{item.name}”; it cannot be deleted.")
         if item.status == "uploaded":
             item.status, item.uploaded_at, item.uploaded_by_id = "missing", None, None
-            activity.record(task, "document_file_removed", actor, client_visible=True, request=item.request_id, item=item.id,
-                            name=item.name, filename=row.filename)
+            activity.record(
+                task,
+                "document_file_removed",
+                actor,
+                client_visible=True,
+                request=item.request_id,
+                item=item.id,
+                name=item.name,
+                filename=row.filename,
+            )
         item.attachment_id = None
     db.session.flush()

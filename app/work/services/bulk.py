@@ -1,4 +1,5 @@
 """Bulk changes on selected tasks: assign, status or priority, each task through the task services, failures per task."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """A task's checklist: tick and untick, add, edit, remove and reorder items (template items are editable per task)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -31,12 +32,14 @@ def _clean_title(title) -> str:
 def add_item(task: Task, actor, title: str, *, required: bool = False) -> ChecklistItem:
     _require_agency_user(actor)
     title = _clean_title(title)
-    count, last = db.session.execute(select(func.count(ChecklistItem.id), func.max(ChecklistItem.position))
-                                     .where(ChecklistItem.task_id == task.id)).one()
+    count, last = db.session.execute(
+        select(func.count(ChecklistItem.id), func.max(ChecklistItem.position)).where(ChecklistItem.task_id == task.id)
+    ).one()
     if count >= MAX_ITEMS:
         raise Conflict(f"A checklist holds at most {MAX_ITEMS} items.")
-    item = ChecklistItem(task_id=task.id, client_id=task.client_id, position=(last if last is not None else -1) + 1,
-                         title=title, required=bool(required))
+    item = ChecklistItem(
+        task_id=task.id, client_id=task.client_id, position=(last if last is not None else -1) + 1, title=title, required=bool(required)
+    )
     db.session.add(item)
     db.session.flush()
     activity.record(task, "checklist_item_added", actor, item=item.id, title=title, required=item.required)
@@ -65,8 +68,7 @@ def update_item(task: Task, item: ChecklistItem, actor, values: dict) -> Checkli
             item.title = title
     if "required" in values and bool(values["required"]) != item.required:
         item.required = bool(values["required"])
-        activity.record(task, "checklist_item_required" if item.required else "checklist_item_optional", actor,
-                        item=item.id, title=item.title)
+        activity.record(task, "checklist_item_required" if item.required else "checklist_item_optional", actor, item=item.id, title=item.title)
     if "done" in values:
         set_done(task, item, actor, bool(values["done"]))
     return item
@@ -98,5 +100,11 @@ def move_item(task: Task, item: ChecklistItem, actor, direction: str) -> Checkli
 
 
 def open_required_count(task: Task) -> int:
-    return db.session.scalar(select(func.count(ChecklistItem.id)).where(
-        ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(ChecklistItem.id)).where(
+                ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)
+            )
+        )
+        or 0
+    )

@@ -4,6 +4,7 @@ PostgreSQL locks the candidate row with SELECT ... FOR UPDATE SKIP LOCKED, so co
 rows the others hold. SQLite has no row locks: a conditional UPDATE (still unassigned?) takes the database's
 single write lock, and a lost race retries with the next candidate.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Select, update
@@ -23,8 +24,7 @@ SQLITE_ATTEMPTS = 5
 
 def claimable(actor, queue_id=None) -> Select:
     """Unassigned open tasks the actor may take (its reach; optionally one queue), most urgent first."""
-    stmt = tasks_in_reach(actor).where(Task.closed_at.is_(None), Task.assignee_id.is_(None),
-                                       Task.status != "waiting_on_client")
+    stmt = tasks_in_reach(actor).where(Task.closed_at.is_(None), Task.assignee_id.is_(None), Task.status != "waiting_on_client")
     if queue_id is not None:
         stmt = stmt.where(Task.queue_id == queue_id)
     return stmt.order_by(*order_by(SORTS["urgency"]))
@@ -38,17 +38,17 @@ def claim_next_task(actor, queue_id=None) -> Task | None:
         queue_id = queue_for(actor, queue_id).id
     stmt = claimable(actor, queue_id)
     if db.session.get_bind().dialect.name == "postgresql":
-        task = db.session.scalar(stmt.limit(1).with_for_update(skip_locked=True, of=Task)
-                                 .execution_options(populate_existing=True))
+        task = db.session.scalar(stmt.limit(1).with_for_update(skip_locked=True, of=Task).execution_options(populate_existing=True))
         return _take(task, actor) if task is not None else None
     for _ in range(SQLITE_ATTEMPTS):
         task = db.session.scalar(stmt.limit(1).execution_options(populate_existing=True))
         if task is None:
             return None
         won = db.session.execute(
-            update(Task).where(Task.agency_id == task.agency_id, Task.id == task.id, Task.assignee_id.is_(None),
-                               Task.closed_at.is_(None))
-            .values(updated_at=utcnow()).execution_options(synchronize_session=False)
+            update(Task)
+            .where(Task.agency_id == task.agency_id, Task.id == task.id, Task.assignee_id.is_(None), Task.closed_at.is_(None))
+            .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False)
         ).rowcount
         if won == 1:
             db.session.refresh(task)

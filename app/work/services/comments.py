@@ -1,4 +1,5 @@
 """Comments on a task: internal or client-visible, @mentions of staff, and editing or deleting one's own."""
+
 from __future__ import annotations
 
 import re
@@ -34,7 +35,7 @@ def _clean_body(body) -> str:
 def _starts_with(rest: str, token: str) -> bool:
     if not token or not rest.startswith(token):
         return False
-    return _TOKEN_CONTINUES.match(rest[len(token):len(token) + 2]) is None
+    return _TOKEN_CONTINUES.match(rest[len(token) : len(token) + 2]) is None
 
 
 def mentioned_users(body: str) -> list[User]:
@@ -58,28 +59,56 @@ def add_comment(task: Task, actor, body: str, *, client_visible: bool = False) -
     is_client = actor.is_client_user
     if is_client and actor.client_id != task.client_id:
         raise NotFound()
-    comment = Comment(task_id=task.id, client_id=task.client_id, author_id=actor.id, body=body,
-                      client_visible=True if is_client else bool(client_visible))
+    comment = Comment(
+        task_id=task.id, client_id=task.client_id, author_id=actor.id, body=body, client_visible=True if is_client else bool(client_visible)
+    )
     db.session.add(comment)
     db.session.flush()
-    activity.record(task, "commented", actor, client_visible=comment.client_visible, comment=comment.id,
-                    visibility="client-visible" if comment.client_visible else "internal")
+    activity.record(
+        task,
+        "commented",
+        actor,
+        client_visible=comment.client_visible,
+        comment=comment.id,
+        visibility="client-visible" if comment.client_visible else "internal",
+    )
     audit.record("task.commented", comment, client_id=task.client_id, client_visible=comment.client_visible)
     excerpt = body if len(body) <= 300 else body[:297] + "..."
     if is_client:
-        notify("client_commented", watcher_ids(task), title=f"{actor.name} commented on {task.reference}: {task.title}",
-               body=excerpt, url=task_url(task), task=task, actor=actor)
+        notify(
+            "client_commented",
+            watcher_ids(task),
+            title=f"{actor.name} commented on {task.reference}: {task.title}",
+            body=excerpt,
+            url=task_url(task),
+            task=task,
+            actor=actor,
+        )
         answered_by_client(task, actor)
         return comment
     ensure_watching(task, actor)
     if comment.client_visible:
         events.send(task, "client_message", actor, comment.created_at)
-        notify("agency_commented", client_people_ids(task), title=f"{actor.name} wrote on {task.reference}: {task.title}",
-               body=excerpt, client_url=request_url(task), task=task, actor=actor)
+        notify(
+            "agency_commented",
+            client_people_ids(task),
+            title=f"{actor.name} wrote on {task.reference}: {task.title}",
+            body=excerpt,
+            client_url=request_url(task),
+            task=task,
+            actor=actor,
+        )
     mentioned = [user for user in mentioned_users(body) if access.can_see(user, task)]
     if mentioned:
-        notify("mentioned", mentioned, title=f"{actor.name} mentioned you on {task.reference}: {task.title}",
-               body=excerpt, url=task_url(task), task=task, actor=actor)
+        notify(
+            "mentioned",
+            mentioned,
+            title=f"{actor.name} mentioned you on {task.reference}: {task.title}",
+            body=excerpt,
+            url=task_url(task),
+            task=task,
+            actor=actor,
+        )
     return comment
 
 
@@ -102,8 +131,15 @@ def edit_comment(task: Task, comment: Comment, actor, values: dict) -> Comment:
         changed.append("client_visible")
     if changed:
         comment.edited_at = utcnow()
-        activity.record(task, "comment_edited", actor, client_visible=comment.client_visible, comment=comment.id,
-                        changed=changed, visibility="client-visible" if comment.client_visible else "internal")
+        activity.record(
+            task,
+            "comment_edited",
+            actor,
+            client_visible=comment.client_visible,
+            comment=comment.id,
+            changed=changed,
+            visibility="client-visible" if comment.client_visible else "internal",
+        )
         audit.record("task.comment_edited", comment, client_id=task.client_id, changed=changed)
         if "client_visible" in changed and comment.client_visible:
             events.send(task, "client_message", actor, comment.edited_at)

@@ -1,4 +1,5 @@
 """Document requests: staff ask a client for named documents by a date, the client uploads, staff accept or reject."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -44,11 +45,17 @@ def item_of(task: Task, document_item_id) -> DocumentRequestItem:
 
 
 def items_of(request: DocumentRequest) -> list[DocumentRequestItem]:
-    return list(db.session.scalars(select(DocumentRequestItem).where(DocumentRequestItem.request_id == request.id)
-                                   .order_by(DocumentRequestItem.position, DocumentRequestItem.id)))
+    return list(
+        db.session.scalars(
+            select(DocumentRequestItem)
+            .where(DocumentRequestItem.request_id == request.id)
+            .order_by(DocumentRequestItem.position, DocumentRequestItem.id)
+        )
+    )
 
 
 # --- checks ----------------------------------------------------------------------------------
+
 
 def _clean_name(raw, field: str = "name") -> str:
     name = " ".join(str(raw or "").split())
@@ -96,6 +103,7 @@ def _require_open(request: DocumentRequest) -> None:
 
 # --- asking ----------------------------------------------------------------------------------
 
+
 def create_request(task: Task, actor, *, title, due_on, items, message=None, wait_on_client: bool = False) -> DocumentRequest:
     """Ask the client for named documents by a date; the client's people are told in the app and by email.
 
@@ -115,22 +123,47 @@ def create_request(task: Task, actor, *, title, due_on, items, message=None, wai
     due_on = _check_due_on(due_on, task)
     names = _clean_items(items)
     now = utcnow()
-    request = DocumentRequest(task_id=task.id, client_id=task.client_id, title=title, message=_clean_text(message, "message", "message"),
-                              due_on=due_on, status="open", requested_by_id=actor.id, created_at=now,
-                              last_reminded_at=now)  # the request's own email is the first reminder
+    request = DocumentRequest(
+        task_id=task.id,
+        client_id=task.client_id,
+        title=title,
+        message=_clean_text(message, "message", "message"),
+        due_on=due_on,
+        status="open",
+        requested_by_id=actor.id,
+        created_at=now,
+        last_reminded_at=now,
+    )  # the request's own email is the first reminder
     db.session.add(request)
     db.session.flush()
     for position, (name, note) in enumerate(names):
-        db.session.add(DocumentRequestItem(task_id=task.id, client_id=task.client_id, request_id=request.id,
-                                           position=position, name=name, note=note, status="missing"))
+        db.session.add(
+            DocumentRequestItem(
+                task_id=task.id, client_id=task.client_id, request_id=request.id, position=position, name=name, note=note, status="missing"
+            )
+        )
     db.session.flush()
-    activity.record(task, "document_requested", actor, client_visible=True, request=request.id, title=title,
-                    due_on=due_on.isoformat(), items=[name for name, _ in names])
+    activity.record(
+        task,
+        "document_requested",
+        actor,
+        client_visible=True,
+        request=request.id,
+        title=title,
+        due_on=due_on.isoformat(),
+        items=[name for name, _ in names],
+    )
     audit.record("task.document_requested", request, client_id=task.client_id, items=len(names), due_on=due_on.isoformat())
     listing = "\n".join(f"• {name}" for name, _ in names)
-    notify("document_requested", client_people_ids(task, everyone=True), title=f"{title}: {len(names)} document{'s' if len(names) != 1 else ''} "
-           f"needed by {localtime.format_day(due_on)}", body=f"{request.message}\n\n{listing}" if request.message else listing,
-           client_url=request_url(task) + "#documents", task=task, actor=actor)
+    notify(
+        "document_requested",
+        client_people_ids(task, everyone=True),
+        title=f"{title}: {len(names)} document{'s' if len(names) != 1 else ''} needed by {localtime.format_day(due_on)}",
+        body=f"{request.message}\n\n{listing}" if request.message else listing,
+        client_url=request_url(task) + "#documents",
+        task=task,
+        actor=actor,
+    )
     if wait_on_client:
         waiting.hold(task, actor, request, f"asked for the documents “{title}”")
     return request
@@ -146,13 +179,20 @@ def add_item(task: Task, request: DocumentRequest, actor, name, note=None) -> Do
     _require_agency_user(actor)
     _require_open(request)
     name = _clean_name(name)
-    count, last = db.session.execute(select(func.count(DocumentRequestItem.id), func.max(DocumentRequestItem.position))
-                                     .where(DocumentRequestItem.request_id == request.id)).one()
+    count, last = db.session.execute(
+        select(func.count(DocumentRequestItem.id), func.max(DocumentRequestItem.position)).where(DocumentRequestItem.request_id == request.id)
+    ).one()
     if count >= MAX_ITEMS:
         raise Conflict(f"A request holds at most {MAX_ITEMS} documents.")
-    item = DocumentRequestItem(task_id=task.id, client_id=task.client_id, request_id=request.id,
-                               position=(last if last is not None else -1) + 1, name=name,
-                               note=_clean_text(note, "note", "note"), status="missing")
+    item = DocumentRequestItem(
+        task_id=task.id,
+        client_id=task.client_id,
+        request_id=request.id,
+        position=(last if last is not None else -1) + 1,
+        name=name,
+        note=_clean_text(note, "note", "note"),
+        status="missing",
+    )
     db.session.add(item)
     db.session.flush()
     activity.record(task, "document_item_added", actor, client_visible=True, request=request.id, item=item.id, name=name)
@@ -187,8 +227,10 @@ def cancel_request(task: Task, request: DocumentRequest, actor) -> DocumentReque
 
 # --- uploading and reviewing -----------------------------------------------------------------
 
-def upload(task: Task, item: DocumentRequestItem, actor, stream: BinaryIO, filename: str | None,
-           declared_type: str | None = None) -> DocumentRequestItem:
+
+def upload(
+    task: Task, item: DocumentRequestItem, actor, stream: BinaryIO, filename: str | None, declared_type: str | None = None
+) -> DocumentRequestItem:
     """Send the file for one item (the client's people, or staff on their behalf); it waits for review.
 
     A rejected item takes a new file; so does one waiting for review (the newer file replaces it). The file is a
@@ -205,14 +247,30 @@ def upload(task: Task, item: DocumentRequestItem, actor, stream: BinaryIO, filen
     item.status, item.attachment_id = "uploaded", row.id
     item.uploaded_by_id, item.uploaded_at = actor.id, row.created_at or utcnow()
     item.reviewed_by_id = item.reviewed_at = None
-    activity.record(task, "document_uploaded", actor, client_visible=True, request=request.id, item=item.id, name=item.name,
-                    attachment=row.id, filename=row.filename, replaced=replaced)
+    activity.record(
+        task,
+        "document_uploaded",
+        actor,
+        client_visible=True,
+        request=request.id,
+        item=item.id,
+        name=item.name,
+        attachment=row.id,
+        filename=row.filename,
+        replaced=replaced,
+    )
     audit.record("task.document_uploaded", item, client_id=task.client_id, attachment_id=row.id, sha256=row.sha256)
     if actor.is_client_user:
         recipients = set(watcher_ids(task)) | ({task.assignee_id} if task.assignee_id else set())
-        notify("document_uploaded", list(recipients), title=f"{actor.name} sent “{item.name}” for {task.reference}: {task.title}",
-               body=f"{row.filename}, for the request “{request.title}”. Accept or reject it on the task.",
-               url=task_url(task) + "#documents", task=task, actor=actor)
+        notify(
+            "document_uploaded",
+            list(recipients),
+            title=f"{actor.name} sent “{item.name}” for {task.reference}: {task.title}",
+            body=f"{row.filename}, for the request “{request.title}”. Accept or reject it on the task.",
+            url=task_url(task) + "#documents",
+            task=task,
+            actor=actor,
+        )
     _release_when_sent(task, request, actor, f"the client sent every document of “{request.title}”")
     return item
 
@@ -230,8 +288,9 @@ def _review(item: DocumentRequestItem, actor) -> DocumentRequest:
 def accept(task: Task, item: DocumentRequestItem, actor) -> DocumentRequestItem:
     request = _review(item, actor)
     item.status, item.reject_reason = "accepted", None
-    activity.record(task, "document_accepted", actor, client_visible=True, request=request.id, item=item.id, name=item.name,
-                    attachment=item.attachment_id)
+    activity.record(
+        task, "document_accepted", actor, client_visible=True, request=request.id, item=item.id, name=item.name, attachment=item.attachment_id
+    )
     audit.record("task.document_accepted", item, client_id=task.client_id, attachment_id=item.attachment_id)
     _close_if_complete(task, request, actor)
     return item
@@ -244,13 +303,27 @@ def reject(task: Task, item: DocumentRequestItem, actor, reason) -> DocumentRequ
         raise ValidationFailed("Say why the file is rejected, so the client can send the right one.", fields={"reason": ["Required."]})
     request = _review(item, actor)
     item.status, item.reject_reason = "rejected", reason
-    activity.record(task, "document_rejected", actor, client_visible=True, request=request.id, item=item.id, name=item.name,
-                    attachment=item.attachment_id, reason=reason)
+    activity.record(
+        task,
+        "document_rejected",
+        actor,
+        client_visible=True,
+        request=request.id,
+        item=item.id,
+        name=item.name,
+        attachment=item.attachment_id,
+        reason=reason,
+    )
     audit.record("task.document_rejected", item, client_id=task.client_id, attachment_id=item.attachment_id)
-    notify("document_requested", client_people_ids(task, everyone=True), title=f"Please send “{item.name}” again ({task.reference})",
-           body=f"{reason}\n\nUpload a new file for “{item.name}” by {localtime.format_day(request.due_on)}.",
-           client_url=request_url(task) + "#documents",
-           task=task, actor=actor)
+    notify(
+        "document_requested",
+        client_people_ids(task, everyone=True),
+        title=f"Please send “{item.name}” again ({task.reference})",
+        body=f"{reason}\n\nUpload a new file for “{item.name}” by {localtime.format_day(request.due_on)}.",
+        client_url=request_url(task) + "#documents",
+        task=task,
+        actor=actor,
+    )
     return item
 
 
@@ -263,6 +336,7 @@ def _close_if_complete(task: Task, request: DocumentRequest, actor) -> None:
 
 
 # --- reminders -------------------------------------------------------------------------------
+
 
 def send_reminders(now: datetime | None = None) -> dict:
     """Remind the client's people of open requests with documents still to send.
@@ -285,21 +359,28 @@ def send_reminders(now: datetime | None = None) -> dict:
             if last is not None and last >= today:
                 continue
             kind = "due_today" if today == request.due_on else "overdue"
-            title = (f"Due today: {count} for {task.reference}" if kind == "due_today"
-                     else f"Overdue: {count} for {task.reference}, due {localtime.format_day(request.due_on)}")
+            title = (
+                f"Due today: {count} for {task.reference}"
+                if kind == "due_today"
+                else f"Overdue: {count} for {task.reference}, due {localtime.format_day(request.due_on)}"
+            )
         elif today >= queries.remind_from(request.due_on):
             if last is not None and last >= queries.remind_from(request.due_on):
                 continue
             kind, title = "due_soon", f"Reminder: {count} for {task.reference} due {localtime.format_day(request.due_on, 'MMMEd')}"
         else:
             continue
-        listing = "\n".join(f"• {item.name}" + (f" (sent back: {item.reject_reason})" if item.status == "rejected" else "")
-                            for item in owed)
-        notify("document_requested", client_people_ids(task, everyone=True), title=title, body=f"{request.title}\n\n{listing}",
-               client_url=request_url(task) + "#documents", task=task)
+        listing = "\n".join(f"• {item.name}" + (f" (sent back: {item.reject_reason})" if item.status == "rejected" else "") for item in owed)
+        notify(
+            "document_requested",
+            client_people_ids(task, everyone=True),
+            title=title,
+            body=f"{request.title}\n\n{listing}",
+            client_url=request_url(task) + "#documents",
+            task=task,
+        )
         request.last_reminded_at = now
-        activity.record(task, "document_reminder_sent", None, request=request.id, title=request.title, reminder=kind,
-                        items=len(owed))
+        activity.record(task, "document_reminder_sent", None, request=request.id, title=request.title, reminder=kind, items=len(owed))
         sent += 1
     db.session.flush()
     return {"reminded": sent}

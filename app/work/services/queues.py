@@ -1,4 +1,5 @@
 """Queue writes: create, edit, archive and restore queues, and set which staff work them."""
+
 from __future__ import annotations
 
 import uuid
@@ -91,8 +92,11 @@ def set_members(queue: Queue, user_ids) -> list[User]:
     keep = {user.id for user in users}
     removed = [uid for uid in current if uid not in keep]
     if removed:
-        db.session.execute(delete(QueueMember).where(QueueMember.queue_id == queue.id, QueueMember.user_id.in_(removed))
-                           .execution_options(synchronize_session="fetch"))
+        db.session.execute(
+            delete(QueueMember)
+            .where(QueueMember.queue_id == queue.id, QueueMember.user_id.in_(removed))
+            .execution_options(synchronize_session="fetch")
+        )
     added = [user.id for user in users if user.id not in current]
     for user_id in added:
         db.session.add(QueueMember(queue_id=queue.id, user_id=user_id))

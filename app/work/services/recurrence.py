@@ -1,4 +1,5 @@
 """Recurring schedules: create, edit, pause and resume them, preview their dates, and generate the tasks that are due."""
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,24 @@ from tenants.lookup import get_in_tenant
 from tenants.models import Client
 
 log = logging.getLogger(__name__)
-EDITABLE = ("client_id", "task_type_id", "title", "frequency", "interval", "day_of_month", "weekday", "month", "rrule",
-            "due_time", "timezone", "lead_days", "default_assignee_id", "priority", "starts_on", "ends_on")
+EDITABLE = (
+    "client_id",
+    "task_type_id",
+    "title",
+    "frequency",
+    "interval",
+    "day_of_month",
+    "weekday",
+    "month",
+    "rrule",
+    "due_time",
+    "timezone",
+    "lead_days",
+    "default_assignee_id",
+    "priority",
+    "starts_on",
+    "ends_on",
+)
 CATCH_UP_DAYS = 400  # after a longer outage, older occurrences are not created (and this is logged)
 MAX_LEAD_DAYS = 366
 PREVIEW_YEARS = 10
@@ -54,6 +71,7 @@ def _require_manager(actor, client_id) -> None:
 
 # --- validation -------------------------------------------------------------------------------
 
+
 def _clean_client_and_type(actor, data: dict, errors: dict):
     """The schedule's client (active, served by the actor) and task type (active, a service the client has)."""
     client = get_in_tenant(Client, data.get("client_id")) if data.get("client_id") else None
@@ -62,8 +80,9 @@ def _clean_client_and_type(actor, data: dict, errors: dict):
     task_type = get_in_tenant(TaskType, data.get("task_type_id")) if data.get("task_type_id") else None
     if task_type is None or task_type.archived_at is not None:
         errors["task_type_id"] = ["Choose an active task type."]
-    elif client is not None and not db.session.scalar(select(ClientService.id).where(
-            ClientService.client_id == client.id, ClientService.service_line_id == task_type.service_line_id)):
+    elif client is not None and not db.session.scalar(
+        select(ClientService.id).where(ClientService.client_id == client.id, ClientService.service_line_id == task_type.service_line_id)
+    ):
         errors["task_type_id"] = ["The client does not have this task type's service."]
     return client, task_type
 
@@ -104,9 +123,16 @@ def _clean_rule(data: dict, errors: dict) -> None:
         if frequency == "rrule" and data.get("rrule"):
             data["rrule"] = data["rrule"].strip()
     if "starts_on" not in errors:
-        rule = recurrence.Rule(frequency=frequency, starts_on=data["starts_on"], interval=data.get("interval"),
-                               day_of_month=data.get("day_of_month"), weekday=data.get("weekday"), month=data.get("month"),
-                               rrule=data.get("rrule"), ends_on=data.get("ends_on") if "ends_on" not in errors else None)
+        rule = recurrence.Rule(
+            frequency=frequency,
+            starts_on=data["starts_on"],
+            interval=data.get("interval"),
+            day_of_month=data.get("day_of_month"),
+            weekday=data.get("weekday"),
+            month=data.get("month"),
+            rrule=data.get("rrule"),
+            ends_on=data.get("ends_on") if "ends_on" not in errors else None,
+        )
         for name, messages in recurrence.rule_errors(rule).items():
             errors.setdefault(name, []).extend(messages)
 
@@ -124,8 +150,11 @@ def _clean_default_assignee(data: dict, errors: dict, client, task_type) -> None
 
 
 def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> dict:
-    base = {name: getattr(schedule, name) for name in EDITABLE} if schedule is not None else {
-        "interval": 1, "due_time": "17:00", "lead_days": 7, "timezone": None}
+    base = (
+        {name: getattr(schedule, name) for name in EDITABLE}
+        if schedule is not None
+        else {"interval": 1, "due_time": "17:00", "lead_days": 7, "timezone": None}
+    )
     data = {**base, **{k: v for k, v in values.items() if k in EDITABLE}}
     errors: dict[str, list[str]] = {}
 
@@ -144,6 +173,7 @@ def _clean(actor, values: dict, schedule: RecurringSchedule | None = None) -> di
 
 
 # --- writes ---------------------------------------------------------------------------------------
+
 
 def create_schedule(actor, values: dict) -> RecurringSchedule:
     if actor is None or actor.role not in ("agency_admin", "staff"):
@@ -182,8 +212,13 @@ def resume_schedule(actor, schedule: RecurringSchedule, now: datetime | None = N
         if schedule.ends_on is not None and schedule.ends_on < schedule.starts_on:
             schedule.ends_on = schedule.starts_on
         schedule.paused_at = None
-        audit.record("schedule.resumed", schedule, client_id=schedule.client_id,
-                     starts_on=schedule.starts_on.isoformat(), previous_starts_on=previous.isoformat())
+        audit.record(
+            "schedule.resumed",
+            schedule,
+            client_id=schedule.client_id,
+            starts_on=schedule.starts_on.isoformat(),
+            previous_starts_on=previous.isoformat(),
+        )
     return schedule
 
 
@@ -191,14 +226,16 @@ def delete_schedule(actor, schedule: RecurringSchedule) -> None:
     """Delete a schedule; the tasks it created stay and forget where they came from."""
     _require_manager(actor, schedule.client_id)
     # Detach explicitly: the composite foreign key's SET NULL would also null the tasks' agency_id.
-    db.session.execute(update(Task).where(Task.recurring_schedule_id == schedule.id).values(recurring_schedule_id=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Task).where(Task.recurring_schedule_id == schedule.id).values(recurring_schedule_id=None).execution_options(synchronize_session=False)
+    )
     audit.record("schedule.deleted", schedule, client_id=schedule.client_id, title=schedule.title)
     db.session.delete(schedule)
     db.session.flush()
 
 
 # --- dates ----------------------------------------------------------------------------------------
+
 
 def _instants(schedule: RecurringSchedule, day: date) -> tuple[datetime, datetime]:
     due = recurrence.due_instant(day, schedule.due_time, schedule.timezone)
@@ -210,17 +247,26 @@ def preview(schedule: RecurringSchedule, now: datetime | None = None, count: int
     """The next `count` occurrences from today (in the schedule's zone): dates, due and creation instants, any task."""
     now = now or utcnow()
     today = recurrence.local_today(now, schedule.timezone)
-    days = list(islice(recurrence.occurrence_dates(recurrence.Rule.of(schedule), today,
-                                                   today + timedelta(days=366 * PREVIEW_YEARS)), count))
+    days = list(islice(recurrence.occurrence_dates(recurrence.Rule.of(schedule), today, today + timedelta(days=366 * PREVIEW_YEARS)), count))
     existing = {}
     if days:
-        existing = {row.occurrence_date: row for row in db.session.scalars(select(Task).where(
-            Task.recurring_schedule_id == schedule.id, Task.occurrence_date.in_(days)))}
+        existing = {
+            row.occurrence_date: row
+            for row in db.session.scalars(select(Task).where(Task.recurring_schedule_id == schedule.id, Task.occurrence_date.in_(days)))
+        }
     out = []
     for day in days:
         due, create = _instants(schedule, day)
-        out.append({"occurrence_date": day, "due_at": due, "creates_at": create, "task": existing.get(day),
-                    "created": day in existing, "due_local": due.astimezone(recurrence.zone(schedule.timezone))})
+        out.append(
+            {
+                "occurrence_date": day,
+                "due_at": due,
+                "creates_at": create,
+                "task": existing.get(day),
+                "created": day in existing,
+                "due_local": due.astimezone(recurrence.zone(schedule.timezone)),
+            }
+        )
     return out
 
 
@@ -231,6 +277,7 @@ def next_occurrence(schedule: RecurringSchedule, now: datetime | None = None) ->
 
 # --- the generator --------------------------------------------------------------------------------
 
+
 def generate_due_tasks(now: datetime | None = None) -> dict:
     """Create every task of the current agency's active schedules whose creation time has come, exactly once.
 
@@ -239,14 +286,20 @@ def generate_due_tasks(now: datetime | None = None) -> dict:
     """
     now = now or utcnow()
     ids = db.session.scalars(
-        select(RecurringSchedule.id).join(Client, Client.id == RecurringSchedule.client_id)
+        select(RecurringSchedule.id)
+        .join(Client, Client.id == RecurringSchedule.client_id)
         .where(RecurringSchedule.paused_at.is_(None), Client.archived_at.is_(None))
-        .order_by(RecurringSchedule.id)).all()
+        .order_by(RecurringSchedule.id)
+    ).all()
     created = 0
     for schedule_id in ids:
         # Lock the schedule so two runs do not work it at once; a run that finds it locked leaves it to the other.
-        schedule = db.session.scalar(select(RecurringSchedule).where(RecurringSchedule.id == schedule_id)
-                                     .with_for_update(skip_locked=True).execution_options(populate_existing=True))
+        schedule = db.session.scalar(
+            select(RecurringSchedule)
+            .where(RecurringSchedule.id == schedule_id)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
         if schedule is None or schedule.paused_at is not None:
             continue
         created += _generate_for(schedule, now)
@@ -260,17 +313,19 @@ def _generate_for(schedule: RecurringSchedule, now: datetime) -> int:
     last = today + timedelta(days=schedule.lead_days + 1)
     if schedule.starts_on > last or (schedule.ends_on is not None and schedule.ends_on < window_start):
         return 0
-    due_days = [day for day in recurrence.occurrence_dates(recurrence.Rule.of(schedule), window_start, last)
-                if _instants(schedule, day)[1] <= now]
+    due_days = [day for day in recurrence.occurrence_dates(recurrence.Rule.of(schedule), window_start, last) if _instants(schedule, day)[1] <= now]
     if not due_days:
         return 0
-    have = set(db.session.scalars(select(Task.occurrence_date).where(
-        Task.recurring_schedule_id == schedule.id, Task.occurrence_date >= due_days[0])))
+    have = set(db.session.scalars(select(Task.occurrence_date).where(Task.recurring_schedule_id == schedule.id, Task.occurrence_date >= due_days[0])))
     if schedule.starts_on < window_start:
         newest = db.session.scalar(select(func.max(Task.occurrence_date)).where(Task.recurring_schedule_id == schedule.id))
         if newest is None or newest < window_start:
-            log.warning("schedule %s: catch-up limited to %s days; occurrences before %s are not created",
-                        schedule.id, CATCH_UP_DAYS, window_start.isoformat())
+            log.warning(
+                "schedule %s: catch-up limited to %s days; occurrences before %s are not created",
+                schedule.id,
+                CATCH_UP_DAYS,
+                window_start.isoformat(),
+            )
     created = 0
     for day in due_days:
         if day in have:
@@ -293,10 +348,17 @@ def _create_occurrence(schedule: RecurringSchedule, day: date) -> str:
         try:
             with db.session.begin_nested():
                 task_services.create_task(
-                    None, client_id=schedule.client_id, task_type_id=schedule.task_type_id,
+                    None,
+                    client_id=schedule.client_id,
+                    task_type_id=schedule.task_type_id,
                     title=f"{schedule.title} – {recurrence.period_label(schedule.frequency, day)}",
-                    priority=schedule.priority, assignee_id=assignee_id, due_at=due, custom_values=custom,
-                    recurring_schedule_id=schedule.id, occurrence_date=day)
+                    priority=schedule.priority,
+                    assignee_id=assignee_id,
+                    due_at=due,
+                    custom_values=custom,
+                    recurring_schedule_id=schedule.id,
+                    occurrence_date=day,
+                )
             return "created"
         except IntegrityError:
             log.info("schedule %s: occurrence %s was created by a concurrent run", schedule.id, day.isoformat())

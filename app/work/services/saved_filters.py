@@ -1,4 +1,5 @@
 """Saved filters: a user keeps a list's query string under a name, per view, to apply it again later."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qsl

@@ -1,4 +1,5 @@
 """Creating tasks, numbering them, changing their fields and moving them through their statuses."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -52,8 +53,12 @@ TRANSITIONS = {
 # moves the task from waiting on the client back to in progress: see `answered_by_client`.)
 CLIENT_TRANSITIONS = {("new", "cancelled")}
 STATUS_LABELS = {
-    "new": "New", "in_progress": "In progress", "waiting_on_client": "Waiting on client",
-    "in_review": "In review", "done": "Done", "cancelled": "Cancelled",
+    "new": "New",
+    "in_progress": "In progress",
+    "waiting_on_client": "Waiting on client",
+    "in_review": "In review",
+    "done": "Done",
+    "cancelled": "Cancelled",
 }
 
 
@@ -68,12 +73,15 @@ def request_url(task: Task) -> str:
 
 # --- numbering -------------------------------------------------------------------------------
 
+
 def allocate_number() -> int:
     """The agency's next task number, safe under concurrency (a row lock on the counter row)."""
     agency_id = current_tenant().agency_id
     bump = (
-        update(TaskCounter).where(TaskCounter.agency_id == agency_id)
-        .values(next_number=TaskCounter.next_number + 1).returning(TaskCounter.next_number)
+        update(TaskCounter)
+        .where(TaskCounter.agency_id == agency_id)
+        .values(next_number=TaskCounter.next_number + 1)
+        .returning(TaskCounter.next_number)
     )
     taken = db.session.execute(bump).scalar()
     if taken is None:
@@ -87,6 +95,7 @@ def allocate_number() -> int:
 
 
 # --- checks ----------------------------------------------------------------------------------
+
 
 def _require_agency_user(actor) -> None:
     if actor is not None and actor.role not in ("agency_admin", "staff"):
@@ -108,8 +117,10 @@ def check_assignee(user_id, task_like) -> User:
     if user.role == "staff":
         in_queue = db.session.scalar(select(QueueMember.id).where(QueueMember.queue_id == task_like.queue_id, QueueMember.user_id == user.id))
         if not (in_queue and serves(user.id, task_like.client_id)):
-            raise ValidationFailed(f"{user.name} does not work this queue for this client.",
-                                   fields={"assignee_id": ["Not a member of the queue, or not serving the client."]})
+            raise ValidationFailed(
+                f"{user.name} does not work this queue for this client.",
+                fields={"assignee_id": ["Not a member of the queue, or not serving the client."]},
+            )
     return user
 
 
@@ -121,9 +132,22 @@ def _validate_priority(priority: str) -> str:
 
 # --- create ----------------------------------------------------------------------------------
 
-def create_task(actor, *, client_id, task_type_id, title: str, description: str | None = None, priority: str | None = None,
-                queue_id=None, assignee_id=None, due_at: datetime | None = None, custom_values: dict | None = None,
-                recurring_schedule_id=None, occurrence_date=None) -> Task:
+
+def create_task(
+    actor,
+    *,
+    client_id,
+    task_type_id,
+    title: str,
+    description: str | None = None,
+    priority: str | None = None,
+    queue_id=None,
+    assignee_id=None,
+    due_at: datetime | None = None,
+    custom_values: dict | None = None,
+    recurring_schedule_id=None,
+    occurrence_date=None,
+) -> Task:
     """Create a task for a client: numbered, with its type's checklist, defaults and validated custom values.
 
     `actor` is None for tasks the system creates (recurring work).
@@ -133,10 +157,12 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
         raise ValidationFailed("Choose a client you serve.", fields={"client_id": ["You do not serve this client."]})
     task_type = _active(TaskType, task_type_id, "task_type_id", "task type")
     service_line = db.session.scalar(select(ServiceLine).where(ServiceLine.id == task_type.service_line_id))
-    if not db.session.scalar(select(ClientService.id).where(
-            ClientService.client_id == client.id, ClientService.service_line_id == task_type.service_line_id)):
-        raise ValidationFailed(f"{client.name} does not have the {service_line.name} service.",
-                               fields={"task_type_id": ["The client does not have this service."]})
+    if not db.session.scalar(
+        select(ClientService.id).where(ClientService.client_id == client.id, ClientService.service_line_id == task_type.service_line_id)
+    ):
+        raise ValidationFailed(
+            f"{client.name} does not have the {service_line.name} service.", fields={"task_type_id": ["The client does not have this service."]}
+        )
     queue = _active(Queue, queue_id or task_type.default_queue_id, "queue_id", "queue")
     title = (title or "").strip()
     if not title:
@@ -147,27 +173,37 @@ def create_task(actor, *, client_id, task_type_id, title: str, description: str 
     priority = _validate_priority(priority or task_type.default_priority)
     number = allocate_number()
     task = Task(
-        id=new_id(), client_id=client.id, task_type_id=task_type.id, queue_id=queue.id, number=number,
-        reference=f"{service_line.code}-{number}", title=title[:200], description=(description or "").strip() or None,
-        priority=priority, priority_rank=PRIORITY_RANK[priority], status="new", due_at=due_at,
+        id=new_id(),
+        client_id=client.id,
+        task_type_id=task_type.id,
+        queue_id=queue.id,
+        number=number,
+        reference=f"{service_line.code}-{number}",
+        title=title[:200],
+        description=(description or "").strip() or None,
+        priority=priority,
+        priority_rank=PRIORITY_RANK[priority],
+        status="new",
+        due_at=due_at,
         # People fill required fields when they create a task; the system (recurring work) cannot, so for its
         # tasks they are enforced when the task is completed instead.
         custom_values=clean_values(task_type.custom_fields or [], custom_values, partial=actor is None),
         created_by_id=getattr(actor, "id", None),
-        recurring_schedule_id=recurring_schedule_id, occurrence_date=occurrence_date,
+        recurring_schedule_id=recurring_schedule_id,
+        occurrence_date=occurrence_date,
     )
     assignee = check_assignee(assignee_id, task) if assignee_id else None
     task.assignee_id = assignee.id if assignee else None
     db.session.add(task)
     db.session.flush()  # no ORM relationships: the task row must exist before its children are inserted
     for position, item in enumerate(task_type.checklist_template or []):
-        db.session.add(ChecklistItem(task_id=task.id, client_id=client.id, position=position,
-                                     title=item["title"][:200], required=bool(item.get("required"))))
+        db.session.add(
+            ChecklistItem(task_id=task.id, client_id=client.id, position=position, title=item["title"][:200], required=bool(item.get("required")))
+        )
     for user in {u.id: u for u in (actor if actor is not None and actor.is_agency_user else None, assignee) if u}.values():
         db.session.add(Watcher(task_id=task.id, client_id=client.id, user_id=user.id))
     db.session.flush()
-    activity.record(task, "created", actor, client_visible=True, reference=task.reference,
-                    recurring=recurring_schedule_id is not None)
+    activity.record(task, "created", actor, client_visible=True, reference=task.reference, recurring=recurring_schedule_id is not None)
     audit.record("task.created", task, client_id=client.id, reference=task.reference)
     events.send(task, "created", actor, task.created_at)
     if assignee is not None:
@@ -181,6 +217,7 @@ def _notify_assigned(task: Task, assignee: User, actor) -> None:
 
 # --- changes ---------------------------------------------------------------------------------
 
+
 def watcher_ids(task: Task) -> list:
     """Who watches the task and can still open it (the reach rule), as ids: readable in a client user's scope too."""
     return audience(task, db.session.scalars(select(Watcher.user_id).where(Watcher.task_id == task.id)))
@@ -189,8 +226,7 @@ def watcher_ids(task: Task) -> list:
 def client_people_ids(task: Task, *, everyone: bool = False) -> list:
     """The task's client users to tell about it: who asked for it and who follows it, or (`everyone`) every active
     user of the client, e.g. when the agency waits on the company's answer."""
-    people = select(User.id).where(User.client_id == task.client_id, User.deactivated_at.is_(None),
-                                   User.password_hash.is_not(None))
+    people = select(User.id).where(User.client_id == task.client_id, User.deactivated_at.is_(None), User.password_hash.is_not(None))
     if not everyone:
         following = select(Watcher.user_id).where(Watcher.task_id == task.id)
         people = people.where(User.id.in_(following) | (User.id == task.created_by_id))
@@ -211,8 +247,14 @@ def assign(task: Task, actor, assignee_id) -> Task:
     new_id_ = assignee.id if assignee else None
     if task.assignee_id == new_id_:
         return task
-    activity.record(task, "assigned" if assignee else "unassigned", actor,
-                    previous=task.assignee_id, assignee=new_id_, assignee_name=assignee.name if assignee else None)
+    activity.record(
+        task,
+        "assigned" if assignee else "unassigned",
+        actor,
+        previous=task.assignee_id,
+        assignee=new_id_,
+        assignee_name=assignee.name if assignee else None,
+    )
     task.assignee_id = new_id_
     audit.record("task.assigned", task, client_id=task.client_id, assignee_id=str(new_id_) if new_id_ else None)
     if assignee is not None:
@@ -275,9 +317,14 @@ def update_fields(task: Task, actor, values: dict) -> Task:
     for key, value in changes.items():
         old = getattr(task, key)
         setattr(task, key, value)
-        activity.record(task, f"{key}_changed", actor, client_visible=key in ("title", "due_at"),
-                        old=old.isoformat() if isinstance(old, datetime) else old,
-                        new=value.isoformat() if isinstance(value, datetime) else value)
+        activity.record(
+            task,
+            f"{key}_changed",
+            actor,
+            client_visible=key in ("title", "due_at"),
+            old=old.isoformat() if isinstance(old, datetime) else old,
+            new=value.isoformat() if isinstance(value, datetime) else value,
+        )
     if changes:
         audit.record("task.updated", task, client_id=task.client_id, fields=sorted(changes))
     if "priority" in changes:
@@ -293,8 +340,7 @@ def missing_required_fields(task: Task) -> list[str]:
     """Labels of the task type's required custom fields that have no value on the task."""
     task_type = db.session.scalar(select(TaskType).where(TaskType.id == task.task_type_id))
     values = task.custom_values or {}
-    return [d.get("label") or d["key"] for d in (task_type.custom_fields or [])
-            if d.get("required") and values.get(d["key"]) in (None, "")]
+    return [d.get("label") or d["key"] for d in (task_type.custom_fields or []) if d.get("required") and values.get(d["key"]) in (None, "")]
 
 
 def answered_by_client(task: Task, actor) -> Task:
@@ -315,15 +361,21 @@ def _release_waiting_holds(task: Task) -> None:
     """The task left waiting on the client: nothing asked before may move it back later."""
     task.awaiting_answer = False
     for model in (DocumentRequest, ApprovalRequest):
-        db.session.execute(update(model).where(model.task_id == task.id, model.holds_task.is_(True))
-                           .values(holds_task=False).execution_options(synchronize_session="fetch"))
+        db.session.execute(
+            update(model)
+            .where(model.task_id == task.id, model.holds_task.is_(True))
+            .values(holds_task=False)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def _check_move(actor, frm: str, to: str, *, answer: bool) -> None:
     """The move must be one the workflow allows, and one a client user may make when a client user makes it."""
     if to not in TRANSITIONS[frm]:
-        raise Conflict(f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
-                       fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]})
+        raise Conflict(
+            f"A task that is {STATUS_LABELS[frm].lower()} cannot become {STATUS_LABELS[to].lower()}.",
+            fields={"status": [f"Allowed next: {', '.join(sorted(TRANSITIONS[frm])) or 'none'}."]},
+        )
     if actor is not None and actor.is_client_user and (frm, to) not in CLIENT_TRANSITIONS and not answer:
         raise Forbidden("Only the agency can change this task's status.")
 
@@ -332,31 +384,37 @@ def _check_can_complete(task: Task) -> None:
     """A task is done only once no approval blocks it, its required checklist items are ticked and required fields filled."""
     latest = approval_queries.latest_approval(task)
     if latest is not None and latest.status in approval_queries.BLOCKING_STATUSES:
-        raise Conflict(approval_queries.APPROVAL_NEEDED,
-                       fields={"approval": [f"The latest approval request (“{latest.title}”) is {latest.status}."]})
-    open_required = db.session.scalar(select(ChecklistItem.id).where(
-        ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None)))
+        raise Conflict(approval_queries.APPROVAL_NEEDED, fields={"approval": [f"The latest approval request (“{latest.title}”) is {latest.status}."]})
+    open_required = db.session.scalar(
+        select(ChecklistItem.id).where(ChecklistItem.task_id == task.id, ChecklistItem.required.is_(True), ChecklistItem.done_at.is_(None))
+    )
     if open_required:
-        raise Conflict("Tick every required checklist item before completing the task.",
-                       fields={"checklist": ["Required items are still open."]})
+        raise Conflict("Tick every required checklist item before completing the task.", fields={"checklist": ["Required items are still open."]})
     missing = missing_required_fields(task)
     if missing:
-        raise Conflict(f"Fill in the required fields before completing the task: {', '.join(missing)}.",
-                       fields={"custom_values": {key: ["Required."] for key in missing}})
+        raise Conflict(
+            f"Fill in the required fields before completing the task: {', '.join(missing)}.",
+            fields={"custom_values": {key: ["Required."] for key in missing}},
+        )
 
 
 def _notify_status_changed(task: Task, actor, to: str, message: str | None, reason: str | None) -> None:
     waiting = to == "waiting_on_client"
     # An ask that moves the task to waiting already told the client what it needs (its own notification).
     told_already = waiting and reason is not None
-    notify("status_changed", watcher_ids(task) + ([] if told_already else client_people_ids(task, everyone=waiting)),
-           title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
-           body=((message or "").strip() or None) if waiting and not reason else (reason[:1].upper() + reason[1:] + "." if reason else None),
-           url=task_url(task), client_url=request_url(task), task=task, actor=actor)
+    notify(
+        "status_changed",
+        watcher_ids(task) + ([] if told_already else client_people_ids(task, everyone=waiting)),
+        title=f"{task.reference} is now {STATUS_LABELS[to].lower()}: {task.title}",
+        body=((message or "").strip() or None) if waiting and not reason else (reason[:1].upper() + reason[1:] + "." if reason else None),
+        url=task_url(task),
+        client_url=request_url(task),
+        task=task,
+        actor=actor,
+    )
 
 
-def transition(task: Task, actor, to: str, *, message: str | None = None, reason: str | None = None,
-               _answer: bool = False) -> Task:
+def transition(task: Task, actor, to: str, *, message: str | None = None, reason: str | None = None, _answer: bool = False) -> Task:
     """Move a task to another status, if the move is allowed and the actor may make it.
 
     `message`, when given, is posted as a client-visible comment (the question when waiting on the client).
@@ -384,8 +442,9 @@ def transition(task: Task, actor, to: str, *, message: str | None = None, reason
     activity.record(task, kind, actor, client_visible=True, old=frm, new=to, **({"reason": reason} if reason else {}))
     audit.record("task.status_changed", task, client_id=task.client_id, old=frm, new=to)
     if message and message.strip():
-        db.session.add(Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None),
-                               body=message.strip(), client_visible=True))
+        db.session.add(
+            Comment(task_id=task.id, client_id=task.client_id, author_id=getattr(actor, "id", None), body=message.strip(), client_visible=True)
+        )
     events.send(task, "status", actor, now, old=frm, new=to)
     _notify_status_changed(task, actor, to, message, reason)
     return task

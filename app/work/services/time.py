@@ -1,4 +1,5 @@
 """Time tracking writes: timers (one running per user), manual entries, and edits of unbilled entries."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -46,6 +47,7 @@ def _elapsed_minutes(started_at: datetime, ended_at: datetime) -> int:
 
 # --- timers -------------------------------------------------------------------------------------
 
+
 def start_timer(actor, task: Task) -> TimeEntry:
     """Start the actor's timer on a task; a timer running elsewhere is stopped first."""
     require_agency_user(actor)
@@ -87,6 +89,7 @@ def stop_timer(actor, task: Task | None = None) -> TimeEntry:
 
 
 # --- manual entries -----------------------------------------------------------------------------
+
 
 def _span_between(started_at: datetime | None, ended_at: datetime | None) -> tuple[datetime, datetime, int]:
     """Start, end and minutes from both times (at most 24 hours apart, end after start)."""
@@ -144,8 +147,16 @@ def create_entry(actor, task: Task, values: dict) -> TimeEntry:
     _check_task(actor, task)
     started_at, ended_at, minutes = _span(values)
     _check_not_future(started_at)
-    entry = TimeEntry(task_id=task.id, client_id=task.client_id, user_id=actor.id, started_at=started_at, ended_at=ended_at,
-                      minutes=minutes, billable=bool(values.get("billable", True)), note=_clean_note(values.get("note")))
+    entry = TimeEntry(
+        task_id=task.id,
+        client_id=task.client_id,
+        user_id=actor.id,
+        started_at=started_at,
+        ended_at=ended_at,
+        minutes=minutes,
+        billable=bool(values.get("billable", True)),
+        note=_clean_note(values.get("note")),
+    )
     db.session.add(entry)
     db.session.flush()
     activity.record(task, "time_logged", actor, minutes=minutes, time_entry_id=entry.id)
@@ -164,8 +175,7 @@ def _timing_changes(entry: TimeEntry, values: dict) -> dict:
         timing["minutes"] = entry.minutes
     started_at, ended_at, minutes = _span(timing, entry)
     _check_not_future(started_at)
-    return {key: value for key, value in (("started_at", started_at), ("ended_at", ended_at), ("minutes", minutes))
-            if getattr(entry, key) != value}
+    return {key: value for key, value in (("started_at", started_at), ("ended_at", ended_at), ("minutes", minutes)) if getattr(entry, key) != value}
 
 
 def update_entry(actor, entry: TimeEntry, values: dict) -> TimeEntry:
@@ -193,4 +203,3 @@ def delete_entry(actor, entry: TimeEntry) -> None:
     audit.record("time_entry.deleted", entry, client_id=entry.client_id, minutes=entry.minutes)
     db.session.delete(entry)
     db.session.flush()
-

@@ -12,6 +12,7 @@ the normal transition, so the SLA clock resumes and the timeline says why. A tas
 client by hand releases every hold (`tasks.transition`), so a later upload or decision never moves a task that
 someone has moved elsewhere. A file sent back after the task resumed does not put it back to waiting: staff ask again.
 """
+
 from __future__ import annotations
 
 from app.core.errors import Conflict
@@ -28,9 +29,10 @@ def check_can_wait(task: Task) -> None:
     """Refuse before anything is written: a task in review cannot wait on the client."""
     if task.status not in CAN_WAIT:
         label = tasks.STATUS_LABELS[task.status].lower()
-        raise Conflict(f"A task that is {label} cannot wait on the client: move it back to in progress first, "
-                       "or ask without waiting on the client.",
-                       fields={"wait_on_client": [f"Not possible while the task is {label}."]})
+        raise Conflict(
+            f"A task that is {label} cannot wait on the client: move it back to in progress first, or ask without waiting on the client.",
+            fields={"wait_on_client": [f"Not possible while the task is {label}."]},
+        )
 
 
 def hold(task: Task, actor, ask, reason: str) -> None:

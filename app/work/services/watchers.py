@@ -1,4 +1,5 @@
 """Who watches a task (is told about its changes): watch, unwatch and list."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

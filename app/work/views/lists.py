@@ -1,5 +1,6 @@
 """Work list pages for agency users: My work, a queue's tasks, all clients, one client's tasks, workload;
 claim next, bulk changes, saved filters and CSV export of any list."""
+
 from __future__ import annotations
 
 import csv
@@ -44,26 +45,31 @@ def _agency_users_only():
     return None
 
 
-
 def _choices() -> dict:
-    clients = list(db.session.scalars(client_queries.visible_clients(current_user)
-                                      .where(Client.archived_at.is_(None)).order_by(Client.name)))
+    clients = list(db.session.scalars(client_queries.visible_clients(current_user).where(Client.archived_at.is_(None)).order_by(Client.name)))
     return {
         "clients": clients,
-        "service_lines": list(db.session.scalars(select(ServiceLine).where(ServiceLine.archived_at.is_(None))
-                                                 .order_by(ServiceLine.position, ServiceLine.name))),
+        "service_lines": list(
+            db.session.scalars(select(ServiceLine).where(ServiceLine.archived_at.is_(None)).order_by(ServiceLine.position, ServiceLine.name))
+        ),
         "task_types": list(db.session.scalars(select(TaskType).where(TaskType.archived_at.is_(None)).order_by(TaskType.name))),
         "queues": queue_queries.list_queues(current_user),
         "people": account_queries.active_staff(),
-        "statuses": STATUS_FILTERS, "priorities": PRIORITIES, "due_labels": DUE_LABELS,
-        "sorts": {name: sort.label for name, sort in SORTS.items()}, "status_labels": STATUS_LABELS,
+        "statuses": STATUS_FILTERS,
+        "priorities": PRIORITIES,
+        "due_labels": DUE_LABELS,
+        "sorts": {name: sort.label for name, sort in SORTS.items()},
+        "status_labels": STATUS_LABELS,
         "sla_labels": {state: STATE_LABELS[state] for state in FILTER_STATES},
     }
 
 
 def _csv(filename: str, lines) -> Response:
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 def _export(view: str, filters, scope: dict):
@@ -92,12 +98,21 @@ def export_download(export_id):
     export = exports.for_user(export_id, current_user)
     if export is None or export.status != "done" or export.expires_at <= utcnow():
         raise NotFound("This export is not available: it has expired or is not finished.")
-    return download_response(export.file_key, filename=export.filename, content_type="text/csv", size_bytes=export.size_bytes,
-                             sha256=export.sha256)
+    return download_response(export.file_key, filename=export.filename, content_type="text/csv", size_bytes=export.size_bytes, sha256=export.sha256)
 
 
-def _task_list(view: str, *, title: str, subtitle: str, export: bool, queue=None, client=None, csv_endpoint: str,
-               endpoint_args: dict | None = None, empty: tuple[str, str, str]):
+def _task_list(
+    view: str,
+    *,
+    title: str,
+    subtitle: str,
+    export: bool,
+    queue=None,
+    client=None,
+    csv_endpoint: str,
+    endpoint_args: dict | None = None,
+    empty: tuple[str, str, str],
+):
     filters, filter_errors = parse_filters(request.args)
     scope = {"view": view, "queue_id": getattr(queue, "id", None), "client_id": getattr(client, "id", None)}
     if export:
@@ -106,38 +121,72 @@ def _task_list(view: str, *, title: str, subtitle: str, export: bool, queue=None
             return Response(f"Invalid filters. {message}\n", status=400, mimetype="text/plain")
         return _export(view, filters, scope)
     page = list_queries.list_tasks(current_user, filters, cursor=request.args.get("cursor") or None, **scope)
-    return render_page("work/lists/tasks.html", 200, view=view, title=title, subtitle=subtitle, tasks=page.items,
-                 next_cursor=page.next_cursor, paged=bool(request.args.get("cursor")), filters=filters,
-                 filter_errors=filter_errors, labels=list_queries.labels_for(page.items), queue=queue, client=client,
-                 saved=queue_queries.saved_filters(current_user, view), task_url=task_url, empty=empty, now=utcnow(),
-                 csv_url=url_for(csv_endpoint, **(endpoint_args or {})) + ("?" + filters.query_string() if filters.query_string() else ""),
-                 **_choices())
+    return render_page(
+        "work/lists/tasks.html",
+        200,
+        view=view,
+        title=title,
+        subtitle=subtitle,
+        tasks=page.items,
+        next_cursor=page.next_cursor,
+        paged=bool(request.args.get("cursor")),
+        filters=filters,
+        filter_errors=filter_errors,
+        labels=list_queries.labels_for(page.items),
+        queue=queue,
+        client=client,
+        saved=queue_queries.saved_filters(current_user, view),
+        task_url=task_url,
+        empty=empty,
+        now=utcnow(),
+        csv_url=url_for(csv_endpoint, **(endpoint_args or {})) + ("?" + filters.query_string() if filters.query_string() else ""),
+        **_choices(),
+    )
 
 
 @bp.route("/work")
 @bp.route("/work.csv", endpoint="my_work_csv", defaults={"export": True})
 def my_work(export=False):
-    return _task_list("my_work", title="My work", subtitle="Open tasks assigned to you, most urgent first.", export=export,
-                      csv_endpoint="work.my_work_csv",
-                      empty=("inbox", "Nothing assigned to you", "Claim the most urgent unassigned task, or pick one from a queue."))
+    return _task_list(
+        "my_work",
+        title="My work",
+        subtitle="Open tasks assigned to you, most urgent first.",
+        export=export,
+        csv_endpoint="work.my_work_csv",
+        empty=("inbox", "Nothing assigned to you", "Claim the most urgent unassigned task, or pick one from a queue."),
+    )
 
 
 @bp.route("/queues/<uuid:queue_id>/tasks")
 @bp.route("/queues/<uuid:queue_id>/tasks.csv", endpoint="queue_tasks_csv", defaults={"export": True})
 def queue_tasks(queue_id, export=False):
     queue = queue_queries.queue_for(current_user, queue_id)
-    return _task_list("queue", title=queue.name, subtitle=queue.description or "Tasks of this queue you can see.", export=export,
-                      queue=queue, csv_endpoint="work.queue_tasks_csv", endpoint_args={"queue_id": queue.id},
-                      empty=("inboxes", "No tasks match", "Nothing in this queue matches these filters."))
+    return _task_list(
+        "queue",
+        title=queue.name,
+        subtitle=queue.description or "Tasks of this queue you can see.",
+        export=export,
+        queue=queue,
+        csv_endpoint="work.queue_tasks_csv",
+        endpoint_args={"queue_id": queue.id},
+        empty=("inboxes", "No tasks match", "Nothing in this queue matches these filters."),
+    )
 
 
 @bp.route("/clients/<uuid:client_id>/tasks")
 @bp.route("/clients/<uuid:client_id>/tasks.csv", endpoint="client_tasks_csv", defaults={"export": True})
 def client_tasks(client_id, export=False):
     client = client_queries.client_for(current_user, client_id)
-    return _task_list("client", title=f"{client.name}: tasks", subtitle="Work for this client that you can see.", export=export,
-                      client=client, csv_endpoint="work.client_tasks_csv", endpoint_args={"client_id": client.id},
-                      empty=("buildings", "No tasks match", "Nothing for this client matches these filters."))
+    return _task_list(
+        "client",
+        title=f"{client.name}: tasks",
+        subtitle="Work for this client that you can see.",
+        export=export,
+        client=client,
+        csv_endpoint="work.client_tasks_csv",
+        endpoint_args={"client_id": client.id},
+        empty=("buildings", "No tasks match", "Nothing for this client matches these filters."),
+    )
 
 
 @bp.route("/work/clients")
@@ -156,9 +205,17 @@ def clients(export=False):
         return _csv("clients.csv", _summary_lines([(c.name, *counts.get(c.id, empty).values()) for c in everyone]))
     page = keyset_page(stmt, Client.name, Client.id, limit=50, cursor=request.args.get("cursor") or None)
     counts = list_queries.client_counts(current_user, [c.id for c in page.items], filters)
-    return render_page("work/lists/clients.html", clients=page.items, counts=counts, next_cursor=page.next_cursor,
-                 paged=bool(request.args.get("cursor")), q=q, filters=filters, filter_errors=filter_errors,
-                 service_lines=_choices()["service_lines"])
+    return render_page(
+        "work/lists/clients.html",
+        clients=page.items,
+        counts=counts,
+        next_cursor=page.next_cursor,
+        paged=bool(request.args.get("cursor")),
+        q=q,
+        filters=filters,
+        filter_errors=filter_errors,
+        service_lines=_choices()["service_lines"],
+    )
 
 
 def _summary_lines(rows):
@@ -220,8 +277,9 @@ def saved_filter_list():
 def save_filter():
     back = safe_next(request.form.get("next")) or url_for("work.my_work")
     try:
-        row = saved_filters.save_filter(current_user, view=request.form.get("view") or "", name=request.form.get("name") or "",
-                                        query=request.form.get("query") or "")
+        row = saved_filters.save_filter(
+            current_user, view=request.form.get("view") or "", name=request.form.get("name") or "", query=request.form.get("query") or ""
+        )
     except AppError as error:
         flash(error.message, "danger")
         return redirect(back, 303)

@@ -1,4 +1,5 @@
 """Queue pages: the list of queues, and for agency admins creating, editing, archiving them and choosing their staff."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
@@ -31,10 +32,12 @@ def _agency_users_only():
     return None
 
 
-
 class QueueForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("A queue needs a name."), Length(max=100)],
-                       description="Usually one queue per service line, e.g. “Bookkeeping”.")
+    name = StringField(
+        "Name",
+        validators=[DataRequired("A queue needs a name."), Length(max=100)],
+        description="Usually one queue per service line, e.g. “Bookkeeping”.",
+    )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     service_line_id = SelectField("Service line", validators=[Optional()], description="Optional: the service this queue works.")
     submit = SubmitField("Save queue")
@@ -57,8 +60,14 @@ def _values(form: QueueForm) -> dict:
 def index():
     status = request.args.get("status") if request.args.get("status") in TABS else "active"
     rows = queries.list_queues(current_user, status=status)
-    return render_page("work/lists/queues.html", queues=rows, status=status, tabs=TABS, member_counts=queries.member_counts(),
-                 open_counts=queries.open_counts(current_user, [q.id for q in rows]))
+    return render_page(
+        "work/lists/queues.html",
+        queues=rows,
+        status=status,
+        tabs=TABS,
+        member_counts=queries.member_counts(),
+        open_counts=queries.open_counts(current_user, [q.id for q in rows]),
+    )
 
 
 @bp.route("/queues/new", methods=["GET", "POST"])
@@ -79,9 +88,13 @@ def new():
 @bp.route("/queues/<uuid:queue_id>")
 def detail(queue_id):
     queue = queries.queue_for(current_user, queue_id)
-    return render_page("work/lists/queue_detail.html", queue=queue, members=queries.members_of(queue),
-                 counts=queries.open_counts(current_user, [queue.id]).get(queue.id, {"open": 0, "unassigned": 0}),
-                 service_line=get_in_tenant(ServiceLine, queue.service_line_id) if queue.service_line_id else None)
+    return render_page(
+        "work/lists/queue_detail.html",
+        queue=queue,
+        members=queries.members_of(queue),
+        counts=queries.open_counts(current_user, [queue.id]).get(queue.id, {"open": 0, "unassigned": 0}),
+        service_line=get_in_tenant(ServiceLine, queue.service_line_id) if queue.service_line_id else None,
+    )
 
 
 @bp.route("/queues/<uuid:queue_id>/edit", methods=["GET", "POST"])
@@ -110,8 +123,9 @@ def members(queue_id):
         try:
             chosen_users = services.set_members(queue, chosen)
         except AppError as error:
-            return render_page("work/lists/queue_members.html", error.status, queue=queue, candidates=candidates,
-                         selected=set(chosen), error=error.message)
+            return render_page(
+                "work/lists/queue_members.html", error.status, queue=queue, candidates=candidates, selected=set(chosen), error=error.message
+            )
         names = ", ".join(user.name for user in chosen_users) or "nobody"
         flash(f"Staff working “{queue.name}”: {names}.", "success")
         return redirect(url_for("queues.detail", queue_id=queue.id), 303)

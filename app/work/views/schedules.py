@@ -1,4 +1,5 @@
 """Recurring work pages: schedules of the agency and of one client, the schedule form, pause/resume and the preview."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -39,7 +40,6 @@ def _agency_users_only():
     return None
 
 
-
 @cache
 def _zones() -> list[tuple[str, str]]:
     from zoneinfo import available_timezones
@@ -51,25 +51,44 @@ def _zones() -> list[tuple[str, str]]:
 class ScheduleForm(FlaskForm):
     client_id = SelectField("Client", validators=[DataRequired("Choose a client.")])
     task_type_id = SelectField("Task type", validators=[DataRequired("Choose a task type.")])
-    title = StringField("Title", validators=[Optional(), Length(max=200)],
-                        description="Each task is named after it and its period, e.g. “Month-end close – November 2026”. "
-                                    "Defaults to the task type's name.")
+    title = StringField(
+        "Title",
+        validators=[Optional(), Length(max=200)],
+        description="Each task is named after it and its period, e.g. “Month-end close – November 2026”. Defaults to the task type's name.",
+    )
     frequency = SelectField("Repeats", choices=[(f, recurrence.FREQUENCY_LABELS[f]) for f in FREQUENCIES])
-    interval = IntegerField("Every", default=1, validators=[Optional(), NumberRange(1, 52)],
-                            description="Every N months (monthly), weeks (weekly), quarters or years. 1 = every time.")
-    day_of_month = IntegerField("Day of the month", validators=[Optional(), NumberRange(1, 31)],
-                                description="Monthly, quarterly and yearly. 29–31 fall on the last day of shorter months.")
-    weekday = SelectField("Weekday", choices=[("", "—")] + [(str(i), name) for i, name in enumerate(recurrence.WEEKDAYS)],
-                          description="Weekly schedules only.")
-    month = IntegerField("Month", validators=[Optional(), NumberRange(1, 12)],
-                         description="Yearly: the month (1–12). Quarterly: 1, 2 or 3 for the first, second or third month of each quarter.")
-    rrule = StringField("Custom rule (RRULE)", validators=[Optional(), Length(max=500)],
-                        description="For “Custom rule” only, e.g. FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1 (the first Monday).")
-    due_time = StringField("Due at", default="17:00", validators=[DataRequired("Give a time as HH:MM."), Length(max=5)],
-                           description="Time of day (HH:MM) on the occurrence date, in the time zone beside it (not yours).")
+    interval = IntegerField(
+        "Every",
+        default=1,
+        validators=[Optional(), NumberRange(1, 52)],
+        description="Every N months (monthly), weeks (weekly), quarters or years. 1 = every time.",
+    )
+    day_of_month = IntegerField(
+        "Day of the month",
+        validators=[Optional(), NumberRange(1, 31)],
+        description="Monthly, quarterly and yearly. 29–31 fall on the last day of shorter months.",
+    )
+    weekday = SelectField(
+        "Weekday", choices=[("", "—")] + [(str(i), name) for i, name in enumerate(recurrence.WEEKDAYS)], description="Weekly schedules only."
+    )
+    month = IntegerField(
+        "Month",
+        validators=[Optional(), NumberRange(1, 12)],
+        description="Yearly: the month (1–12). Quarterly: 1, 2 or 3 for the first, second or third month of each quarter.",
+    )
+    rrule = StringField(
+        "Custom rule (RRULE)",
+        validators=[Optional(), Length(max=500)],
+        description="For “Custom rule” only, e.g. FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1 (the first Monday).",
+    )
+    due_time = StringField(
+        "Due at",
+        default="17:00",
+        validators=[DataRequired("Give a time as HH:MM."), Length(max=5)],
+        description="Time of day (HH:MM) on the occurrence date, in the time zone beside it (not yours).",
+    )
     timezone = SelectField("Time zone", default="", description="The due time is read on this clock; by default the client's.")
-    lead_days = IntegerField("Create the task", default=7, validators=[Optional(), NumberRange(0, 366)],
-                             description="Days before it is due.")
+    lead_days = IntegerField("Create the task", default=7, validators=[Optional(), NumberRange(0, 366)], description="Days before it is due.")
     default_assignee_id = SelectField("Assign to", default="")
     priority = SelectField("Priority", choices=[("", "The task type's default")] + [(p, p.capitalize()) for p in PRIORITIES], default="")
     starts_on = DateField("Starts on", validators=[DataRequired("Give the first date the schedule may fall on."), dates.form_range])
@@ -87,31 +106,41 @@ def _form(schedule=None, client_id: str | None = None) -> ScheduleForm:
         form.default_assignee_id.data = str(schedule.default_assignee_id) if schedule.default_assignee_id else ""
         form.priority.data = schedule.priority or ""
     clients = list(db.session.scalars(client_queries.visible_clients(current_user).order_by(Client.name)))
-    form.client_id.choices = [("", "Choose a client…")] + [(str(c.id), c.name) for c in clients if c.archived_at is None
-                                                            or (schedule is not None and c.id == schedule.client_id)]
+    form.client_id.choices = [("", "Choose a client…")] + [
+        (str(c.id), c.name) for c in clients if c.archived_at is None or (schedule is not None and c.id == schedule.client_id)
+    ]
     types = list(db.session.scalars(select(TaskType).where(TaskType.archived_at.is_(None)).order_by(TaskType.name)))
     form.task_type_id.choices = [("", "Choose a task type…")] + [(str(t.id), t.name) for t in types]
     form.timezone.choices = _zones()
     if schedule is not None and schedule.timezone not in {v for v, _ in form.timezone.choices}:
         form.timezone.choices = [(schedule.timezone, schedule.timezone)] + form.timezone.choices
-    form.default_assignee_id.choices = [("", "Nobody (the queue picks it up)")] + [
-        (str(u.id), u.name) for u in account_queries.active_staff()]
+    form.default_assignee_id.choices = [("", "Nobody (the queue picks it up)")] + [(str(u.id), u.name) for u in account_queries.active_staff()]
     return form
 
 
 def _values(form: ScheduleForm) -> dict:
     return {
-        "client_id": form.client_id.data, "task_type_id": form.task_type_id.data, "title": form.title.data or "",
-        "frequency": form.frequency.data, "interval": form.interval.data or 1, "day_of_month": form.day_of_month.data,
-        "weekday": int(form.weekday.data) if form.weekday.data not in (None, "") else None, "month": form.month.data,
-        "rrule": (form.rrule.data or "").strip() or None, "due_time": (form.due_time.data or "").strip(),
-        "timezone": form.timezone.data or None, "lead_days": form.lead_days.data if form.lead_days.data is not None else 7,
-        "default_assignee_id": form.default_assignee_id.data or None, "priority": form.priority.data or None,
-        "starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
+        "client_id": form.client_id.data,
+        "task_type_id": form.task_type_id.data,
+        "title": form.title.data or "",
+        "frequency": form.frequency.data,
+        "interval": form.interval.data or 1,
+        "day_of_month": form.day_of_month.data,
+        "weekday": int(form.weekday.data) if form.weekday.data not in (None, "") else None,
+        "month": form.month.data,
+        "rrule": (form.rrule.data or "").strip() or None,
+        "due_time": (form.due_time.data or "").strip(),
+        "timezone": form.timezone.data or None,
+        "lead_days": form.lead_days.data if form.lead_days.data is not None else 7,
+        "default_assignee_id": form.default_assignee_id.data or None,
+        "priority": form.priority.data or None,
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
     }
 
 
 # --- lists -----------------------------------------------------------------------------------------
+
 
 def _list(template_client=None):
     args = request.args
@@ -125,19 +154,28 @@ def _list(template_client=None):
         page = max(1, int(args.get("page") or 1))
     except ValueError:
         page = 1
-    filters = {"client_id": _uuid_or_none(client_id), "task_type_id": _uuid_or_none(task_type_id), "status": status,
-               "frequency": frequency, "q": q}
+    filters = {"client_id": _uuid_or_none(client_id), "task_type_id": _uuid_or_none(task_type_id), "status": status, "frequency": frequency, "q": q}
     rows, has_more = schedule_queries.schedule_page(current_user, sort=sort, page=page, per_page=PER_PAGE, **filters)
     now = utcnow()
     return render_page(
-        "work/schedules/index.html", schedules=rows, has_more=has_more, page=page, status=status, sort=sort, q=q or "",
-        frequency=frequency or "", client=template_client, client_filter=str(client_id or ""), task_type_filter=task_type_id or "",
+        "work/schedules/index.html",
+        schedules=rows,
+        has_more=has_more,
+        page=page,
+        status=status,
+        sort=sort,
+        q=q or "",
+        frequency=frequency or "",
+        client=template_client,
+        client_filter=str(client_id or ""),
+        task_type_filter=task_type_id or "",
         clients=list(db.session.scalars(client_queries.visible_clients(current_user).order_by(Client.name))),
         task_types=list(db.session.scalars(select(TaskType).order_by(TaskType.name))),
         client_names=schedule_queries.client_names(r.client_id for r in rows),
         type_names=schedule_queries.task_type_names(r.task_type_id for r in rows),
         next_dates={r.id: schedule_services.next_occurrence(r, now) for r in rows},
-        describe=lambda s: recurrence.describe(recurrence.Rule.of(s)), labels=recurrence.FREQUENCY_LABELS,
+        describe=lambda s: recurrence.describe(recurrence.Rule.of(s)),
+        labels=recurrence.FREQUENCY_LABELS,
         may_manage=lambda s: schedule_services.may_manage(current_user, s.client_id),
     )
 
@@ -163,6 +201,7 @@ def client_schedules(client_id):
 
 # --- one schedule ----------------------------------------------------------------------------------
 
+
 @bp.route("/schedules/new", methods=["GET", "POST"])
 def new():
     form = _form(client_id=request.args.get("client_id"))
@@ -185,13 +224,18 @@ def detail(schedule_id):
     for item in preview:  # a task the viewer cannot open is shown as its creation time, not its number
         if item.get("task") is not None and not can_see(current_user, item["task"]):
             item["task"] = None
-    return render_page("work/schedules/detail.html", schedule=schedule, preview=preview,
-                 client_name=names.get(schedule.client_id, "—"),
-                 type_name=schedule_queries.task_type_names([schedule.task_type_id]).get(schedule.task_type_id, "—"),
-                 assignee=next((u for u in account_queries.active_staff() if u.id == schedule.default_assignee_id), None),
-                 recent=schedule_queries.recent_tasks(schedule, current_user), task_url=task_url,
-                 description=recurrence.describe(recurrence.Rule.of(schedule)),
-                 may_manage=schedule_services.may_manage(current_user, schedule.client_id))
+    return render_page(
+        "work/schedules/detail.html",
+        schedule=schedule,
+        preview=preview,
+        client_name=names.get(schedule.client_id, "—"),
+        type_name=schedule_queries.task_type_names([schedule.task_type_id]).get(schedule.task_type_id, "—"),
+        assignee=next((u for u in account_queries.active_staff() if u.id == schedule.default_assignee_id), None),
+        recent=schedule_queries.recent_tasks(schedule, current_user),
+        task_url=task_url,
+        description=recurrence.describe(recurrence.Rule.of(schedule)),
+        may_manage=schedule_services.may_manage(current_user, schedule.client_id),
+    )
 
 
 @bp.route("/schedules/<uuid:schedule_id>/edit", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """Task page actions on client approvals: asking named client users to approve, and withdrawing the ask."""
+
 from __future__ import annotations
 
 from flask import flash, request
@@ -17,9 +18,15 @@ def approval_request(task_id):
     task = load_task(task_id)
     form = request.form
     try:
-        approval = approvals.request_approval(task, current_user, title=form.get("title", ""), message=form.get("message"),
-                                              approver_ids=form.getlist("approver_ids"), attachment_ids=form.getlist("attachment_ids"),
-                                              wait_on_client="wait_on_client" in form)
+        approval = approvals.request_approval(
+            task,
+            current_user,
+            title=form.get("title", ""),
+            message=form.get("message"),
+            approver_ids=form.getlist("approver_ids"),
+            attachment_ids=form.getlist("attachment_ids"),
+            wait_on_client="wait_on_client" in form,
+        )
     except AppError as error:
         values = {**form.to_dict(), "approver_ids": form.getlist("approver_ids"), "attachment_ids": form.getlist("attachment_ids")}
         return render_task(task, error=error, section="approvals", form_values=values)

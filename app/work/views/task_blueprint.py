@@ -1,4 +1,5 @@
 """The task pages' blueprint and what its view modules share: the agency-only guard and rendering a task page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, url_for
@@ -22,7 +23,6 @@ def _agency_users_only():
     return None
 
 
-
 def load_task(task_id) -> Task:
     return task_for(current_user, task_id)
 
@@ -36,8 +36,7 @@ def task_context(task: Task) -> dict:
     return task_page(task, current_user, before=request.args.get("before"))
 
 
-def render_task(task: Task, status_code: int = 200, *, error: AppError | None = None, section: str | None = None,
-                form_values: dict | None = None):
+def render_task(task: Task, status_code: int = 200, *, error: AppError | None = None, section: str | None = None, form_values: dict | None = None):
     """The task page, with an action's error shown in its section (and the error's status code)."""
     context = task_context(task)
     if error is not None:

@@ -1,4 +1,5 @@
 """Task page actions on document requests: ask the client for documents, add or remove items, review files, cancel."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,9 +34,15 @@ def document_request_add(task_id):
     task = load_task(task_id)
     form = request.form
     try:
-        row = documents.create_request(task, current_user, title=form.get("title", ""), due_on=_due_on(form.get("due_on")),
-                                       items=form.get("items", "").splitlines(), message=form.get("message"),
-                                       wait_on_client="wait_on_client" in form)
+        row = documents.create_request(
+            task,
+            current_user,
+            title=form.get("title", ""),
+            due_on=_due_on(form.get("due_on")),
+            items=form.get("items", "").splitlines(),
+            message=form.get("message"),
+            wait_on_client="wait_on_client" in form,
+        )
     except AppError as error:
         return render_task(task, error=error, section="documents", form_values=form.to_dict())
     waits = " The task waits on them until every document is sent." if row.holds_task else ""

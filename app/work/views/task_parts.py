@@ -1,4 +1,5 @@
 """Task page actions on the task's parts: checklist items, comments, attachments and watching."""
+
 from __future__ import annotations
 
 from flask import flash, request
@@ -21,6 +22,7 @@ def _checked(name: str) -> bool:
 
 
 # --- checklist -------------------------------------------------------------------------------
+
 
 @routes.route("/tasks/<uuid:task_id>/checklist", methods=["POST"])
 def checklist_add(task_id):
@@ -57,6 +59,7 @@ def checklist_change(task_id, checklist_item_id):
 
 # --- comments --------------------------------------------------------------------------------
 
+
 @routes.route("/tasks/<uuid:task_id>/comments", methods=["POST"])
 def comment_add(task_id):
     task = load_task(task_id)
@@ -88,6 +91,7 @@ def comment_change(task_id, comment_id):
 
 # --- attachments -----------------------------------------------------------------------------
 
+
 @routes.route("/tasks/<uuid:task_id>/attachments", methods=["POST"])
 def attachment_add(task_id):
     task = load_task(task_id)
@@ -95,8 +99,9 @@ def attachment_add(task_id):
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed("Choose a file to upload.", fields={"file": ["Choose a file."]})
-        row = attachments.upload(task, current_user, upload.stream, upload.filename, upload.mimetype,
-                                 client_visible=request.form.get("visibility") == "client")
+        row = attachments.upload(
+            task, current_user, upload.stream, upload.filename, upload.mimetype, client_visible=request.form.get("visibility") == "client"
+        )
     except AppError as error:
         return render_task(task, error=error, section="attachments")
     flash(f"“{row.filename}” attached.", "success")
@@ -107,8 +112,9 @@ def attachment_add(task_id):
 def attachment_download(task_id, attachment_id):
     task = load_task(task_id)
     row = attachment_queries.attachment_of(task, attachment_id, current_user)
-    return storage.download_response(row.storage_key, filename=row.filename, content_type=row.content_type,
-                                     size_bytes=row.size_bytes, sha256=row.sha256)
+    return storage.download_response(
+        row.storage_key, filename=row.filename, content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256
+    )
 
 
 @routes.route("/tasks/<uuid:task_id>/attachments/<uuid:attachment_id>/delete", methods=["POST"])
@@ -124,6 +130,7 @@ def attachment_delete(task_id, attachment_id):
 
 
 # --- watching --------------------------------------------------------------------------------
+
 
 @routes.route("/tasks/<uuid:task_id>/watch", methods=["POST"])
 def watch(task_id):

@@ -1,4 +1,5 @@
 """Task pages: the task itself, creating one, editing its fields and custom values, moving its status, assigning it."""
+
 from __future__ import annotations
 
 import uuid
@@ -59,6 +60,7 @@ def detail(task_id):
 
 # --- new task --------------------------------------------------------------------------------
 
+
 def _new_task_choices(client_id, task_type_id) -> dict:
     clients = client_queries.list_clients(current_user, status="active", limit=200).items
     client = next((c for c in clients if c.id == client_id), None)
@@ -66,16 +68,17 @@ def _new_task_choices(client_id, task_type_id) -> dict:
     if client is not None:
         lines = select(ClientService.service_line_id).where(ClientService.client_id == client.id)
         rows = db.session.execute(
-            select(TaskType, ServiceLine).join(ServiceLine, ServiceLine.id == TaskType.service_line_id)
+            select(TaskType, ServiceLine)
+            .join(ServiceLine, ServiceLine.id == TaskType.service_line_id)
             .where(TaskType.service_line_id.in_(lines), TaskType.archived_at.is_(None), ServiceLine.archived_at.is_(None))
-            .order_by(ServiceLine.position, ServiceLine.name, TaskType.name)).all()
+            .order_by(ServiceLine.position, ServiceLine.name, TaskType.name)
+        ).all()
         task_types = [(row.TaskType, row.ServiceLine) for row in rows]
         task_type = next((t for t, _ in task_types if t.id == task_type_id), None)
         if task_type is not None and task_type.default_queue_id:
             probe = type("TaskLike", (), {"queue_id": task_type.default_queue_id, "client_id": client.id})
             assignees = people_queries.eligible_assignees(probe)
-    return {"clients": clients, "client": client, "task_types": task_types, "task_type": task_type,
-            "assignees": assignees, "priorities": PRIORITIES}
+    return {"clients": clients, "client": client, "task_types": task_types, "task_type": task_type, "assignees": assignees, "priorities": PRIORITIES}
 
 
 @routes.route("/tasks/new", methods=["GET", "POST"])
@@ -92,10 +95,16 @@ def new():
         if choices["task_type"] is None:
             raise ValidationFailed("Choose one of the client's services.", fields={"task_type_id": ["Choose a task type."]})
         task = tasks.create_task(
-            current_user, client_id=choices["client"].id, task_type_id=choices["task_type"].id, title=values.get("title", ""),
-            description=values.get("description"), priority=values.get("priority") or None,
-            assignee_id=_uuid(values.get("assignee_id")), due_at=parse_deadline(values.get("due_at")),
-            custom_values=values_from_form(request.form, definitions))
+            current_user,
+            client_id=choices["client"].id,
+            task_type_id=choices["task_type"].id,
+            title=values.get("title", ""),
+            description=values.get("description"),
+            priority=values.get("priority") or None,
+            assignee_id=_uuid(values.get("assignee_id")),
+            due_at=parse_deadline(values.get("due_at")),
+            custom_values=values_from_form(request.form, definitions),
+        )
     except AppError as error:
         return render_page("work/task_new.html", error.status, **choices, values=values, errors=error.fields, error=error.message)
     flash(f"{task.reference} created.", "success")
@@ -103,6 +112,7 @@ def new():
 
 
 # --- changes ---------------------------------------------------------------------------------
+
 
 @routes.route("/tasks/<uuid:task_id>/edit", methods=["POST"])
 def edit(task_id):
@@ -152,8 +162,7 @@ def assign(task_id):
     choice = request.form.get("assignee_id", "")
     assignee_id = current_user.id if choice == "me" else _uuid(choice)
     if choice not in ("", "me") and assignee_id is None:
-        return render_task(task, error=ValidationFailed("Choose a staff member.", fields={"assignee_id": ["Unknown."]}),
-                           section="assign")
+        return render_task(task, error=ValidationFailed("Choose a staff member.", fields={"assignee_id": ["Unknown."]}), section="assign")
     try:
         tasks.assign(task, current_user, assignee_id)
     except AppError as error:

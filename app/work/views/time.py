@@ -1,4 +1,5 @@
 """Time pages for agency staff: the weekly timesheet, totals, logging and editing entries, and task timers."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,6 @@ def _agency_users_only():
     return None
 
 
-
 def parse_duration(text: str | None) -> int | None:
     """ "1:30", "1h30", "90", "90m" or "1.5h" -> 90 minutes; None when empty; ValueError when unreadable."""
     if not text or not text.strip():
@@ -59,13 +59,13 @@ def parse_duration(text: str | None) -> int | None:
 class TimeEntryForm(FlaskForm):
     task_id = SelectField("Task", validators=[DataRequired("Choose a task.")])
     work_date = DateField("Date", validators=[DataRequired("Give the day worked."), dates.form_range], default=lambda: _today())
-    duration = StringField("Time spent", validators=[Optional(), Length(max=16)],
-                           description="Such as 1:30, 1h30, 90 or 1.5h. Or give a start and an end instead.")
+    duration = StringField(
+        "Time spent", validators=[Optional(), Length(max=16)], description="Such as 1:30, 1h30, 90 or 1.5h. Or give a start and an end instead."
+    )
     start_time = TimeField("Start", validators=[Optional()], description="Your time.")
     end_time = TimeField("End", validators=[Optional()])
     billable = BooleanField("Billable", default=True)
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3},
-                         description="Internal: never shown to the client.")
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}, description="Internal: never shown to the client.")
 
 
 def _task_choices(selected: Task | None) -> list[tuple[str, str]]:
@@ -115,6 +115,7 @@ def _back(default: str):
 
 # --- timesheet and totals -------------------------------------------------------------------------
 
+
 @bp.route("/time")
 def timesheet():
     today = _today()
@@ -128,11 +129,19 @@ def timesheet():
     people = account_queries.active_staff() if current_user.is_agency_admin else []
     # Time logged on a task now outside the viewer's reach still counts, but its number, title and link are not shown.
     tasks = time_queries.tasks_by_id((e.task_id for e in sheet.entries), viewer=current_user)
-    return render_page("work/time/timesheet.html", sheet=sheet, user=user, people=people, tasks=tasks, today=today,
-                 prev_week=time_queries.week_label(monday - timedelta(days=7)),
-                 next_week=time_queries.week_label(monday + timedelta(days=7)),
-                 this_week=time_queries.week_label(today - timedelta(days=today.weekday())),
-                 may_change=lambda e: time_services.may_change(current_user, e), fmt=time_queries.format_minutes)
+    return render_page(
+        "work/time/timesheet.html",
+        sheet=sheet,
+        user=user,
+        people=people,
+        tasks=tasks,
+        today=today,
+        prev_week=time_queries.week_label(monday - timedelta(days=7)),
+        next_week=time_queries.week_label(monday + timedelta(days=7)),
+        this_week=time_queries.week_label(today - timedelta(days=today.weekday())),
+        may_change=lambda e: time_services.may_change(current_user, e),
+        fmt=time_queries.format_minutes,
+    )
 
 
 @bp.route("/time/totals")
@@ -149,13 +158,25 @@ def totals():
     if args.get("sort") == "name":
         items.sort(key=lambda i: i["label"].lower())
     people = account_queries.active_staff() if current_user.is_agency_admin else []
-    return render_page("work/time/totals.html", items=items, group=group, date_from=date_from, date_to=date_to, groups=time_queries.GROUPS,
-                 billable=args.get("billable") or "", people=people, user_id=user_id or "", sort=args.get("sort") or "minutes",
-                 total=sum(i["minutes"] for i in items), billable_total=sum(i["billable_minutes"] for i in items),
-                 fmt=time_queries.format_minutes)
+    return render_page(
+        "work/time/totals.html",
+        items=items,
+        group=group,
+        date_from=date_from,
+        date_to=date_to,
+        groups=time_queries.GROUPS,
+        billable=args.get("billable") or "",
+        people=people,
+        user_id=user_id or "",
+        sort=args.get("sort") or "minutes",
+        total=sum(i["minutes"] for i in items),
+        billable_total=sum(i["billable_minutes"] for i in items),
+        fmt=time_queries.format_minutes,
+    )
 
 
 # --- entries ---------------------------------------------------------------------------------------
+
 
 @bp.route("/time/new", methods=["GET", "POST"])
 def new_entry():
@@ -191,9 +212,14 @@ def edit_entry(time_entry_id):
     if not time_services.may_change(current_user, entry):
         raise Forbidden("Billed entries, and other people's entries, cannot be changed.")
     task = db.session.scalar(select(Task).where(Task.id == entry.task_id))
-    form = TimeEntryForm(obj=None, task_id=str(task.id), work_date=_local_day(entry.started_at),
-                         duration=time_queries.format_minutes(entry.minutes) if entry.minutes else "",
-                         billable=entry.billable, note=entry.note or "")
+    form = TimeEntryForm(
+        obj=None,
+        task_id=str(task.id),
+        work_date=_local_day(entry.started_at),
+        duration=time_queries.format_minutes(entry.minutes) if entry.minutes else "",
+        billable=entry.billable,
+        note=entry.note or "",
+    )
     form.task_id.choices = [(str(task.id), f"{task.reference} · {task.title}")]
     context = {"form": form, "entry": entry, "task": task, "next_url": safe_next(request.values.get("next")) or ""}
     if not form.validate_on_submit():
@@ -207,8 +233,9 @@ def edit_entry(time_entry_id):
         apply_form_errors(form, error, ALIASES)
         return render_page("work/time/form.html", error.status, error=error.message, **context)
     flash("Time entry saved.", "success")
-    return _back(url_for("time.timesheet", user=entry.user_id if entry.user_id != current_user.id else None,
-                         week=_week_of(_local_day(entry.started_at))))
+    return _back(
+        url_for("time.timesheet", user=entry.user_id if entry.user_id != current_user.id else None, week=_week_of(_local_day(entry.started_at)))
+    )
 
 
 @bp.route("/time/<uuid:time_entry_id>/delete", methods=["POST"])
@@ -222,6 +249,7 @@ def delete_entry(time_entry_id):
 
 
 # --- timers ----------------------------------------------------------------------------------------
+
 
 @bp.route("/tasks/<uuid:task_id>/timer/start", methods=["POST"])
 def start_timer(task_id):
