@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.core.jobs import wait_for_jobs
 from app.extensions import db
 from app.work.models import TaskExport
-from app.work.services import exports
+from app.work.queries import exports as export_queries
 from tests.support.web import tenant_db
 from tests.work.test_lists import SPECS, _pinned_clock, make_tasks  # noqa: F401 - the pinned clock applies here too
 from tests.worker.test_jobs import drain
@@ -25,7 +25,7 @@ LIST = "/clients/{client_id}/tasks.csv?status=all"
 @pytest.fixture
 def small_inline(app, monkeypatch):
     monkeypatch.setitem(app.config, "CSV_EXPORT_INLINE_ROWS", 3)
-    monkeypatch.setattr(exports, "CHUNK", 4)  # several chunks, so several progress updates
+    monkeypatch.setattr(export_queries, "CHUNK", 4)  # several chunks, so several progress updates
 
 
 def _start(admin, world) -> str:
@@ -114,8 +114,8 @@ def test_a_failed_export_says_so_and_offers_no_file(app, world, as_user, small_i
             raise RuntimeError("the database went away mid-export")
         return original(rows, zone, now)
 
-    original = exports._lines
-    monkeypatch.setattr(exports, "_lines", broken)
+    original = export_queries.lines
+    monkeypatch.setattr(export_queries, "lines", broken)
     export_id = _start(admin, world)
     with app.app_context():
         wait_for_jobs()  # in-process: the job ran here, with the broken writer

@@ -241,9 +241,9 @@ def test_csv_export_has_the_same_filters_and_only_list_fields(app, world, as_use
 
 
 def test_csv_export_streams_more_than_one_chunk(app, world, as_user, monkeypatch):
-    from app.work.services import exports
+    from app.work.queries import exports as export_queries
 
-    monkeypatch.setattr(exports, "CHUNK", 3)
+    monkeypatch.setattr(export_queries, "CHUNK", 3)
     make_tasks(app, world, SPECS)
     rows = list(csv.reader(io.StringIO(as_user(world.a.agency_admin).get(f"/clients/{world.a.client_id}/tasks.csv").get_data(as_text=True))))
     assert len(rows) == 1 + 11  # the world's task and ten open ones

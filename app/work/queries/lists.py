@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
@@ -19,7 +17,6 @@ from app.work.access import visible_tasks
 from app.work.models import PRIORITIES, Queue, Task, TimeEntry
 from app.work.queries.filters import TaskFilters, apply_filters
 from app.work.queries.keyset import MAX_LIMIT, TaskPage, task_page
-from app.work.queries.sla_state import state_of
 from tenants.context import current_tenant
 from tenants.models import Client
 
@@ -197,57 +194,3 @@ CSV_COLUMNS = (
     "first_response_due",
     "resolution_due",
 )
-EXPORT_CHUNK = 500
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # no formulas in spreadsheets
-
-
-def _instant(value, zone) -> str:
-    return localtime.iso_local(value, zone)
-
-
-def csv_lines(actor, filters: TaskFilters, zone=None, **view):
-    """The rows of a list as CSV lines, read page by page so an export of any size streams in small memory.
-
-    Instants are ISO 8601 on the wall clock of `zone` (the viewer's, resolved before streaming starts) with its offset.
-    """
-
-    def line(values) -> str:
-        buffer = io.StringIO()
-        csv.writer(buffer).writerow(values)
-        return buffer.getvalue()
-
-    yield line(CSV_COLUMNS)
-    cursor, now = None, utcnow()
-    while True:
-        page = list_tasks(actor, filters, limit=EXPORT_CHUNK, cursor=cursor, max_limit=EXPORT_CHUNK, **view)
-        labels = labels_for(page.items, clocks=False)  # the export shows states, not time left
-        for task in page.items:
-            yield line(
-                [
-                    _cell(v)
-                    for v in (
-                        task.reference,
-                        labels["clients"].get(task.client_id),
-                        labels["lines"].get(task.task_type_id),
-                        labels["types"].get(task.task_type_id),
-                        task.title,
-                        task.status,
-                        task.priority,
-                        labels["users"].get(task.assignee_id, ""),
-                        _instant(task.due_at, zone),
-                        _instant(task.created_at, zone),
-                        state_of(task, now),
-                        _instant(task.first_response_due_at, zone),
-                        _instant(task.resolution_due_at, zone),
-                    )
-                ]
-            )
-        for task in page.items:
-            db.session.expunge(task)  # keep memory flat over long exports
-        if not page.next_cursor:
-            return
-        cursor = page.next_cursor

@@ -22,6 +22,7 @@ from app.core.storage import download_response
 from app.core.types import utcnow
 from app.extensions import db
 from app.work.models import PRIORITIES, STATUSES
+from app.work.queries import exports as export_queries
 from app.work.queries import lists as list_queries
 from app.work.queries import queues as queue_queries
 from app.work.queries.filters import parse_filters
@@ -77,9 +78,9 @@ def _export(view: str, filters, scope: dict):
     filename = f"{view.replace('_', '-')}.csv"
     # The rows stream after the request's session has closed: hand the generator plain values, not ORM objects.
     actor = SimpleNamespace(id=current_user.id, role=current_user.role)
-    total = exports.count_rows(actor, filters, scope)
+    total = export_queries.count_rows(actor, filters, scope)
     if total <= exports.inline_rows():
-        return _csv(filename, exports.csv_lines(actor, filters, localtime.viewer_zone(), scope))
+        return _csv(filename, export_queries.csv_lines(actor, filters, localtime.viewer_zone(), scope))
     export = exports.start(current_user, scope, request.args, filename, total)
     db.session.commit()
     return redirect(url_for("work.export_status", export_id=export.id), 303)
@@ -87,15 +88,15 @@ def _export(view: str, filters, scope: dict):
 
 @bp.route("/exports/<uuid:export_id>")
 def export_status(export_id):
-    export = exports.for_user(export_id, current_user)
+    export = export_queries.for_user(export_id, current_user)
     if export is None:
         raise NotFound()
-    return render_page("work/lists/export.html", export=export, failed=exports.has_failed(export), now=utcnow())
+    return render_page("work/lists/export.html", export=export, failed=export_queries.has_failed(export), now=utcnow())
 
 
 @bp.route("/exports/<uuid:export_id>/download")
 def export_download(export_id):
-    export = exports.for_user(export_id, current_user)
+    export = export_queries.for_user(export_id, current_user)
     if export is None or export.status != "done" or export.expires_at <= utcnow():
         raise NotFound("This export is not available: it has expired or is not finished.")
     return download_response(export.file_key, filename=export.filename, content_type="text/csv", size_bytes=export.size_bytes, sha256=export.sha256)
