@@ -129,7 +129,13 @@ def _rerun(app, world, note_id, redis_url, queue_name, inbox_url):
     app.config["MAIL_URL"] = inbox_url
     with time_machine.travel(utcnow() + timedelta(minutes=2)):
         with app.app_context():
-            resumed = resume_interrupted_emails(agency_id=str(world.a.agency_id))
+            # The sweep's queued send is run right below, as its job would: queued for real, it would run on the
+            # embedded default's job thread and race this call (which would then find the claim held: "busy").
+            queued = []
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(jobs, "enqueue", lambda path, **kwargs: queued.append((path, kwargs["notification_id"])))
+                resumed = resume_interrupted_emails(agency_id=str(world.a.agency_id))
+            assert queued == [(SEND_JOB, note_id)] * resumed
             outcome = send_notification_email(agency_id=str(world.a.agency_id), notification_id=str(note_id))
     return resumed, outcome
 
