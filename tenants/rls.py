@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.expression import ReleaseSavepointClause, RollbackToSavepointClause, SavepointClause
 
 from tenants.context import current_tenant
 
@@ -16,6 +17,9 @@ _SET_SQL = text("SELECT set_config('app.agency_id', :agency, true), set_config('
 _APPLIED = "backline_rls_applied"
 _APPLYING = "backline_rls_applying"
 NO_TENANT = ("", "")
+# Savepoint statements run through execute() too; none reads a row, and a ROLLBACK TO SAVEPOINT must reach an aborted
+# transaction first: a setting sent ahead of it would fail ("current transaction is aborted").
+_TRANSACTION_CONTROL = (SavepointClause, RollbackToSavepointClause, ReleaseSavepointClause)
 
 
 def _wanted() -> tuple[str, str]:
@@ -31,7 +35,7 @@ def _before_execute(conn, clauseelement, multiparams, params, execution_options)
     Once per transaction in the common case (and again only when the tenant context changes inside it), rather than
     at every begin and every change of context whether or not a statement follows.
     """
-    if conn.dialect.name != "postgresql" or conn.info.get(_APPLYING):
+    if conn.dialect.name != "postgresql" or conn.info.get(_APPLYING) or isinstance(clauseelement, _TRANSACTION_CONTROL):
         return
     applied = conn.info.get(_APPLIED) if conn.in_transaction() else NO_TENANT
     wanted = _wanted()

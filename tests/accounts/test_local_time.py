@@ -150,14 +150,16 @@ def test_the_api_keeps_instants_in_utc_whatever_the_callers_zone(app, world, cli
 def test_an_email_shows_instants_on_the_recipients_clock_and_in_their_locale(app, world, smtp):
     set_zone(app, world.a.client_admin, "America/New_York", "en_US")
     set_zone(app, world.a.staff, "Europe/London", "en_GB")
-    with time_machine.travel(datetime(2026, 12, 3, 13, 30, tzinfo=UTC), tick=True):
+    # Asked in the future: on PostgreSQL a worker process sends the emails on the real clock, which must find the
+    # links still valid, whenever the suite runs.
+    with time_machine.travel(datetime(2099, 12, 3, 13, 30, tzinfo=UTC), tick=True):
         for ref in (world.a.client_admin, world.a.staff):
             assert request_reset(app.test_client(), world.a.slug, ref.email).status_code == 200
         drain(app)
     american = smtp.inbox.to(world.a.client_admin.email)[-1].get_body(("plain",)).get_content()
     british = smtp.inbox.to(world.a.staff.email)[-1].get_body(("plain",)).get_content()
-    assert f"expires on Dec 3, 2026, 9:30{NNBSP}AM EST." in american
-    assert "expires on 3 Dec 2026, 14:30 GMT." in british
+    assert f"expires on Dec 3, 2099, 9:30{NNBSP}AM EST." in american
+    assert "expires on 3 Dec 2099, 14:30 GMT." in british
 
 
 def test_jobs_without_a_recipient_use_the_agencys_defaults(app, world):
